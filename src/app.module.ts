@@ -1,0 +1,40 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import type { AppConfig } from './config/app-config';
+import { QunestConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { DeploymentsModule } from './deployments/deployments.module';
+import { DevicesModule } from './devices/devices.module';
+import { QueueModule } from './execution/queue/queue.module';
+import { JobsModule } from './jobs/jobs.module';
+
+export function loggerModule(config: AppConfig) {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      level: config.logLevel,
+      autoLogging: { ignore: (req) => req.url === '/api/health' },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.token'], censor: '[redacted]' },
+      quietReqLogger: true,
+    },
+  });
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        QunestConfigModule.forRoot(config),
+        loggerModule(config),
+        DatabaseModule,
+        AuthModule,
+        QueueModule,
+        DevicesModule,
+        DeploymentsModule,
+        JobsModule,
+      ],
+    };
+  }
+}

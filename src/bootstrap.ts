@@ -1,0 +1,71 @@
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { createValidationPipe } from './common/validation';
+import type { AppConfig } from './config/app-config';
+import { createDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+
+/** Builds the HTTP application (API under /api, OpenAPI at /api/docs) without listening. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  app.setGlobalPrefix('api');
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter());
+  const openapi = new DocumentBuilder()
+    .setTitle('Qunest')
+    .setDescription('Run quantum programs as jobs on quantum devices and follow them live.')
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openapi), {
+    jsonDocumentUrl: 'api/docs/openapi.json',
+  });
+  return app;
+}
+
+/**
+ * Resolves the database: DATABASE_URL when set, else a private PostgreSQL (embedded-postgres) whose
+ * data directory survives restarts. Returns the handle of the embedded server, to stop it at the end.
+ */
+export async function resolveDatabase(config: AppConfig): Promise<EmbeddedDatabase | undefined> {
+  if (config.databaseUrl) return undefined;
+  const log = new NestLogger('EmbeddedPostgres');
+  const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, persistent: true });
+  try {
+    config.databaseUrl = await createDatabase(embedded.url, 'qunest');
+  } catch (err) {
+    if (!String(err).includes('already exists')) throw err;
+    const url = new URL(embedded.url);
+    url.pathname = '/qunest';
+    config.databaseUrl = url.toString();
+  }
+  log.log(`started a private PostgreSQL on port ${embedded.port} (data in ${config.embeddedDataDir}); set DATABASE_URL to use your own`);
+  return embedded;
+}
+
+/** Stops the app (in-flight requests finish, workers stop) and then the embedded database, on SIGINT/SIGTERM. */
+export function closeOnSignals(close: () => Promise<void>): void {
+  let closing = false;
+  const onSignal = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    new NestLogger('Shutdown').log(`${signal}: shutting down`);
+    close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}

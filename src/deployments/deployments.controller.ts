@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { Principal } from '../auth/principal';
+import { Page, page } from '../common/paging';
+import { DeploymentsService } from './deployments.service';
+import { CreateDeploymentDto, DeploymentDto, DeploymentQueryDto, UpdateDeploymentDto } from './dto/deployment.dto';
+
+@ApiTags('deployments')
+@Controller('deployments')
+export class DeploymentsController {
+  constructor(private readonly deployments: DeploymentsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the deployments you can see (filter by name, paging, newest first)' })
+  async list(@CurrentUser() user: Principal, @Query() q: DeploymentQueryDto): Promise<Page<DeploymentDto>> {
+    const [items, total] = await this.deployments.list(user, q);
+    return page(items.map((d) => DeploymentDto.from(d)), total, q);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a deployment; OpenQASM programs are parsed, a bad one answers 422 with its line and column' })
+  @ApiCreatedResponse({ type: DeploymentDto })
+  async create(@CurrentUser() user: Principal, @Body() dto: CreateDeploymentDto): Promise<DeploymentDto> {
+    return DeploymentDto.from(await this.deployments.create(user, dto));
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: DeploymentDto })
+  async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<DeploymentDto> {
+    return DeploymentDto.from(await this.deployments.get(user, id));
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Replace name and programs' })
+  @ApiOkResponse({ type: DeploymentDto })
+  async update(@CurrentUser() user: Principal, @Param('id') id: string, @Body() dto: UpdateDeploymentDto): Promise<DeploymentDto> {
+    return DeploymentDto.from(await this.deployments.update(user, id, dto));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a deployment; its jobs stay, with deployment null' })
+  async delete(@CurrentUser() user: Principal, @Param('id') id: string): Promise<void> {
+    await this.deployments.delete(user, id);
+  }
+}

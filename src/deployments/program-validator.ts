@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { CircuitError } from '../execution/circuit/circuit';
+import { parseQasm } from '../execution/qasm';
+import { Unprocessable } from '../common/errors';
+import type { ProgramInputDto } from './dto/deployment.dto';
+
+/**
+ * Parses every OpenQASM program of a deployment before it is stored: a bad program is refused with
+ * 422 and {programIndex, line, column, message}. Other languages are stored as they are; they are
+ * refused when a job tries to run them.
+ */
+@Injectable()
+export class ProgramValidator {
+  validate(programs: ProgramInputDto[]): void {
+    programs.forEach((program, programIndex) => {
+      if (program.assemblerLanguage !== 'QASM2' && program.assemblerLanguage !== 'QASM3') return;
+      try {
+        parseQasm(program.quantumCircuit, program.assemblerLanguage);
+      } catch (err) {
+        if (err instanceof CircuitError) {
+          throw new Unprocessable(`programs[${programIndex}]: ${err.message}`, {
+            programIndex,
+            line: err.line,
+            column: err.column,
+            reason: err.reason,
+          });
+        }
+        throw err;
+      }
+    });
+  }
+}

@@ -1,0 +1,24 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { uuidv7 } from '../common/uuid';
+import { Provider } from './provider.entity';
+
+export const DEVICE_STATUSES = ['online', 'offline'] as const;
+export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+
+export const DeviceSchema = defineEntity({
+  name: 'Device',
+  tableName: 'device',
+  uniques: [{ properties: ['provider', 'name'] }],
+  properties: {
+    id: p.uuid().primary().onCreate(() => uuidv7()),
+    name: p.string().length(200),
+    numQubits: p.integer(),
+    isSimulator: p.boolean().default(false),
+    isLocal: p.boolean().default(false),
+    status: p.enum(DEVICE_STATUSES).default('online'),
+    provider: () => p.manyToOne(Provider).deleteRule('cascade'),
+  },
+});
+
+export class Device extends DeviceSchema.class {}
+DeviceSchema.setClass(Device);

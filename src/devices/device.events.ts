@@ -1,0 +1,22 @@
+import type { ChangeSet } from '@mikro-orm/core';
+import type { EventMapper } from '../database/outbox/outbox.subscriber';
+import { Device } from './device.entity';
+
+/** device.status when a device goes online or offline. */
+export const deviceEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
+  const device = cs.entity;
+  if (!(device instanceof Device) || cs.type !== 'update' || !('status' in (cs.payload as object))) return;
+  out.push({
+    name: 'device.status',
+    deviceId: device.id,
+    ownerId: null,
+    payload: {
+      deviceId: device.id,
+      providerId: device.provider.id,
+      name: device.name,
+      status: device.status,
+      at: new Date().toISOString(),
+    },
+    order: 0,
+  });
+};

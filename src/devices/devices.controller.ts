@@ -1,0 +1,53 @@
+import { Body, Controller, ForbiddenException, Get, Param, Patch, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { Principal } from '../auth/principal';
+import { Page, page, PageQueryDto } from '../common/paging';
+import { DevicesService } from './devices.service';
+import { DeviceDto, DeviceQueryDto, ProviderDto, UpdateDeviceDto } from './dto/device.dto';
+
+@ApiTags('providers')
+@Controller('providers')
+export class ProvidersController {
+  constructor(private readonly devices: DevicesService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List providers with their devices' })
+  async list(@Query() q: PageQueryDto): Promise<Page<ProviderDto>> {
+    const [items, total] = await this.devices.listProviders(q.limit, q.offset);
+    return page(items.map((p) => ProviderDto.from(p)), total, q);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ProviderDto })
+  async get(@Param('id') id: string): Promise<ProviderDto> {
+    return ProviderDto.from(await this.devices.getProvider(id));
+  }
+}
+
+@ApiTags('devices')
+@Controller('devices')
+export class DevicesController {
+  constructor(private readonly devices: DevicesService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List devices (filters: provider, minQubits, isSimulator, isLocal)' })
+  async list(@Query() q: DeviceQueryDto): Promise<Page<DeviceDto>> {
+    const [items, total] = await this.devices.listDevices(q);
+    return page(items.map((d) => DeviceDto.from(d)), total, q);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: DeviceDto })
+  async get(@Param('id') id: string): Promise<DeviceDto> {
+    return DeviceDto.from(await this.devices.getDevice(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Set a device online or offline (admins)' })
+  @ApiOkResponse({ type: DeviceDto })
+  async update(@Param('id') id: string, @Body() dto: UpdateDeviceDto, @CurrentUser() user: Principal): Promise<DeviceDto> {
+    if (!user.isAdmin) throw new ForbiddenException('only admins may change a device');
+    return DeviceDto.from(await this.devices.update(id, dto));
+  }
+}

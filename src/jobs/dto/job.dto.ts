@@ -1,0 +1,199 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { PageQueryDto } from '../../common/paging';
+import type { Job } from '../job.entity';
+import {
+  ERROR_MITIGATIONS,
+  JOB_STATES,
+  JOB_TYPES,
+  RESULT_TYPES,
+  type ErrorMitigation,
+  type JobState,
+  type JobType,
+  type ResultType,
+} from '../job.enums';
+import type { Result } from '../result.entity';
+
+export class ObservableDto {
+  @ApiProperty({ description: 'Pauli string over I, X, Y, Z; the rightmost character acts on qubit 0', example: 'ZZ' })
+  @IsString()
+  @Matches(/^[IXYZ]{1,64}$/, { message: 'pauli must be a string of I, X, Y and Z (1 to 64 characters)' })
+  pauli!: string;
+
+  @ApiPropertyOptional({ default: 1 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  coefficient?: number;
+}
+
+export class CreateJobDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  deploymentId!: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The device; or give providerName and deviceName' })
+  @ValidateIf((o: CreateJobDto) => o.providerName === undefined && o.deviceName === undefined)
+  @IsUUID(undefined, { message: 'deviceId must be a UUID (or give providerName and deviceName)' })
+  deviceId?: string;
+
+  @ApiPropertyOptional({ example: 'LOCAL' })
+  @ValidateIf((o: CreateJobDto) => o.deviceId === undefined)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  providerName?: string;
+
+  @ApiPropertyOptional({ example: 'statevector-simulator' })
+  @ValidateIf((o: CreateJobDto) => o.deviceId === undefined)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  deviceName?: string;
+
+  @ApiProperty({ minimum: 1, example: 1000 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  shots!: number;
+
+  @ApiPropertyOptional({ enum: JOB_TYPES, default: 'RUNNER' })
+  @IsOptional()
+  @IsIn(JOB_TYPES)
+  type: JobType = 'RUNNER';
+
+  @ApiPropertyOptional({ enum: ERROR_MITIGATIONS, default: 'none' })
+  @IsOptional()
+  @IsIn(ERROR_MITIGATIONS)
+  errorMitigation: ErrorMitigation = 'none';
+
+  @ApiPropertyOptional({ minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  cutToWidth?: number;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'Makes sampling reproducible' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  seed?: number;
+
+  @ApiPropertyOptional({ type: [ObservableDto], description: 'Required for ESTIMATOR jobs' })
+  @ValidateIf((o: CreateJobDto) => o.type === 'ESTIMATOR' || o.observables !== undefined)
+  @IsArray({ message: 'observables must be a list of {pauli, coefficient} (required for ESTIMATOR jobs)' })
+  @ArrayMinSize(1, { message: 'observables must contain at least 1 element for ESTIMATOR jobs' })
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => ObservableDto)
+  observables?: ObservableDto[];
+}
+
+export class JobQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: JOB_STATES })
+  @IsOptional()
+  @IsIn(JOB_STATES)
+  state?: JobState;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  deploymentId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  deviceId?: string;
+}
+
+export class ResultDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) programId!: string | null;
+  @ApiProperty({ enum: RESULT_TYPES }) resultType!: ResultType;
+  @ApiProperty({ type: 'object', additionalProperties: true }) data!: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true }) meta!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+
+  static from(r: Result): ResultDto {
+    return {
+      id: r.id,
+      programId: r.program?.id ?? null,
+      resultType: r.resultType,
+      data: r.data,
+      meta: r.meta,
+      createdAt: r.createdAt.toISOString(),
+    };
+  }
+}
+
+export class JobDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ nullable: true, type: String }) name!: string | null;
+  @ApiProperty({ enum: JOB_STATES }) state!: JobState;
+  @ApiProperty({ minimum: 0, maximum: 100 }) progress!: number;
+  @ApiProperty() shots!: number;
+  @ApiProperty({ enum: JOB_TYPES }) type!: JobType;
+  @ApiProperty({ enum: ERROR_MITIGATIONS }) errorMitigation!: ErrorMitigation;
+  @ApiProperty({ nullable: true, type: Number }) cutToWidth!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) seed!: number | null;
+  @ApiProperty({ nullable: true, type: [ObservableDto] }) observables!: ObservableDto[] | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) deploymentId!: string | null;
+  @ApiProperty({ format: 'uuid' }) deviceId!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Owner (JWT sub); null for a public job' })
+  executedBy!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) finishedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) providerSpecificId!: string | null;
+  @ApiPropertyOptional({ type: [ResultDto], description: 'Present on GET /api/jobs/:id' })
+  results?: ResultDto[];
+
+  static from(j: Job, withResults = false): JobDto {
+    const dto: JobDto = {
+      id: j.id,
+      name: j.name ?? null,
+      state: j.state,
+      progress: j.progress,
+      shots: j.shots,
+      type: j.type,
+      errorMitigation: j.errorMitigation,
+      cutToWidth: j.cutToWidth ?? null,
+      seed: j.seed ?? null,
+      observables: j.observables ?? null,
+      deploymentId: j.deployment?.id ?? null,
+      deviceId: j.executedOn.id,
+      executedBy: j.executedBy ?? null,
+      createdAt: j.createdAt.toISOString(),
+      startedAt: j.startedAt?.toISOString() ?? null,
+      finishedAt: j.finishedAt?.toISOString() ?? null,
+      providerSpecificId: j.providerSpecificId ?? null,
+    };
+    if (withResults) dto.results = j.results.getItems().map((r) => ResultDto.from(r));
+    return dto;
+  }
+}

@@ -1,0 +1,168 @@
+import { defineEntity, p, type Opt } from '@mikro-orm/core';
+import { uuidv7 } from '../common/uuid';
+import { Deployment } from '../deployments/deployment.entity';
+import { QuantumProgram } from '../deployments/quantum-program.entity';
+import { Device } from '../devices/device.entity';
+import {
+  ERROR_MITIGATIONS,
+  JOB_STATES,
+  JOB_TYPES,
+  JobState,
+  ResultType,
+  TERMINAL_STATES,
+  TRANSITIONS,
+} from './job.enums';
+import { Result } from './result.entity';
+import { TransientJobState } from './transient-job-state.entity';
+
+export interface Observable {
+  /** Pauli string, qiskit order: the rightmost character acts on qubit 0. */
+  pauli: string;
+  coefficient?: number;
+}
+
+export const JobSchema = defineEntity({
+  name: 'Job',
+  tableName: 'job',
+  indexes: [{ properties: ['state'] }, { properties: ['executedBy'] }],
+  properties: {
+    id: p.uuid().primary().onCreate(() => uuidv7()),
+    name: p.string().length(200).nullable(),
+    /** Owner: the JWT `sub` of whoever submitted it, or null for a public job. */
+    executedBy: p.string().length(255).nullable(),
+    executedOn: () => p.manyToOne(Device).deleteRule('cascade'),
+    deployment: () => p.manyToOne(Deployment).nullable().deleteRule('set null').index(),
+    progress: p.integer().default(0),
+    state: p.enum(JOB_STATES).default('READY'),
+    shots: p.integer(),
+    type: p.enum(JOB_TYPES).default('RUNNER'),
+    errorMitigation: p.enum(ERROR_MITIGATIONS).default('none'),
+    cutToWidth: p.integer().nullable(),
+    seed: p.bigint('number').nullable(),
+    observables: p.json<Observable[]>().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    startedAt: p.datetime().nullable(),
+    finishedAt: p.datetime().nullable(),
+    providerSpecificId: p.string().length(255).nullable(),
+    queueJobId: p.string().length(64).nullable(),
+    /** How many times a worker has started it (crash recovery counts retries). */
+    attempts: p.integer().default(0),
+    /**
+     * Per-job event sequence. The outbox trigger raises it for every event of the job, in the same
+     * transaction; the ORM never writes it, it only reads it for snapshots.
+     */
+    eventSeq: p.integer().default(1),
+    results: () => p.oneToMany(Result).mappedBy('job').orderBy({ id: 'asc' }),
+    transientStates: () => p.oneToMany(TransientJobState).mappedBy('job').orphanRemoval(),
+    version: p.integer().version(),
+  },
+});
+
+export interface NewResult {
+  program?: QuantumProgram | null;
+  resultType: ResultType;
+  data: Record<string, unknown>;
+  meta?: Record<string, unknown>;
+}
+
+/** What a domain method did: `false` means the job was already terminal and nothing changed. */
+export type Applied = boolean;
+
+export class Job extends JobSchema.class {
+  get isTerminal(): Opt<boolean> {
+    return TERMINAL_STATES.has(this.state);
+  }
+
+  canMoveTo(state: JobState): boolean {
+    return state === this.state || TRANSITIONS[this.state as JobState].includes(state);
+  }
+
+  /** READY -> RUNNING, by a worker that took it from the queue. */
+  start(now = new Date()): Applied {
+    if (this.state !== 'READY' && this.state !== 'RUNNING') return false;
+    this.state = 'RUNNING';
+    this.startedAt = now;
+    this.progress = 0;
+    this.attempts += 1;
+    return true;
+  }
+
+  /** Raises progress (0..100) of a job that is not terminal. Progress never goes back. */
+  updateProgress(progress: number): Applied {
+    if (this.isTerminal) return false;
+    const value = Math.max(0, Math.min(100, Math.round(progress)));
+    if (value <= this.progress) return false;
+    this.progress = value;
+    return true;
+  }
+
+  /**
+   * Appends the results, sets progress 100, the state (FINISHED by default) and finishedAt, and
+   * removes all transient state. The transientStates collection must be loaded.
+   */
+  saveResults(results: NewResult[], state: JobState = 'FINISHED', now = new Date()): Applied {
+    if (this.isTerminal || !this.canMoveTo(state)) return false;
+    for (const r of results) this.results.add(this.newResult(r));
+    this.progress = 100;
+    this.state = state;
+    this.finishedAt = now;
+    this.transientStates.removeAll();
+    return true;
+  }
+
+  /**
+   * Adds an ERROR result with data {exceptionMessage, ...extraData} and meta {stackTrace, ...extraMeta},
+   * sets state ERROR, progress 100 and finishedAt (if unset), and removes all transient state.
+   */
+  saveError(
+    error: { message: string; stack?: string },
+    program?: QuantumProgram | null,
+    extraData: Record<string, unknown> = {},
+    extraMeta: Record<string, unknown> = {},
+    now = new Date(),
+  ): Applied {
+    if (this.isTerminal) return false;
+    this.results.add(
+      this.newResult({
+        program: program ?? null,
+        resultType: 'ERROR',
+        data: { exceptionMessage: error.message, ...extraData },
+        meta: { stackTrace: error.stack ?? null, ...extraMeta },
+      }),
+    );
+    this.state = 'ERROR';
+    this.progress = 100;
+    this.finishedAt ??= now;
+    this.transientStates.removeAll();
+    return true;
+  }
+
+  /** Ends a job that is not terminal as CANCELED; its results so far are kept, transient state removed. */
+  cancel(now = new Date()): Applied {
+    if (this.isTerminal) return false;
+    this.state = 'CANCELED';
+    this.finishedAt = now;
+    if (this.transientStates.isInitialized()) this.transientStates.removeAll();
+    return true;
+  }
+
+  /** A RUNNING job whose worker died goes back to READY for another attempt. */
+  requeue(): Applied {
+    if (this.state !== 'RUNNING') return false;
+    this.state = 'READY';
+    this.progress = 0;
+    return true;
+  }
+
+  private newResult(r: NewResult): Result {
+    const result = new Result();
+    result.job = this;
+    result.program = r.program ?? null;
+    result.resultType = r.resultType;
+    result.data = r.data;
+    result.meta = r.meta ?? {};
+    result.createdAt = new Date();
+    return result;
+  }
+}
+JobSchema.setClass(Job);

@@ -1,0 +1,91 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { Principal } from '../auth/principal';
+import { Page, page, PageQueryDto } from '../common/paging';
+import { CreateJobDto, JobDto, JobQueryDto, ResultDto } from './dto/job.dto';
+import { JobsService } from './jobs.service';
+
+@ApiTags('jobs')
+@Controller('jobs')
+export class JobsController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the jobs you can see, newest first (filters: state, deploymentId, deviceId)' })
+  async list(@CurrentUser() user: Principal, @Query() q: JobQueryDto): Promise<Page<JobDto>> {
+    const [items, total] = await this.jobs.list(user, q);
+    return page(items.map((j) => JobDto.from(j)), total, q);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Submit a job: it is stored READY and queued in one transaction' })
+  @ApiCreatedResponse({ type: JobDto })
+  async create(@CurrentUser() user: Principal, @Body() dto: CreateJobDto): Promise<JobDto> {
+    return JobDto.from(await this.jobs.create(user, dto));
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: JobDto })
+  async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
+    return JobDto.from(await this.jobs.get(user, id, true), true);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a job and its results (a job still waiting leaves the queue)' })
+  async delete(@CurrentUser() user: Principal, @Param('id') id: string): Promise<void> {
+    await this.jobs.delete(user, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a job that has not ended (409 when it has)' })
+  @ApiOkResponse({ type: JobDto })
+  async cancel(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
+    return JobDto.from(await this.jobs.cancel(user, id));
+  }
+
+  @Post(':id/rerun')
+  @ApiOperation({ summary: 'Run the job again as a new job with the same settings and owner' })
+  @ApiCreatedResponse({ type: JobDto })
+  async rerun(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
+    return JobDto.from(await this.jobs.rerun(user, id));
+  }
+
+  @Get(':id/results')
+  @ApiOkResponse({ type: [ResultDto] })
+  async results(@CurrentUser() user: Principal, @Param('id') id: string): Promise<ResultDto[]> {
+    const job = await this.jobs.get(user, id, true);
+    return job.results.getItems().map((r) => ResultDto.from(r));
+  }
+
+  @Get(':id/results/:resultId')
+  @ApiOkResponse({ type: ResultDto })
+  async result(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Param('resultId') resultId: string,
+  ): Promise<ResultDto> {
+    return ResultDto.from(await this.jobs.getResult(user, id, resultId));
+  }
+}
+
+@ApiTags('deployments')
+@Controller('deployments/:id/jobs')
+export class DeploymentJobsController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The jobs of a deployment that you can see' })
+  async list(@CurrentUser() user: Principal, @Param('id') id: string, @Query() q: PageQueryDto): Promise<Page<JobDto>> {
+    const result = await this.jobs.listByDeployment(user, id, q.limit, q.offset);
+    return { ...result, items: result.items.map((j) => JobDto.from(j)) };
+  }
+
+  @Delete()
+  @ApiOperation({ summary: 'Delete the jobs of a deployment that you can see' })
+  async delete(@CurrentUser() user: Principal, @Param('id') id: string): Promise<{ deleted: number }> {
+    return { deleted: await this.jobs.deleteByDeployment(user, id) };
+  }
+}

@@ -1,0 +1,325 @@
+import { EntityManager, OptimisticLockError } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ownerFilter, type Principal } from '../auth/principal';
+import { Conflict, NotFound, Unprocessable } from '../common/errors';
+import { Page } from '../common/paging';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { Deployment } from '../deployments/deployment.entity';
+import { DeploymentsService } from '../deployments/deployments.service';
+import { QuantumProgram } from '../deployments/quantum-program.entity';
+import type { Device } from '../devices/device.entity';
+import { DevicesService } from '../devices/devices.service';
+import type { CreateJobDto, JobQueryDto } from './dto/job.dto';
+import { Job, type NewResult } from './job.entity';
+import type { JobState } from './job.enums';
+import { JobQueue } from './job-queue';
+import { Result } from './result.entity';
+import { TransientJobState } from './transient-job-state.entity';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_LOCK_RETRIES = 8;
+
+export interface TransientStateQuery {
+  program?: string | null;
+  circuitFragmentId?: string | null;
+  /** Only entries whose data contains these key/value pairs. */
+  filter?: Record<string, unknown>;
+}
+
+export interface MutationOutcome {
+  job: Job;
+  /** False when the job was already terminal (or could not make the move) and nothing changed. */
+  applied: boolean;
+}
+
+/**
+ * Jobs: submission (row + queue entry in one transaction), reads with the ownership rule, and the
+ * state changes the workers make. Every use case is one unit of work: load, change, flush once.
+ */
+@Injectable()
+export class JobsService {
+  private readonly logger = new Logger(JobsService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly queue: JobQueue,
+    private readonly deployments: DeploymentsService,
+    private readonly devices: DevicesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  // ---- reads (with the ownership rule) ----
+
+  async list(user: Principal, q: JobQueryDto): Promise<[Job[], number]> {
+    const where: Record<string, unknown> = { ...ownerFilter(user, 'executedBy') };
+    if (q.state) where.state = q.state;
+    if (q.deploymentId) where.deployment = q.deploymentId;
+    if (q.deviceId) where.executedOn = q.deviceId;
+    return this.em.findAndCount(Job, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: q.limit, offset: q.offset });
+  }
+
+  async get(user: Principal, id: string, withResults = false, em: EntityManager = this.em): Promise<Job> {
+    const job = UUID.test(id)
+      ? await em.findOne(Job, { id, ...ownerFilter(user, 'executedBy') }, { populate: withResults ? ['results'] : [] })
+      : null;
+    if (!job) throw new NotFound('job', id);
+    return job;
+  }
+
+  async getResult(user: Principal, jobId: string, resultId: string): Promise<Result> {
+    const job = await this.get(user, jobId);
+    const result = UUID.test(resultId) ? await this.em.findOne(Result, { id: resultId, job }) : null;
+    if (!result) throw new NotFound('result', resultId);
+    return result;
+  }
+
+  /** Jobs of a deployment, without regard to owners (for workers and admin tools). */
+  async findByDeployment(deploymentId: string): Promise<Job[]> {
+    return this.em.find(Job, { deployment: deploymentId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  }
+
+  /** Jobs of a deployment that `userId` may see: public ones, and their own (none but public for null). */
+  async findByDeploymentAuthenticated(deploymentId: string, userId: string | null): Promise<Job[]> {
+    const where = { deployment: deploymentId, ...ownerFilter({ userId, isAdmin: false, roles: [] }, 'executedBy') };
+    return this.em.find(Job, where, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  }
+
+  async listByDeployment(user: Principal, deploymentId: string, limit: number, offset: number): Promise<Page<Job>> {
+    await this.deployments.get(user, deploymentId);
+    const where = { deployment: deploymentId, ...ownerFilter(user, 'executedBy') };
+    const [items, total] = await this.em.findAndCount(Job, where, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit,
+      offset,
+    });
+    return { items, total, limit, offset };
+  }
+
+  // ---- submission and user actions ----
+
+  async create(user: Principal, dto: CreateJobDto): Promise<Job> {
+    if (dto.shots > this.config.maxShots) {
+      throw new Unprocessable(`shots must not be greater than ${this.config.maxShots}`, { field: 'shots' });
+    }
+    return this.em.transactional(async (em) => {
+      const deployment = await this.deployments.get(user, dto.deploymentId, em);
+      const device = dto.deviceId
+        ? await this.devices.getDevice(dto.deviceId, em)
+        : await this.devices.findByName(dto.providerName!, dto.deviceName!, em);
+      this.checkRunnable(deployment, device);
+      const job = em.create(Job, {
+        name: dto.name ?? null,
+        executedBy: user.userId,
+        executedOn: device,
+        deployment,
+        shots: dto.shots,
+        type: dto.type,
+        errorMitigation: dto.errorMitigation,
+        cutToWidth: dto.cutToWidth ?? null,
+        seed: dto.seed ?? null,
+        observables: dto.observables?.map((o) => ({ pauli: o.pauli, coefficient: o.coefficient ?? 1 })) ?? null,
+        createdAt: new Date(),
+      });
+      await em.flush();
+      job.queueJobId = await this.queue.enqueue(job.id, em);
+      return job;
+    });
+  }
+
+  /** Answers 422 for a job that cannot run: an offline device, or a program in a language it does not accept. */
+  private checkRunnable(deployment: Deployment, device: Device): void {
+    if (device.status !== 'online') {
+      throw new Unprocessable(`device ${device.provider.name}/${device.name} is offline`, { field: 'deviceId' });
+    }
+    const accepted = device.provider.supportedLanguages;
+    deployment.programs.getItems().forEach((program, programIndex) => {
+      if (!accepted.includes(program.assemblerLanguage)) {
+        throw new Unprocessable(
+          `program ${programIndex} is written in ${program.assemblerLanguage}, which device ${device.provider.name}/${device.name} does not accept (it accepts ${accepted.join(', ')})`,
+          { programIndex, field: 'deploymentId' },
+        );
+      }
+    });
+  }
+
+  /** Cancels a job that has not ended: a READY one leaves the queue; a RUNNING one is stopped by its worker. */
+  async cancel(user: Principal, id: string): Promise<Job> {
+    await this.get(user, id);
+    const outcome = await this.mutate(id, async (job, em) => {
+      const wasReady = job.state === 'READY' || job.state === 'BLOCKED';
+      if (!job.cancel()) return false;
+      if (wasReady && job.queueJobId) await this.queue.remove(job.queueJobId, em);
+      return true;
+    }, ['transientStates']);
+    const { job, applied } = outcome!;
+    if (!applied) throw new Conflict(`job ${id} has already ended (${job.state}) and cannot be canceled`);
+    return job;
+  }
+
+  async delete(user: Principal, id: string): Promise<void> {
+    await this.get(user, id);
+    await this.withLockRetry(async () => {
+      await this.em.fork().transactional(async (em) => {
+        const job = await em.findOne(Job, id);
+        if (!job) return;
+        if (!job.isTerminal && job.queueJobId) await this.queue.remove(job.queueJobId, em);
+        em.remove(job);
+      });
+    });
+  }
+
+  /** Deletes the jobs of a deployment that the user may see. Returns how many. */
+  async deleteByDeployment(user: Principal, deploymentId: string): Promise<number> {
+    await this.deployments.get(user, deploymentId);
+    return this.em.fork().transactional(async (em) => {
+      const jobs = await em.find(Job, { deployment: deploymentId, ...ownerFilter(user, 'executedBy') });
+      for (const job of jobs) {
+        if (!job.isTerminal && job.queueJobId) await this.queue.remove(job.queueJobId, em);
+        em.remove(job);
+      }
+      return jobs.length;
+    });
+  }
+
+  /** A new job with the same deployment, device and settings, and the same owner. */
+  async rerun(user: Principal, id: string): Promise<Job> {
+    const original = await this.get(user, id);
+    if (!original.deployment) throw new Conflict(`job ${id} cannot be run again: its deployment was deleted`);
+    return this.em.transactional(async (em) => {
+      const deployment = await em.findOneOrFail(Deployment, original.deployment!.id, { populate: ['programs'] });
+      const device = await this.devices.getDevice(original.executedOn.id, em);
+      this.checkRunnable(deployment, device);
+      const job = em.create(Job, {
+        name: original.name ?? null,
+        executedBy: original.executedBy ?? null,
+        executedOn: device,
+        deployment,
+        shots: original.shots,
+        type: original.type,
+        errorMitigation: original.errorMitigation,
+        cutToWidth: original.cutToWidth ?? null,
+        seed: original.seed ?? null,
+        observables: original.observables ?? null,
+        createdAt: new Date(),
+      });
+      await em.flush();
+      job.queueJobId = await this.queue.enqueue(job.id, em);
+      return job;
+    });
+  }
+
+  // ---- the workers' side ----
+
+  /** READY -> RUNNING. Returns null when the job is gone or was canceled meanwhile. */
+  async start(jobId: string): Promise<Job | null> {
+    const outcome = await this.mutate(jobId, (job) => job.start(), [], true);
+    return outcome && outcome.applied ? outcome.job : null;
+  }
+
+  async updateProgress(jobId: string, progress: number): Promise<boolean> {
+    const outcome = await this.mutate(jobId, (job) => job.updateProgress(progress), [], true, false);
+    return outcome?.applied ?? false;
+  }
+
+  /** saveResults: results appended, progress 100, state (FINISHED), transient state deleted; one commit. */
+  async saveResults(jobId: string, results: NewResult[], state: JobState = 'FINISHED'): Promise<MutationOutcome> {
+    return (await this.mutate(jobId, (job) => job.saveResults(results, state), ['transientStates']))!;
+  }
+
+  /** saveError: an ERROR result with message and stack, state ERROR, transient state deleted; one commit. */
+  async saveError(
+    jobId: string,
+    error: { message: string; stack?: string },
+    programId?: string | null,
+    extraData?: Record<string, unknown>,
+    extraMeta?: Record<string, unknown>,
+  ): Promise<MutationOutcome> {
+    return (await this.mutate(
+      jobId,
+      (job, em) => {
+        const program = programId ? em.getReference(QuantumProgram, programId) : null;
+        return job.saveError(error, program, extraData, extraMeta);
+      },
+      ['transientStates'],
+    ))!;
+  }
+
+  /** A RUNNING job whose worker died goes back to READY (the queue retries it). */
+  async requeue(jobId: string): Promise<boolean> {
+    const outcome = await this.mutate(jobId, (job) => job.requeue(), [], true);
+    return outcome?.applied ?? false;
+  }
+
+  async getTransientState(jobId: string, q: TransientStateQuery = {}): Promise<TransientJobState[]> {
+    const where: Record<string, unknown> = { job: jobId };
+    if (q.program !== undefined) where.program = q.program;
+    if (q.circuitFragmentId !== undefined) where.circuitFragmentId = q.circuitFragmentId;
+    const states = await this.em.fork().find(TransientJobState, where, { orderBy: { id: 'asc' } });
+    const filter = q.filter;
+    if (!filter) return states;
+    return states.filter((s) => Object.entries(filter).every(([k, v]) => JSON.stringify(s.data[k]) === JSON.stringify(v)));
+  }
+
+  /** The value under `key` of the first matching transient state, or `fallback`. */
+  async getTransientStateKey<T>(jobId: string, key: string, fallback: T, q: TransientStateQuery = {}): Promise<T> {
+    for (const state of await this.getTransientState(jobId, q)) {
+      if (key in state.data) return state.data[key] as T;
+    }
+    return fallback;
+  }
+
+  async addTransientState(
+    jobId: string,
+    data: Record<string, unknown>,
+    opts: { program?: string | null; circuitFragmentId?: string | null } = {},
+  ): Promise<TransientJobState | null> {
+    const em = this.em.fork();
+    const job = await em.findOne(Job, jobId);
+    if (!job || job.isTerminal) return null;
+    const state = em.create(TransientJobState, {
+      job,
+      program: opts.program ? em.getReference(QuantumProgram, opts.program) : null,
+      circuitFragmentId: opts.circuitFragmentId ?? null,
+      data,
+    });
+    await em.flush();
+    return state;
+  }
+
+  /**
+   * One unit of work on one job, in its own transaction, retried when a concurrent change of the same
+   * job wins the optimistic lock. A move the job cannot make (it is terminal) changes nothing and is logged.
+   */
+  private async mutate(
+    jobId: string,
+    change: (job: Job, em: EntityManager) => boolean | Promise<boolean>,
+    populate: ('transientStates' | 'results')[] = [],
+    allowMissing = false,
+    logIgnored = true,
+  ): Promise<MutationOutcome | null> {
+    return this.withLockRetry(() =>
+      this.em.fork().transactional(async (em) => {
+        const job = await em.findOne(Job, jobId, { populate });
+        if (!job) {
+          if (allowMissing) return null;
+          throw new NotFound('job', jobId);
+        }
+        const applied = await change(job, em);
+        if (!applied && logIgnored) this.logger.log(`job ${jobId} is ${job.state}: change ignored`);
+        return { job, applied };
+      }),
+    );
+  }
+
+  private async withLockRetry<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof OptimisticLockError) || attempt >= MAX_LOCK_RETRIES) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      }
+    }
+  }
+}

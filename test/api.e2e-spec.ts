@@ -1,0 +1,268 @@
+import { BELL_QASM2, Http } from './helpers/http';
+import { startTestApp, type TestApp } from './helpers/app';
+
+describe('REST API (foundation)', () => {
+  let t: TestApp;
+  let http: Http;
+  let deviceId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ runWorkers: false });
+    http = new Http(t.baseUrl);
+    const devices = await http.get('/api/devices');
+    deviceId = devices.body.items[0].id;
+  });
+  afterAll(() => t?.close());
+
+  const bell = (name = 'bell') => ({ name, programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }] });
+
+  describe('health, providers, devices', () => {
+    it('GET /api/health checks the database', async () => {
+      const r = await http.get('/api/health');
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    });
+
+    it('seeds the LOCAL provider with its statevector simulator', async () => {
+      const r = await http.get('/api/providers');
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ total: 1, limit: 20, offset: 0 });
+      const local = r.body.items[0];
+      expect(local).toMatchObject({ name: 'LOCAL', withToken: false, supportedLanguages: ['QASM2', 'QASM3'] });
+      expect(local.devices).toEqual([
+        expect.objectContaining({ name: 'statevector-simulator', numQubits: 20, isSimulator: true, isLocal: true, status: 'online' }),
+      ]);
+      const one = await http.get(`/api/providers/${local.id}`);
+      expect(one.body.name).toBe('LOCAL');
+    });
+
+    it('filters devices', async () => {
+      expect((await http.get('/api/devices?provider=LOCAL&isSimulator=true&isLocal=true&minQubits=20')).body.total).toBe(1);
+      expect((await http.get('/api/devices?minQubits=21')).body.total).toBe(0);
+      expect((await http.get('/api/devices?isSimulator=false')).body.total).toBe(0);
+      expect((await http.get('/api/devices?provider=IBM')).body.total).toBe(0);
+      const one = await http.get(`/api/devices/${deviceId}`);
+      expect(one.body).toMatchObject({ id: deviceId, providerName: 'LOCAL' });
+    });
+
+    it('answers 400 naming the field for bad filters, 404 for unknown ids', async () => {
+      const bad = await http.get('/api/devices?minQubits=lots&isLocal=maybe&limit=1000');
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['isLocal', 'limit', 'minQubits']);
+      expect((await http.get('/api/devices/3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f')).status).toBe(404);
+      expect((await http.get('/api/devices/not-a-uuid')).status).toBe(404);
+      expect((await http.get('/api/providers/3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f')).status).toBe(404);
+    });
+
+    it('lets the (open-mode) admin take a device offline and back', async () => {
+      const off = await http.patch(`/api/devices/${deviceId}`, { status: 'offline' });
+      expect(off.status).toBe(200);
+      expect(off.body.status).toBe('offline');
+      const bad = await http.patch(`/api/devices/${deviceId}`, { status: 'sleeping' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.message).toContain('status must be one of the following values');
+      expect((await http.patch(`/api/devices/${deviceId}`, { status: 'online' })).body.status).toBe('online');
+    });
+  });
+
+  describe('deployments', () => {
+    it('creates, reads, lists, replaces and deletes', async () => {
+      const created = await http.post('/api/deployments', bell('crud'));
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ name: 'crud', deployedBy: null, programs: [{ assemblerLanguage: 'QASM2', quantumCircuit: BELL_QASM2 }] });
+      const id = created.body.id;
+      expect((await http.get(`/api/deployments/${id}`)).body.id).toBe(id);
+
+      const list = await http.get('/api/deployments?name=CRU');
+      expect(list.body.total).toBe(1);
+      expect(list.body.items[0].id).toBe(id);
+
+      const replaced = await http.put(`/api/deployments/${id}`, {
+        name: 'crud2',
+        programs: [
+          { quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' },
+          { quantumCircuit: 'from qiskit import QuantumCircuit', assemblerLanguage: 'QISKIT' },
+        ],
+      });
+      expect(replaced.status).toBe(200);
+      expect(replaced.body.name).toBe('crud2');
+      expect(replaced.body.programs.map((p: { assemblerLanguage: string }) => p.assemblerLanguage)).toEqual(['QASM2', 'QISKIT']);
+
+      expect((await http.delete(`/api/deployments/${id}`)).status).toBe(204);
+      expect((await http.get(`/api/deployments/${id}`)).status).toBe(404);
+      expect((await http.delete(`/api/deployments/${id}`)).status).toBe(404);
+    });
+
+    it('pages newest first', async () => {
+      for (const n of ['p1', 'p2', 'p3']) await http.post('/api/deployments', bell(`page-${n}`));
+      const r = await http.get('/api/deployments?name=page-&limit=2&offset=1');
+      expect(r.body).toMatchObject({ total: 3, limit: 2, offset: 1 });
+      expect(r.body.items.map((d: { name: string }) => d.name)).toEqual(['page-p2', 'page-p1']);
+    });
+
+    it('refuses bad input with 400 naming the field, and stores nothing', async () => {
+      const before = (await http.get('/api/deployments')).body.total;
+      const cases: [unknown, string][] = [
+        [{ programs: [] }, 'name'],
+        [{ name: 'x', programs: [] }, 'programs must contain at least 1 elements'],
+        [{ name: 'x', programs: [{ quantumCircuit: 'x', assemblerLanguage: 'COBOL' }] }, 'programs[0].assemblerLanguage'],
+        [{ name: 'x', programs: [{ assemblerLanguage: 'QASM2' }] }, 'programs[0].quantumCircuit'],
+        [{ name: 42, programs: 'no' }, 'name must be a string'],
+        [{ name: 'x', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }], extra: 1 }, 'property extra should not exist'],
+      ];
+      for (const [body, needle] of cases) {
+        const r = await http.post('/api/deployments', body);
+        expect(r.status).toBe(400);
+        expect(r.body.message).toContain(needle);
+      }
+      expect((await http.get('/api/deployments')).body.total).toBe(before);
+    });
+
+    it('refuses a bad OpenQASM program with 422, its index, line and column', async () => {
+      const r = await http.post('/api/deployments', {
+        name: 'broken',
+        programs: [
+          { quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' },
+          { quantumCircuit: 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nfoo q[0];\n', assemblerLanguage: 'QASM2' },
+        ],
+      });
+      expect(r.status).toBe(422);
+      expect(r.body).toMatchObject({ statusCode: 422, programIndex: 1, line: 4, column: 1 });
+      expect(r.body.message).toContain('foo');
+      expect((await http.get('/api/deployments?name=broken')).body.total).toBe(0);
+    });
+
+    it('answers malformed JSON with 400 and an oversized body with 413', async () => {
+      const bad = await http.post('/api/deployments', '{"name": ');
+      expect(bad.status).toBe(400);
+      expect(bad.body.statusCode).toBe(400);
+      const huge = await http.post('/api/deployments', { name: 'big', programs: [{ quantumCircuit: 'x'.repeat(2 * 1024 * 1024), assemblerLanguage: 'QASM2' }] });
+      expect(huge.status).toBe(413);
+      expect(huge.body.message).toContain('larger than the limit');
+    });
+  });
+
+  describe('jobs', () => {
+    let deploymentId: string;
+    beforeAll(async () => {
+      deploymentId = (await http.post('/api/deployments', bell('jobs'))).body.id;
+    });
+
+    it('creates a job READY, by device id or by provider and device name', async () => {
+      const a = await http.post('/api/jobs', { deploymentId, deviceId, shots: 100 });
+      expect(a.status).toBe(201);
+      expect(a.body).toMatchObject({ state: 'READY', progress: 0, shots: 100, type: 'RUNNER', errorMitigation: 'none', deploymentId, deviceId, executedBy: null, finishedAt: null });
+      const b = await http.post('/api/jobs', {
+        name: 'named', deploymentId, providerName: 'LOCAL', deviceName: 'statevector-simulator', shots: 10, type: 'SAMPLER', seed: 7,
+      });
+      expect(b.status).toBe(201);
+      expect(b.body).toMatchObject({ name: 'named', type: 'SAMPLER', seed: 7, deviceId });
+      const one = await http.get(`/api/jobs/${b.body.id}`);
+      expect(one.body).toMatchObject({ id: b.body.id, results: [] });
+      expect((await http.get(`/api/jobs/${b.body.id}/results`)).body).toEqual([]);
+    });
+
+    it('lists newest first with filters', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await http.post('/api/jobs', { deploymentId, deviceId, shots: 1 })).body.id);
+      const r = await http.get(`/api/jobs?deploymentId=${deploymentId}&state=READY&limit=2`);
+      expect(r.body.items.map((j: { id: string }) => j.id)).toEqual([ids[2], ids[1]]);
+      expect(r.body.total).toBeGreaterThanOrEqual(3);
+      expect((await http.get(`/api/jobs?deviceId=${deviceId}&state=FINISHED`)).body.total).toBe(0);
+      const byDeployment = await http.get(`/api/deployments/${deploymentId}/jobs?limit=1`);
+      expect(byDeployment.body.items[0].id).toBe(ids[2]);
+    });
+
+    it('refuses bad job input with a 4xx that names the field', async () => {
+      const cases: [unknown, number, string][] = [
+        [{ deploymentId, deviceId }, 400, 'shots'],
+        [{ deploymentId, deviceId, shots: 0 }, 400, 'shots must not be less than 1'],
+        [{ deploymentId, deviceId, shots: 'many' }, 400, 'shots must be an integer'],
+        [{ deploymentId, deviceId, shots: 10_000_000 }, 422, 'shots must not be greater than 1000000'],
+        [{ deploymentId, deviceId, shots: 1, type: 'ANNEALER' }, 400, 'type must be one of'],
+        [{ deploymentId, deviceId, shots: 1, errorMitigation: 'magic' }, 400, 'errorMitigation'],
+        [{ deploymentId, deviceId, shots: 1, type: 'ESTIMATOR' }, 400, 'observables'],
+        [{ deploymentId, deviceId, shots: 1, type: 'ESTIMATOR', observables: [{ pauli: 'ZQ' }] }, 400, 'observables[0].pauli'],
+        [{ deploymentId: 'nope', deviceId, shots: 1 }, 400, 'deploymentId must be a UUID'],
+        [{ deploymentId: '3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f', deviceId, shots: 1 }, 404, 'deployment 3c1a0b4e'],
+        [{ deploymentId, deviceId: '3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f', shots: 1 }, 404, 'device 3c1a0b4e'],
+        [{ deploymentId, providerName: 'IBM', deviceName: 'ibm_kyiv', shots: 1 }, 404, 'device IBM/ibm_kyiv'],
+        [{ deploymentId, shots: 1 }, 400, 'deviceId'],
+      ];
+      for (const [body, status, needle] of cases) {
+        const r = await http.post('/api/jobs', body);
+        expect({ body, status: r.status }).toEqual({ body, status });
+        expect(r.body.message).toContain(needle);
+      }
+    });
+
+    it('refuses a job whose program the device cannot run', async () => {
+      const qiskit = await http.post('/api/deployments', {
+        name: 'qiskit', programs: [{ quantumCircuit: 'qc = QuantumCircuit(2)', assemblerLanguage: 'QISKIT' }],
+      });
+      const r = await http.post('/api/jobs', { deploymentId: qiskit.body.id, deviceId, shots: 1 });
+      expect(r.status).toBe(422);
+      expect(r.body.message).toContain('QISKIT');
+      expect(r.body.message).toContain('accepts QASM2, QASM3');
+    });
+
+    it('cancels a READY job once (409 the second time)', async () => {
+      const job = (await http.post('/api/jobs', { deploymentId, deviceId, shots: 1 })).body;
+      const c = await http.post(`/api/jobs/${job.id}/cancel`);
+      expect(c.status).toBe(200);
+      expect(c.body).toMatchObject({ state: 'CANCELED' });
+      expect(c.body.finishedAt).not.toBeNull();
+      const again = await http.post(`/api/jobs/${job.id}/cancel`);
+      expect(again.status).toBe(409);
+      expect(again.body.message).toContain('CANCELED');
+    });
+
+    it('reruns a job as a new job with the same settings', async () => {
+      const job = (await http.post('/api/jobs', { deploymentId, deviceId, shots: 33, seed: 5, name: 'again' })).body;
+      const r = await http.post(`/api/jobs/${job.id}/rerun`);
+      expect(r.status).toBe(201);
+      expect(r.body.id).not.toBe(job.id);
+      expect(r.body).toMatchObject({ shots: 33, seed: 5, name: 'again', state: 'READY', deploymentId, deviceId, executedBy: null });
+    });
+
+    it('deletes a job, and the jobs of a deployment', async () => {
+      const job = (await http.post('/api/jobs', { deploymentId, deviceId, shots: 1 })).body;
+      expect((await http.delete(`/api/jobs/${job.id}`)).status).toBe(204);
+      expect((await http.get(`/api/jobs/${job.id}`)).status).toBe(404);
+      expect((await http.delete(`/api/jobs/${job.id}`)).status).toBe(404);
+
+      const other = (await http.post('/api/deployments', bell('to-clear'))).body.id;
+      for (let i = 0; i < 2; i++) await http.post('/api/jobs', { deploymentId: other, deviceId, shots: 1 });
+      const d = await http.delete(`/api/deployments/${other}/jobs`);
+      expect(d.body).toEqual({ deleted: 2 });
+      expect((await http.get(`/api/deployments/${other}/jobs`)).body.total).toBe(0);
+      expect((await http.get(`/api/deployments/3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f/jobs`)).status).toBe(404);
+    });
+
+    it('keeps jobs when their deployment is deleted (deploymentId becomes null)', async () => {
+      const dep = (await http.post('/api/deployments', bell('short-lived'))).body.id;
+      const job = (await http.post('/api/jobs', { deploymentId: dep, deviceId, shots: 1 })).body;
+      await http.delete(`/api/deployments/${dep}`);
+      const r = await http.get(`/api/jobs/${job.id}`);
+      expect(r.status).toBe(200);
+      expect(r.body.deploymentId).toBeNull();
+      const rerun = await http.post(`/api/jobs/${job.id}/rerun`);
+      expect(rerun.status).toBe(409);
+    });
+
+    it('answers unknown results with 404', async () => {
+      const job = (await http.post('/api/jobs', { deploymentId, deviceId, shots: 1 })).body;
+      expect((await http.get(`/api/jobs/${job.id}/results/3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f`)).status).toBe(404);
+      expect((await http.get(`/api/jobs/3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f/results`)).status).toBe(404);
+    });
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const r = await http.get('/api/docs/openapi.json');
+    expect(r.status).toBe(200);
+    expect(Object.keys(r.body.paths)).toEqual(
+      expect.arrayContaining(['/api/jobs', '/api/jobs/{id}/cancel', '/api/deployments/{id}/jobs', '/api/devices', '/api/health']),
+    );
+    expect(r.body.components.securitySchemes.bearer).toMatchObject({ scheme: 'bearer' });
+  });
+});
