@@ -1,0 +1,11 @@
+/**
+ * The statevector simulator: `simulate` runs a circuit in the calling thread; `SimulatorPool` runs
+ * it in worker threads, with cancellation and progress. It knows circuits, not the database.
+ */
+export { simulate, runStatevector, MAX_SHOTS, hexOfBits, keyRegisters } from './simulate';
+export type { StatevectorOptions } from './simulate';
+export { SimulatorPool } from './pool';
+export type { SimulatorPoolOptions, PoolRunOptions, AbortSignalLike } from './pool';
+export { StateVector, HARD_MAX_QUBITS, stateBytes, checkMemory } from './statevector';
+export { SimulationAbortedError, SimulationInputError, SimulationLimitError, SimulationWorkerError } from './errors';
+export type * from './types';

@@ -1,0 +1,456 @@
+import type { Circuit, Register } from '../circuit/circuit';
+import { SimulationAbortedError, SimulationInputError, SimulationLimitError } from './errors';
+import { applyInstr, runUnitaries } from './interpreter';
+import {
+  clbitSources,
+  compile,
+  hasMeasurement,
+  measurementsAreTerminal,
+  OP_JUMP_UNLESS,
+  OP_MEASURE,
+  OP_RESET,
+  type Program,
+} from './program';
+import { randomSeed, Rng, sampleBasisStates } from './random';
+import {
+  applyScale,
+  availableMemoryBytes,
+  checkMemory,
+  collapse,
+  HARD_MAX_QUBITS,
+  norm2,
+  pauliSum,
+  qubitProbabilities,
+  stateBytes,
+  StateVector,
+} from './statevector';
+import type {
+  AbortLike,
+  CountsMeta,
+  Observable,
+  RegisterInfo,
+  SamplingMode,
+  SimulateOptions,
+  SimulationRequest,
+  SimulationResult,
+  ValueAndVarianceResult,
+} from './types';
+
+export const MAX_SHOTS = 10_000_000;
+/** At most this many saved branch states in per-shot mode (besides the prefix and the working state). */
+const MAX_SNAPSHOTS = 64;
+
+/** Outcomes of the shots: clbits as a '0'/'1' string (clbit 0 first) → number of shots. */
+type Outcomes = Map<string, number>;
+
+function validate(req: SimulationRequest): void {
+  if (req === null || typeof req !== 'object') throw new SimulationInputError('request must be an object');
+  if (!['RUNNER', 'SAMPLER', 'ESTIMATOR'].includes(req.type)) {
+    throw new SimulationInputError(`type must be RUNNER, SAMPLER or ESTIMATOR, not ${String(req.type)}`);
+  }
+  if (!Number.isInteger(req.shots) || req.shots < 1 || req.shots > MAX_SHOTS) {
+    throw new SimulationInputError(`shots must be an integer from 1 to ${MAX_SHOTS}, not ${String(req.shots)}`);
+  }
+  if (req.seed !== undefined && (!Number.isInteger(req.seed) || req.seed < 0 || req.seed >= 2 ** 32)) {
+    throw new SimulationInputError(`seed must be an integer from 0 to 2^32-1, not ${String(req.seed)}`);
+  }
+  if (!Number.isInteger(req.maxQubits) || req.maxQubits < 0) {
+    throw new SimulationInputError(`maxQubits must be a non-negative integer, not ${String(req.maxQubits)}`);
+  }
+  if (req.maxMemoryBytes !== undefined && !(req.maxMemoryBytes > 0)) {
+    throw new SimulationInputError(`maxMemoryBytes must be positive, not ${String(req.maxMemoryBytes)}`);
+  }
+  const c = req.circuit;
+  if (!c || !Number.isInteger(c.numQubits) || c.numQubits < 0 || !Number.isInteger(c.numClbits) || c.numClbits < 0) {
+    throw new SimulationInputError('circuit must have non-negative integer numQubits and numClbits');
+  }
+  if (!Array.isArray(c.ops)) throw new SimulationInputError('circuit.ops must be an array');
+  const limit = Math.min(req.maxQubits, HARD_MAX_QUBITS);
+  if (c.numQubits > limit) {
+    const whose = req.maxQubits > HARD_MAX_QUBITS ? "the simulator's maximum" : "the device's maximum";
+    throw new SimulationLimitError(`circuit has ${c.numQubits} qubits, more than the limit of ${limit} (${whose})`);
+  }
+}
+
+/** Non-decreasing fraction reports in [0, 1]. */
+function progressReporter(onProgress?: (fraction: number) => void): (fraction: number) => void {
+  if (!onProgress) return () => {};
+  let last = -1;
+  return (f) => {
+    const v = Math.min(1, Math.max(0, f));
+    if (v > last) {
+      last = v;
+      onProgress(v);
+    }
+  };
+}
+
+/**
+ * Runs a circuit and returns its results:
+ * - RUNNER: [COUNTS, PROBABILITIES];
+ * - SAMPLER: [QUASI_DIST];
+ * - ESTIMATOR: one VALUE_AND_VARIANCE per observable, in order.
+ * Synchronous and CPU-bound: call it from a worker thread (see SimulatorPool) in a server.
+ * Throws SimulationInputError, SimulationLimitError or SimulationAbortedError.
+ */
+export function simulate(req: SimulationRequest, opts: SimulateOptions = {}): SimulationResult[] {
+  const t0 = performance.now();
+  validate(req);
+  const abort = opts.signal ?? null;
+  if (abort !== null && abort.aborted) throw new SimulationAbortedError();
+  const progress = progressReporter(opts.onProgress);
+  const seed = req.seed ?? randomSeed();
+  const elapsed = () => Math.round((performance.now() - t0) * 1000) / 1000;
+
+  if (req.type === 'ESTIMATOR') {
+    const results = estimate(req, abort, progress, elapsed);
+    progress(1);
+    return results;
+  }
+
+  const circuit = req.circuit;
+  let outcomes: Outcomes;
+  let mode: SamplingMode;
+  if (!hasMeasurement(circuit.ops)) {
+    // No measurement, nothing to report (qunicorn-core's ADR 0011: an empty counts dict).
+    compile(circuit); // still validates the circuit
+    outcomes = new Map();
+    mode = 'no-measurements';
+  } else if (measurementsAreTerminal(circuit.ops)) {
+    outcomes = sampleTerminal(req, new Rng(seed), abort, progress);
+    mode = 'sampled-once';
+  } else {
+    outcomes = sampleTrajectories(req, new Rng(seed), abort, progress);
+    mode = 'per-shot';
+  }
+  progress(1);
+  return formatSamples(req, outcomes, seed, mode, elapsed());
+}
+
+/** Runs the unitary part of a circuit whose measurements are all terminal (they are ignored). */
+function runUnitaryPart(
+  circuit: Circuit,
+  maxMemoryBytes: number | undefined,
+  abort: AbortLike | null,
+  progress: (f: number) => void,
+  progressShare = 1,
+): { state: StateVector; program: Program } {
+  const program = compile(circuit, { dropMeasurements: true });
+  const state = new StateVector(circuit.numQubits, maxMemoryBytes);
+  const total = program.instrs.length || 1;
+  runUnitaries(state.data, circuit.numQubits, program.instrs, 0, program.instrs.length, abort, (done) =>
+    progress((progressShare * done) / total),
+  );
+  return { state, program };
+}
+
+function sampleTerminal(req: SimulationRequest, rng: Rng, abort: AbortLike | null, progress: (f: number) => void) {
+  const { circuit, shots } = req;
+  const { state } = runUnitaryPart(circuit, req.maxMemoryBytes, abort, progress, 0.98);
+  const total = norm2(state.data, abort);
+  const basis = sampleBasisStates(state.data, shots, total, rng, abort);
+  const src = clbitSources(circuit);
+  const outcomes: Outcomes = new Map();
+  const bits = new Array<string>(circuit.numClbits);
+  for (const [index, count] of basis) {
+    for (let c = 0; c < bits.length; c++) bits[c] = src[c] < 0 ? '0' : (index >>> src[c]) & 1 ? '1' : '0';
+    const key = bits.join('');
+    outcomes.set(key, (outcomes.get(key) ?? 0) + count);
+  }
+  return outcomes;
+}
+
+interface Task {
+  /** Instruction to start at. */
+  pc: number;
+  shots: number;
+  /** Classical bits at `pc`. */
+  clbits: Uint8Array;
+  /** The state just before `pc`, or null: start from the prefix state at `prefixEnd` and replay `forced`. */
+  snapshot: Float64Array | null;
+  /** Outcomes to impose on the next measurements/resets, in order. */
+  forced: number[];
+  /** Outcomes of all measurements/resets from prefixEnd up to `pc`. */
+  history: number[];
+}
+
+/**
+ * Per-shot simulation for circuits with mid-circuit measurement, reset or conditionals.
+ *
+ * The deterministic prefix (everything before the first measure, reset or if) runs once. Then the
+ * shots travel together: at each measurement (or reset) the shots still together split between the
+ * outcomes binomially, which is exactly the distribution of independent shots, and each group
+ * continues as one trajectory. Shots whose outcomes agree share all the work; the number of
+ * trajectories is at most min(shots, number of distinct outcome sequences). A branch not taken yet
+ * resumes from a saved copy of the state when memory allows (at most MAX_SNAPSHOTS copies and the
+ * memory limit), otherwise it is replayed from the prefix with its outcomes imposed.
+ */
+function sampleTrajectories(
+  req: SimulationRequest,
+  rng: Rng,
+  abort: AbortLike | null,
+  progress: (f: number) => void,
+): Outcomes {
+  const { circuit } = req;
+  const n = circuit.numQubits;
+  const program = compile(circuit);
+  const instrs = program.instrs;
+  let prefixEnd = instrs.findIndex((i) => i.op === OP_MEASURE || i.op === OP_RESET || i.op === OP_JUMP_UNLESS);
+  if (prefixEnd < 0) prefixEnd = instrs.length;
+  const rest = instrs.length - prefixEnd;
+  const work = prefixEnd + rest || 1;
+
+  checkMemory(n, 2, req.maxMemoryBytes);
+  const prefix = new StateVector(n, req.maxMemoryBytes);
+  runUnitaries(prefix.data, n, instrs, 0, prefixEnd, abort, (done) => progress(done / work));
+  const working = new StateVector(n);
+  const d = working.data;
+
+  const bytes = stateBytes(n);
+  const memLimit = Math.min(req.maxMemoryBytes ?? Infinity, availableMemoryBytes() * 0.9);
+  const maxSnapshots = Math.max(0, Math.min(MAX_SNAPSHOTS, Math.floor(memLimit / bytes) - 2));
+  let liveSnapshots = 0;
+
+  const outcomes: Outcomes = new Map();
+  const tasks: Task[] = [
+    { pc: prefixEnd, shots: req.shots, clbits: new Uint8Array(circuit.numClbits), snapshot: null, forced: [], history: [] },
+  ];
+  let shotsDone = 0;
+  while (tasks.length > 0) {
+    const task = tasks.pop()!;
+    if (task.snapshot !== null) {
+      d.set(task.snapshot);
+      task.snapshot = null;
+      liveSnapshots--;
+    } else {
+      d.set(prefix.data);
+    }
+    const clbits = task.clbits;
+    const history = task.history;
+    let shots = task.shots;
+    let forcedIdx = 0;
+    let pc = task.pc;
+    while (pc < instrs.length) {
+      if (abort !== null && abort.aborted) throw new SimulationAbortedError();
+      const ins = instrs[pc];
+      if (ins.op === OP_MEASURE || ins.op === OP_RESET) {
+        const [p0, p1] = qubitProbabilities(d, n, ins.a, abort);
+        let outcome: 0 | 1;
+        if (forcedIdx < task.forced.length) {
+          outcome = task.forced[forcedIdx++] as 0 | 1;
+        } else {
+          const ones = p0 <= 0 ? shots : p1 <= 0 ? 0 : rng.binomial(shots, p1 / (p0 + p1));
+          if (ones === 0) outcome = 0;
+          else if (ones === shots) outcome = 1;
+          else {
+            // The `ones` shots take outcome 1 later; the others go on with outcome 0 now.
+            let snapshot: Float64Array | null = null;
+            if (liveSnapshots < maxSnapshots) {
+              try {
+                snapshot = d.slice();
+                liveSnapshots++;
+              } catch {
+                snapshot = null;
+              }
+            }
+            tasks.push(
+              snapshot !== null
+                ? { pc, shots: ones, clbits: clbits.slice(), snapshot, forced: [1], history: history.slice() }
+                : {
+                    pc: prefixEnd,
+                    shots: ones,
+                    clbits: new Uint8Array(circuit.numClbits),
+                    snapshot: null,
+                    forced: [...history, 1],
+                    history: [],
+                  },
+            );
+            shots -= ones;
+            outcome = 0;
+          }
+        }
+        history.push(outcome);
+        collapse(d, n, ins.a, outcome, outcome === 1 ? p1 : p0, ins.op === OP_RESET, abort);
+        if (ins.op === OP_MEASURE) clbits[ins.b] = outcome;
+        pc++;
+      } else if (ins.op === OP_JUMP_UNLESS) {
+        let value = 0;
+        for (let i = 0; i < ins.clbits.length; i++) value += clbits[ins.clbits[i]] * 2 ** i;
+        pc = value === ins.value ? pc + 1 : ins.jump;
+      } else {
+        applyInstr(d, n, ins, abort);
+        pc++;
+      }
+    }
+    const key = clbits.join('');
+    outcomes.set(key, (outcomes.get(key) ?? 0) + shots);
+    shotsDone += shots;
+    progress((prefixEnd + (rest * shotsDone) / req.shots) / work);
+  }
+  return outcomes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Result formatting.
+
+/** "0x" + hex of bits[offset .. offset+size-1] (bits[offset] least significant); any width. */
+export function hexOfBits(bits: string, offset: number, size: number): string {
+  let hex = '';
+  for (let top = Math.ceil(size / 4) * 4 - 4; top >= 0; top -= 4) {
+    let nibble = 0;
+    for (let b = 3; b >= 0; b--) {
+      const i = top + b;
+      nibble = nibble * 2 + (i < size && bits[offset + i] === '1' ? 1 : 0);
+    }
+    if (hex.length > 0 || nibble > 0) hex += nibble.toString(16);
+  }
+  return '0x' + (hex || '0');
+}
+
+/** The classical registers in key order: the last-declared first (qiskit prints counts that way). */
+export function keyRegisters(circuit: Circuit): Register[] {
+  const regs = circuit.cregs.length > 0 ? circuit.cregs : circuit.numClbits > 0 ? [{ name: 'c', size: circuit.numClbits, offset: 0 }] : [];
+  return [...regs].reverse();
+}
+
+function formatSamples(
+  req: SimulationRequest,
+  outcomes: Outcomes,
+  seed: number,
+  mode: SamplingMode,
+  timeTakenMs: number,
+): SimulationResult[] {
+  const { circuit, shots } = req;
+  // Sorted by the integer value of all clbits, so that the output is deterministic.
+  const sorted = [...outcomes.entries()].sort(([a], [b]) => {
+    for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    return 0;
+  });
+  const regs = keyRegisters(circuit);
+  const registers: RegisterInfo[] = regs.map((r) => ({ name: r.name, size: r.size }));
+  if (req.type === 'SAMPLER') {
+    const data: Record<string, number> = {};
+    for (const [bits, count] of sorted) {
+      const key = hexOfBits(bits, 0, circuit.numClbits);
+      data[key] = (data[key] ?? 0) + count / shots;
+    }
+    return [
+      {
+        resultType: 'QUASI_DIST',
+        data,
+        meta: { format: 'hex', shots, numClbits: circuit.numClbits, registers, seed, timeTakenMs, mode },
+      },
+    ];
+  }
+  const counts: Record<string, number> = {};
+  for (const [bits, count] of sorted) {
+    const key = regs.map((r) => hexOfBits(bits, r.offset, r.size)).join(' ');
+    counts[key] = (counts[key] ?? 0) + count;
+  }
+  const probabilities: Record<string, number> = {};
+  for (const [key, count] of Object.entries(counts)) probabilities[key] = count / shots;
+  const meta = (): CountsMeta => ({ format: 'hex', shots, registers: registers.map((r) => ({ ...r })), seed, timeTakenMs, mode });
+  return [
+    { resultType: 'COUNTS', data: counts, meta: meta() },
+    { resultType: 'PROBABILITIES', data: probabilities, meta: meta() },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Estimator.
+
+interface PauliMasks {
+  x: number;
+  z: number;
+  nY: number;
+}
+
+export function parsePauli(pauli: string, numQubits: number): PauliMasks {
+  if (typeof pauli !== 'string' || !/^[IXYZ]*$/i.test(pauli)) {
+    throw new SimulationInputError(`observable ${JSON.stringify(pauli)} must be a string of I, X, Y and Z`);
+  }
+  if (pauli.length !== numQubits) {
+    throw new SimulationInputError(
+      `observable ${pauli} has ${pauli.length} Paulis, but the circuit has ${numQubits} qubits (rightmost = qubit 0)`,
+    );
+  }
+  let x = 0;
+  let z = 0;
+  let nY = 0;
+  const up = pauli.toUpperCase();
+  for (let q = 0; q < numQubits; q++) {
+    const ch = up[numQubits - 1 - q];
+    if (ch === 'X' || ch === 'Y') x |= 1 << q;
+    if (ch === 'Z' || ch === 'Y') z |= 1 << q;
+    if (ch === 'Y') nY++;
+  }
+  return { x, z, nY };
+}
+
+/** <psi|P|psi> for a Pauli string (real, in [-1, 1]) on a normalised state. */
+export function pauliExpectation(d: Float64Array, n: number, masks: PauliMasks, abort: AbortLike | null): number {
+  const [re, im] = pauliSum(d, n, masks.x, masks.z, abort);
+  // Multiply by i^nY and keep the real part.
+  const real = [re, -im, -re, im][masks.nY % 4];
+  return Math.max(-1, Math.min(1, real));
+}
+
+function estimate(
+  req: SimulationRequest,
+  abort: AbortLike | null,
+  progress: (f: number) => void,
+  elapsed: () => number,
+): ValueAndVarianceResult[] {
+  const { circuit } = req;
+  const observables: Observable[] | undefined = req.observables;
+  if (!Array.isArray(observables) || observables.length === 0) {
+    throw new SimulationInputError('ESTIMATOR needs at least one observable');
+  }
+  const parsed = observables.map((o) => {
+    const coefficient = o.coefficient ?? 1;
+    if (!Number.isFinite(coefficient)) throw new SimulationInputError(`coefficient of ${o.pauli} must be a finite number`);
+    return { pauli: String(o.pauli).toUpperCase(), coefficient, masks: parsePauli(o.pauli, circuit.numQubits) };
+  });
+  if (!measurementsAreTerminal(circuit.ops)) {
+    throw new SimulationInputError(
+      'ESTIMATOR needs a circuit without mid-circuit measurement, reset or conditionals (its expectation values are taken on the final state)',
+    );
+  }
+  const { state } = runUnitaryPart(circuit, req.maxMemoryBytes, abort, progress, 0.9);
+  const norm = norm2(state.data, abort);
+  if (Math.abs(norm - 1) > 1e-12) applyScale(state.data, 1 / Math.sqrt(norm), 0, abort);
+  const timeTakenMs = elapsed();
+  return parsed.map(({ pauli, coefficient, masks }) => {
+    const ev = pauliExpectation(state.data, circuit.numQubits, masks, abort);
+    return {
+      resultType: 'VALUE_AND_VARIANCE' as const,
+      data: { value: coefficient * ev, variance: coefficient * coefficient * Math.max(0, 1 - ev * ev) },
+      meta: { observable: pauli, coefficient, exact: true as const, shots: req.shots, timeTakenMs },
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// For tests and benchmarks.
+
+export interface StatevectorOptions {
+  maxQubits?: number;
+  maxMemoryBytes?: number;
+  signal?: AbortLike;
+}
+
+/**
+ * The final state of a circuit whose measurements are all terminal (measurements are ignored),
+ * global phase included. Throws for circuits with mid-circuit measurement, reset or conditionals.
+ */
+export function runStatevector(circuit: Circuit, opts: StatevectorOptions = {}): StateVector {
+  validate({ circuit, shots: 1, type: 'RUNNER', maxQubits: opts.maxQubits ?? HARD_MAX_QUBITS, maxMemoryBytes: opts.maxMemoryBytes });
+  if (!measurementsAreTerminal(circuit.ops)) {
+    throw new SimulationInputError('runStatevector needs a circuit without mid-circuit measurement, reset or conditionals');
+  }
+  const { state, program } = runUnitaryPart(circuit, opts.maxMemoryBytes, opts.signal ?? null, () => {});
+  if (program.globalPhase !== 0) {
+    applyScale(state.data, Math.cos(program.globalPhase), Math.sin(program.globalPhase), opts.signal ?? null);
+  }
+  return state;
+}

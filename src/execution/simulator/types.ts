@@ -1,0 +1,134 @@
+import type { Circuit } from '../circuit/circuit';
+
+/**
+ * Request and result shapes of the simulator. The result shapes follow qunicorn-core's
+ * `{resultType, data, meta}` (its ADRs 0010 "Job Results" and 0011 "Result Types", and the mapping
+ * code of its IBM pilot); deviations are listed in docs/benchmarks.md's "Simulator" section and in
+ * the report of the change that introduced this file.
+ */
+
+export type JobType = 'RUNNER' | 'SAMPLER' | 'ESTIMATOR';
+
+export type ResultType = 'COUNTS' | 'PROBABILITIES' | 'QUASI_DIST' | 'VALUE_AND_VARIANCE';
+
+/**
+ * One weighted Pauli string, in qiskit's order: the rightmost character acts on qubit 0.
+ * Its length must equal the circuit's number of qubits. `"ZZI"` on 3 qubits is Z(q2) Z(q1) I(q0).
+ */
+export interface Observable {
+  pauli: string;
+  /** Real weight; defaults to 1. The value is `coefficient * <P>`. */
+  coefficient?: number;
+}
+
+/** Anything with an `aborted` flag: an AbortSignal, or the worker's SharedArrayBuffer-backed flag. */
+export interface AbortLike {
+  readonly aborted: boolean;
+}
+
+export interface SimulationRequest {
+  circuit: Circuit;
+  /** Positive integer, at most MAX_SHOTS. */
+  shots: number;
+  /** Unsigned 32-bit seed of the sampling PRNG; a random one is drawn (and reported) if omitted. */
+  seed?: number;
+  type: JobType;
+  /** Required (non-empty) for ESTIMATOR, ignored otherwise. */
+  observables?: Observable[];
+  /** The device's qubit limit (default device: 26). At most HARD_MAX_QUBITS. */
+  maxQubits: number;
+  /**
+   * Memory the simulation may use for state vectors, in bytes. The effective limit is the smaller of
+   * this and 90 % of the memory the OS reports available at the start of the run.
+   */
+  maxMemoryBytes?: number;
+}
+
+export interface SimulateOptions {
+  /** Checked between gates and every 2^20 amplitudes inside a gate; throws SimulationAbortedError. */
+  signal?: AbortLike;
+  /** Fraction of the work done, 0..1, non-decreasing. Called often (per gate): throttle on your side. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** A classical register as it appears in the keys: `registers[0]` is the leftmost word. */
+export type RegisterInfo = { name: string; size: number };
+
+/**
+ * How the shots were produced. `sampled-once`: all measurements are terminal, the distribution was
+ * computed once and every shot drawn from it. `per-shot`: mid-circuit measurement, reset or a
+ * conditional; shots follow their own trajectories (sharing the deterministic prefix, and sharing
+ * the work of trajectories until their measurement outcomes differ).
+ */
+export type SamplingMode = 'sampled-once' | 'per-shot' | 'no-measurements';
+
+export type CountsMeta = {
+  format: 'hex';
+  shots: number;
+  /** Registers in key order: the last-declared register first, as qiskit prints counts. */
+  registers: RegisterInfo[];
+  seed: number;
+  timeTakenMs: number;
+  mode: SamplingMode;
+};
+
+/** Measured outcomes → number of shots. Keys: one hex word per register, separated by a space. */
+export type CountsResult = {
+  resultType: 'COUNTS';
+  data: Record<string, number>;
+  meta: CountsMeta;
+};
+
+/** Same keys as COUNTS, values count / shots (as qunicorn-core's calculate_probabilities). */
+export type ProbabilitiesResult = {
+  resultType: 'PROBABILITIES';
+  data: Record<string, number>;
+  meta: CountsMeta;
+};
+
+export type QuasiDistMeta = {
+  /**
+   * `hex`: one key per outcome, `"0x" + integer.toString(16)`, where the integer reads all classical
+   * bits with clbit 0 as the least significant bit (qiskit Sampler V1's integer keys, which
+   * qunicorn-core converts with `hex(k)`). No register separation.
+   */
+  format: 'hex';
+  shots: number;
+  numClbits: number;
+  /** Registers from the most significant bits to the least (the last-declared first). */
+  registers: RegisterInfo[];
+  seed: number;
+  timeTakenMs: number;
+  mode: SamplingMode;
+};
+
+/** Outcome → relative frequency over the shots (sums to 1), as qiskit's Sampler with `shots` set. */
+export type QuasiDistResult = {
+  resultType: 'QUASI_DIST';
+  data: Record<string, number>;
+  meta: QuasiDistMeta;
+};
+
+export type ValueAndVarianceMeta = {
+  /** The Pauli string as given (upper-cased). */
+  observable: string;
+  coefficient: number;
+  /** Always true: computed from the final state vector, no sampling noise. */
+  exact: true;
+  /** The job's shots, for the caller's standard error: sqrt(variance / shots). */
+  shots: number;
+  timeTakenMs: number;
+};
+
+/**
+ * `value` = coefficient * <psi|P|psi>; `variance` = <O^2> - <O>^2 = coefficient^2 (1 - <P>^2), the
+ * variance of a single-shot measurement of the observable (not of the mean over shots).
+ * Numbers, where qunicorn-core stores strings.
+ */
+export type ValueAndVarianceResult = {
+  resultType: 'VALUE_AND_VARIANCE';
+  data: { value: number; variance: number };
+  meta: ValueAndVarianceMeta;
+};
+
+export type SimulationResult = CountsResult | ProbabilitiesResult | QuasiDistResult | ValueAndVarianceResult;
