@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import type { AppConfig } from './config/app-config';
 import { QunestConfigModule } from './config/config.module';
@@ -34,6 +35,7 @@ export class AppModule {
         DevicesModule,
         DeploymentsModule,
         JobsModule,
+        AdminModule,
       ],
     };
   }

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * The page may talk only to its own origin (REST and socket.io); no inline script, no framing.
+ * Styles set through the CSSOM (element.style.width) are allowed by `style-src 'self'`.
+ */
+export const ADMIN_UI_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Paths that belong to the API or to socket.io: never answered from the UI folder. */
+const RESERVED = /^\/(api|socket\.io)(\/|$)/;
+
+type Next = (err?: unknown) => void;
+export type StaticHandler = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+
+/**
+ * Finds `web/` of the package: walks up from `from` (src/admin when run by jest, dist/src/admin when
+ * compiled) to the first folder holding package.json and returns its `web` folder when that has an
+ * index.html, else undefined.
+ */
+export function findWebRoot(from: string = __dirname): string | undefined {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) {
+      const web = join(dir, 'web');
+      return existsSync(join(web, 'index.html')) ? web : undefined;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * A small connect-style handler that answers GET and HEAD for the files under `root` ("/" is
+ * index.html). Files are read on each request (they are few and small; edits show without a
+ * restart) and revalidated with an ETag. Anything else — other methods, /api, /socket.io, dotfiles,
+ * paths outside `root`, missing files — goes to `next()`, so Nest's JSON 404 still answers.
+ */
+export function serveStatic(root: string): StaticHandler {
+  const base = resolve(root);
+  return (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      return next();
+    }
+    if (RESERVED.test(pathname) || pathname.includes('\0')) return next();
+    if (pathname.endsWith('/')) pathname += 'index.html';
+    const segments = pathname.split('/').filter(Boolean);
+    if (segments.some((s) => s.startsWith('.'))) return next();
+    const file = resolve(base, ...segments);
+    if (!file.startsWith(base + sep)) return next();
+    void send(file, req, res).then(
+      (sent) => {
+        if (!sent) next();
+      },
+      (err: unknown) => next(err),
+    );
+  };
+}
+
+async function send(file: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    return false;
+  }
+  if (!info.isFile()) return false;
+  const etag = `W/"${createHash('sha1').update(`${info.size}:${info.mtimeMs}`).digest('base64url')}"`;
+  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  res.setHeader('Content-Type', type);
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('ETag', etag);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (type.startsWith('text/html')) {
+    res.setHeader('Content-Security-Policy', ADMIN_UI_CSP);
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+  }
+  if (req.headers['if-none-match'] === etag) {
+    res.statusCode = 304;
+    res.end();
+    return true;
+  }
+  const body = await readFile(file);
+  res.statusCode = 200;
+  res.setHeader('Content-Length', body.length);
+  res.end(req.method === 'HEAD' ? undefined : body);
+  return true;
+}
