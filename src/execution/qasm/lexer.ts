@@ -1,0 +1,207 @@
+import { CircuitError } from '../circuit/circuit';
+
+/**
+ * Tokenizer shared by the OpenQASM 2 and 3 front ends. Keywords are plain identifiers; the parser
+ * decides what they mean. Lines and columns are 1-based; a column counts Unicode code points.
+ */
+
+export type TokenKind = 'id' | 'int' | 'float' | 'str' | 'op' | 'eof';
+
+export interface Token {
+  kind: TokenKind;
+  /** Identifier or operator text, number as written, string contents without quotes. */
+  text: string;
+  /** Numeric value of 'int' and 'float' tokens (0 otherwise). */
+  value: number;
+  line: number;
+  col: number;
+}
+
+/** Operators longest first within each leading character. */
+const MULTI_OPS = [
+  '<<=', '>>=', '**=',
+  '->', '==', '!=', '<=', '>=', '<<', '>>', '&&', '||', '**', '++', '--',
+  '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '~=',
+];
+const SINGLE_OPS = ';,()[]{}+-*/%^!~&|<>=@:.#$?';
+
+/** How a token is shown in an error message: 'h', "qelib1.inc" or end of input. */
+export function show(t: Token): string {
+  if (t.kind === 'eof') return 'end of input';
+  if (t.kind === 'str') return `"${t.text}"`;
+  return `'${t.text}'`;
+}
+
+const DURATION_UNITS = new Set(['dt', 'ns', 'us', 'µs', 'ms', 's']);
+
+function isAsciiIdStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+const UNICODE_ID_START = /[\p{L}\p{Nl}]/u;
+const UNICODE_ID_PART = /[\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]/u;
+
+export function tokenize(src: string, v3: boolean): Token[] {
+  const out: Token[] = [];
+  const n = src.length;
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  // Columns count code points: astral characters seen so far on this line are subtracted.
+  let astral = 0;
+  const col = (at: number) => at - lineStart - astral + 1;
+  const fail = (msg: string, l: number, c: number): never => {
+    throw new CircuitError(msg, l, c);
+  };
+  const feature = (name: string, l: number, c: number): never =>
+    fail(`OpenQASM 3 feature '${name}' is not supported`, l, c);
+
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    // Whitespace and line breaks.
+    if (c === 10) {
+      i++;
+      line++;
+      lineStart = i;
+      astral = 0;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0xfeff || c === 0xa0) {
+      i++;
+      continue;
+    }
+    // Comments.
+    if (c === 47 /* / */ && i + 1 < n) {
+      const d = src.charCodeAt(i + 1);
+      if (d === 47) {
+        const end = src.indexOf('\n', i);
+        i = end < 0 ? n : end;
+        continue;
+      }
+      if (d === 42) {
+        const sl = line;
+        const sc = col(i);
+        const end = src.indexOf('*/', i + 2);
+        if (end < 0) fail('unterminated block comment', sl, sc);
+        for (let k = i; k < end; k++) {
+          const ch = src.charCodeAt(k);
+          if (ch === 10) {
+            line++;
+            lineStart = k + 1;
+            astral = 0;
+          } else if (ch >= 0xd800 && ch <= 0xdbff) astral++;
+        }
+        i = end + 2;
+        continue;
+      }
+    }
+    const tl = line;
+    const tc = col(i);
+    // Identifiers (ASCII fast path, then Unicode letters such as θ, π, τ, ℇ).
+    if (isAsciiIdStart(c) || (c > 127 && UNICODE_ID_START.test(String.fromCodePoint(src.codePointAt(i)!)))) {
+      const start = i;
+      while (i < n) {
+        const d = src.charCodeAt(i);
+        if (isAsciiIdStart(d) || isDigit(d)) {
+          i++;
+          continue;
+        }
+        if (d > 127) {
+          const cp = src.codePointAt(i)!;
+          if (UNICODE_ID_PART.test(String.fromCodePoint(cp))) {
+            if (cp > 0xffff) {
+              i += 2;
+              astral++;
+            } else i++;
+            continue;
+          }
+        }
+        break;
+      }
+      out.push({ kind: 'id', text: src.slice(start, i), value: 0, line: tl, col: tc });
+      continue;
+    }
+    // Numbers.
+    if (isDigit(c) || (c === 46 /* . */ && i + 1 < n && isDigit(src.charCodeAt(i + 1)))) {
+      const start = i;
+      let isFloat = false;
+      let value: number;
+      const radix = c === 48 && i + 1 < n ? src[i + 1] : '';
+      if (radix === 'x' || radix === 'X' || radix === 'b' || radix === 'B' || radix === 'o' || radix === 'O') {
+        i += 2;
+        const re = radix === 'x' || radix === 'X' ? /[0-9a-fA-F_]/ : radix === 'b' || radix === 'B' ? /[01_]/ : /[0-7_]/;
+        while (i < n && re.test(src[i])) i++;
+        const digits = src.slice(start + 2, i).replace(/_/g, '');
+        if (!v3) fail(`invalid number '${src.slice(start, i)}'`, tl, tc);
+        if (digits === '') fail(`invalid number '${src.slice(start, i)}'`, tl, tc);
+        const base = radix === 'x' || radix === 'X' ? 16 : radix === 'b' || radix === 'B' ? 2 : 8;
+        value = parseInt(digits, base);
+      } else {
+        const digitsRe = v3 ? /[0-9_]/ : /[0-9]/;
+        while (i < n && digitsRe.test(src[i])) i++;
+        if (i < n && src[i] === '.') {
+          isFloat = true;
+          i++;
+          while (i < n && digitsRe.test(src[i])) i++;
+        }
+        if (i < n && (src[i] === 'e' || src[i] === 'E')) {
+          let k = i + 1;
+          if (k < n && (src[k] === '+' || src[k] === '-')) k++;
+          if (k < n && isDigit(src.charCodeAt(k))) {
+            isFloat = true;
+            i = k;
+            while (i < n && digitsRe.test(src[i])) i++;
+          }
+        }
+        const text = src.slice(start, i).replace(/_/g, '');
+        value = Number(text);
+        if (v3 && /_$|_\.|\._|_[eE]/.test(src.slice(start, i))) fail(`invalid number '${src.slice(start, i)}'`, tl, tc);
+      }
+      const raw = src.slice(start, i);
+      // A letter straight after a number: imaginary literal, duration, or a typo.
+      if (i < n && (isAsciiIdStart(src.charCodeAt(i)) || src.charCodeAt(i) > 127)) {
+        let k = i;
+        while (k < n && (isAsciiIdStart(src.charCodeAt(k)) || isDigit(src.charCodeAt(k)) || src.charCodeAt(k) === 0xb5)) k++;
+        const suffix = src.slice(i, k);
+        if (v3 && suffix === 'im') feature('complex numbers', tl, tc);
+        if (v3 && DURATION_UNITS.has(suffix)) feature('durations', tl, tc);
+        fail(`invalid number '${raw}${suffix}'`, tl, tc);
+      }
+      if (!Number.isFinite(value)) fail(`number '${raw}' is too large`, tl, tc);
+      if (!isFloat && !Number.isSafeInteger(value)) fail(`integer '${raw}' is too large`, tl, tc);
+      out.push({ kind: isFloat ? 'float' : 'int', text: raw, value, line: tl, col: tc });
+      continue;
+    }
+    // Strings (include file names).
+    if (c === 34 || c === 39) {
+      const quote = src[i];
+      let k = i + 1;
+      while (k < n && src[k] !== quote && src[k] !== '\n') k++;
+      if (k >= n || src[k] !== quote) fail('unterminated string', tl, tc);
+      out.push({ kind: 'str', text: src.slice(i + 1, k), value: 0, line: tl, col: tc });
+      i = k + 1;
+      continue;
+    }
+    // Operators.
+    let op: string | undefined;
+    for (const m of MULTI_OPS) {
+      if (src.startsWith(m, i)) {
+        op = m;
+        break;
+      }
+    }
+    if (op === undefined && SINGLE_OPS.includes(src[i])) op = src[i];
+    if (op === undefined) {
+      const cp = src.codePointAt(i)!;
+      const ch = String.fromCodePoint(cp);
+      const shown = cp < 32 || cp === 127 ? `\\u${cp.toString(16).padStart(4, '0')}` : ch;
+      fail(`unexpected character '${shown}'`, tl, tc);
+    }
+    out.push({ kind: 'op', text: op!, value: 0, line: tl, col: tc });
+    i += op!.length;
+  }
+  out.push({ kind: 'eof', text: '', value: 0, line, col: col(n) });
+  return out;
+}
