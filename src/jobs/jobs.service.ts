@@ -74,15 +74,15 @@ export class JobsService {
     return result;
   }
 
-  /** Jobs of a deployment, without regard to owners (for workers and admin tools). */
+  /** Jobs of a deployment, without regard to owners (for workers and admin tools; usable outside a request). */
   async findByDeployment(deploymentId: string): Promise<Job[]> {
-    return this.em.find(Job, { deployment: deploymentId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+    return this.em.fork().find(Job, { deployment: deploymentId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
   }
 
   /** Jobs of a deployment that `userId` may see: public ones, and their own (none but public for null). */
   async findByDeploymentAuthenticated(deploymentId: string, userId: string | null): Promise<Job[]> {
     const where = { deployment: deploymentId, ...ownerFilter({ userId, isAdmin: false, roles: [] }, 'executedBy') };
-    return this.em.find(Job, where, { orderBy: { createdAt: 'desc', id: 'desc' } });
+    return this.em.fork().find(Job, where, { orderBy: { createdAt: 'desc', id: 'desc' } });
   }
 
   async listByDeployment(user: Principal, deploymentId: string, limit: number, offset: number): Promise<Page<Job>> {
