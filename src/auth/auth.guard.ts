@@ -1,17 +1,42 @@
-import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Request } from 'express';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { BearerChallenge, TooManySubmissions } from './auth.errors';
 import { AuthService } from './auth.service';
 import type { RequestWithPrincipal } from './current-user.decorator';
+import { JobSubmissionLimiter, LIMIT_JOB_SUBMISSIONS } from './rate-limit';
 
-/** Global guard: resolves the bearer token of every HTTP request into `req.principal`. */
+/**
+ * Global guard: resolves the bearer token of every HTTP request into `req.principal` (a bad token is a
+ * 401 with a `WWW-Authenticate: Bearer error="invalid_token"` challenge), then applies the job
+ * submission rate limit to routes marked with @LimitJobSubmissions() (429 with `Retry-After`).
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly limiter: JobSubmissionLimiter,
+    private readonly reflector: Reflector,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<Request & RequestWithPrincipal>();
-    req.principal = await this.auth.authenticate(bearerToken(req.headers.authorization));
+    const res = ctx.switchToHttp().getResponse<Response>();
+    try {
+      req.principal = await this.auth.authenticate(bearerToken(req.headers.authorization));
+    } catch (err) {
+      if (err instanceof BearerChallenge) res.setHeader('WWW-Authenticate', err.challenge);
+      throw err;
+    }
+    if (this.reflector.getAllAndOverride<boolean>(LIMIT_JOB_SUBMISSIONS, [ctx.getHandler(), ctx.getClass()])) {
+      const key = req.principal.userId !== null ? `user:${req.principal.userId}` : `ip:${req.ip ?? req.socket.remoteAddress}`;
+      const decision = this.limiter.take(key);
+      if (!decision.allowed) {
+        res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+        throw new TooManySubmissions(this.limiter.limit, decision.retryAfterSeconds);
+      }
+    }
     return true;
   }
 }
@@ -19,6 +44,6 @@ export class AuthGuard implements CanActivate {
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!m) throw new UnauthorizedException('Authorization header must be "Bearer <token>"');
+  if (!m) throw BearerChallenge.invalidRequest('Authorization header must be "Bearer <token>"');
   return m[1];
 }

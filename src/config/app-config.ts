@@ -31,6 +31,8 @@ export interface AppConfig {
 export interface AuthConfig {
   jwtSecret?: string;
   jwksUrl?: string;
+  /** Least time between two fetches of the JWKS for a token with an unknown key id (rotation). */
+  jwksCooldownSeconds: number;
   issuer?: string;
   audience?: string;
   adminRole: string;
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auth: {
       jwtSecret: r.str('AUTH_JWT_SECRET'),
       jwksUrl: r.url('AUTH_JWKS_URL', ['http:', 'https:']),
+      jwksCooldownSeconds: r.int('AUTH_JWKS_COOLDOWN_SECONDS', 30, 0, 3600),
       issuer: r.str('AUTH_ISSUER'),
       audience: r.str('AUTH_AUDIENCE'),
       adminRole: r.str('AUTH_ADMIN_ROLE', 'admin')!,
