@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
 import { Page, page } from '../common/paging';
@@ -7,6 +7,7 @@ import { DeploymentsService } from './deployments.service';
 import { CreateDeploymentDto, DeploymentDto, DeploymentQueryDto, UpdateDeploymentDto } from './dto/deployment.dto';
 
 @ApiTags('deployments')
+@ApiBearerAuth()
 @Controller('deployments')
 export class DeploymentsController {
   constructor(private readonly deployments: DeploymentsService) {}

@@ -1,5 +1,5 @@
 import { Body, Controller, ForbiddenException, Get, Param, Patch, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
 import { Page, page, PageQueryDto } from '../common/paging';
@@ -7,6 +7,7 @@ import { DevicesService } from './devices.service';
 import { DeviceDto, DeviceQueryDto, ProviderDto, UpdateDeviceDto } from './dto/device.dto';
 
 @ApiTags('providers')
+@ApiBearerAuth()
 @Controller('providers')
 export class ProvidersController {
   constructor(private readonly devices: DevicesService) {}
@@ -26,6 +27,7 @@ export class ProvidersController {
 }
 
 @ApiTags('devices')
+@ApiBearerAuth()
 @Controller('devices')
 export class DevicesController {
   constructor(private readonly devices: DevicesService) {}

@@ -1,12 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
+import { LimitJobSubmissions } from '../auth/rate-limit';
 import { Page, page, PageQueryDto } from '../common/paging';
 import { CreateJobDto, JobDto, JobQueryDto, ResultDto } from './dto/job.dto';
 import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')
+@ApiBearerAuth()
 @Controller('jobs')
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
@@ -19,6 +21,7 @@ export class JobsController {
   }
 
   @Post()
+  @LimitJobSubmissions()
   @ApiOperation({ summary: 'Submit a job: it is stored READY and queued in one transaction' })
   @ApiCreatedResponse({ type: JobDto })
   async create(@CurrentUser() user: Principal, @Body() dto: CreateJobDto): Promise<JobDto> {
@@ -47,6 +50,7 @@ export class JobsController {
   }
 
   @Post(':id/rerun')
+  @LimitJobSubmissions()
   @ApiOperation({ summary: 'Run the job again as a new job with the same settings and owner' })
   @ApiCreatedResponse({ type: JobDto })
   async rerun(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
@@ -72,6 +76,7 @@ export class JobsController {
 }
 
 @ApiTags('deployments')
+@ApiBearerAuth()
 @Controller('deployments/:id/jobs')
 export class DeploymentJobsController {
   constructor(private readonly jobs: JobsService) {}

@@ -1,6 +1,7 @@
 import { EntityManager, OptimisticLockError } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ownerFilter, type Principal } from '../auth/principal';
+import { PROVIDER_TOKEN_KEY, ProviderTokens } from '../auth/provider-tokens';
 import { Conflict, NotFound, Unprocessable } from '../common/errors';
 import { Page } from '../common/paging';
 import type { AppConfig } from '../config/app-config';
@@ -47,6 +48,7 @@ export class JobsService {
     private readonly deployments: DeploymentsService,
     private readonly devices: DevicesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly providerTokens: ProviderTokens,
   ) {}
 
   // ---- reads (with the ownership rule) ----
@@ -102,6 +104,9 @@ export class JobsService {
     if (dto.shots > this.config.maxShots) {
       throw new Unprocessable(`shots must not be greater than ${this.config.maxShots}`, { field: 'shots' });
     }
+    if (dto.token !== undefined && !this.providerTokens.enabled) {
+      throw new Unprocessable('a provider token can only be accepted when the server has TOKEN_ENCRYPTION_KEY set (to keep it encrypted); send the job without a token or ask the operator', { field: 'token' });
+    }
     return this.em.transactional(async (em) => {
       const deployment = await this.deployments.get(user, dto.deploymentId, em);
       const device = dto.deviceId
@@ -122,6 +127,10 @@ export class JobsService {
         createdAt: new Date(),
       });
       await em.flush();
+      // The provider token lives only in transient state (deleted when the job ends), sealed.
+      if (dto.token !== undefined) {
+        em.create(TransientJobState, { job, data: { [PROVIDER_TOKEN_KEY]: this.providerTokens.seal(job.id, dto.token) } });
+      }
       job.queueJobId = await this.queue.enqueue(job.id, em);
       return job;
     });
@@ -187,7 +196,7 @@ export class JobsService {
     const original = await this.get(user, id);
     if (!original.deployment) throw new Conflict(`job ${id} cannot be run again: its deployment was deleted`);
     return this.em.transactional(async (em) => {
-      const deployment = await em.findOneOrFail(Deployment, original.deployment!.id, { populate: ['programs'] });
+      const deployment = await this.deployments.get(user, original.deployment!.id, em);
       const device = await this.devices.getDevice(original.executedOn.id, em);
       this.checkRunnable(deployment, device);
       const job = em.create(Job, {

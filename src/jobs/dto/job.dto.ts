@@ -112,6 +112,18 @@ export class CreateJobDto {
   @ValidateNested({ each: true })
   @Type(() => ObservableDto)
   observables?: ObservableDto[];
+
+  @ApiPropertyOptional({
+    writeOnly: true,
+    maxLength: 8192,
+    description:
+      'Access token for the provider of the device. Kept encrypted (AES-256-GCM) only while the job runs, never returned; needs TOKEN_ENCRYPTION_KEY on the server (422 without)',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(8192)
+  token?: string;
 }
 
 export class JobQueryDto extends PageQueryDto {
