@@ -9,6 +9,7 @@ import { DeploymentsModule } from './deployments/deployments.module';
 import { DevicesModule } from './devices/devices.module';
 import { QueueModule } from './execution/queue/queue.module';
 import { JobsModule } from './jobs/jobs.module';
+import { RealtimeModule } from './realtime/realtime.module';
 
 export function loggerModule(config: AppConfig) {
   return LoggerModule.forRoot({
@@ -35,6 +36,7 @@ export class AppModule {
         DevicesModule,
         DeploymentsModule,
         JobsModule,
+        RealtimeModule,
         AdminModule,
       ],
     };
