@@ -1,6 +1,4 @@
 import { randomInt } from 'node:crypto';
-import type { AbortLike } from './types';
-import { SimulationAbortedError } from './errors';
 
 /**
  * xoshiro128** (Blackman and Vigna), seeded from a 32-bit seed through splitmix32. Same seed, same
@@ -67,43 +65,9 @@ export function randomSeed(): number {
   return randomInt(0, 2 ** 32 - 1);
 }
 
-/**
- * Draws `shots` basis states from the distribution |amplitude|^2 of the state `d` (interleaved),
- * without allocating anything of the state's size: the shots' uniform numbers are sorted, and one
- * pass over the amplitudes walks the cumulative distribution alongside them (inverse-CDF sampling,
- * O(2^n + shots log shots)). Returns basis index → number of shots.
- */
-export function sampleBasisStates(
-  d: Float64Array,
-  shots: number,
-  total: number,
-  rng: Rng,
-  abort: AbortLike | null,
-): Map<number, number> {
+/** `shots` uniform numbers in [0, scale), sorted ascending (for inverse-CDF sampling, see sampleSorted). */
+export function sortedUniforms(rng: Rng, shots: number, scale: number): Float64Array {
   const u = new Float64Array(shots);
-  for (let s = 0; s < shots; s++) u[s] = rng.next() * total;
-  u.sort();
-  const counts = new Map<number, number>();
-  const N = d.length / 2;
-  let acc = 0;
-  let s = 0;
-  let last = -1;
-  for (let i = 0; i < N && s < shots; i++) {
-    if ((i & 0xfffff) === 0 && abort !== null && abort.aborted) throw new SimulationAbortedError();
-    const xr = d[2 * i], xi = d[2 * i + 1];
-    const p = xr * xr + xi * xi;
-    if (p === 0) continue;
-    acc += p;
-    last = i;
-    let c = 0;
-    while (s < shots && u[s] < acc) {
-      s++;
-      c++;
-    }
-    if (c > 0) counts.set(i, c);
-  }
-  // Rounding can leave the last few uniform numbers above the accumulated total: give them to the
-  // last basis state with non-zero probability.
-  if (s < shots && last >= 0) counts.set(last, (counts.get(last) ?? 0) + (shots - s));
-  return counts;
+  for (let s = 0; s < shots; s++) u[s] = rng.next() * scale;
+  return u.sort();
 }

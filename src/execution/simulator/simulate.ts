@@ -1,6 +1,6 @@
 import type { Circuit, Register } from '../circuit/circuit';
 import { SimulationAbortedError, SimulationInputError, SimulationLimitError } from './errors';
-import { applyInstr, runUnitaries } from './interpreter';
+import { applyTracked, freshSupport, runUnitaries, type Support, supportFixed } from './interpreter';
 import {
   clbitSources,
   compile,
@@ -11,7 +11,7 @@ import {
   OP_RESET,
   type Program,
 } from './program';
-import { randomSeed, Rng, sampleBasisStates } from './random';
+import { randomSeed, Rng, sortedUniforms } from './random';
 import {
   applyScale,
   availableMemoryBytes,
@@ -21,6 +21,7 @@ import {
   norm2,
   pauliSum,
   qubitProbabilities,
+  sampleSorted,
   stateBytes,
   StateVector,
 } from './statevector';
@@ -37,8 +38,10 @@ import type {
 } from './types';
 
 export const MAX_SHOTS = 10_000_000;
-/** At most this many saved branch states in per-shot mode (besides the prefix and the working state). */
+/** At most this many saved branch states in per-shot mode (besides the prefix and the working state)... */
 const MAX_SNAPSHOTS = 64;
+/** ...and at most this many bytes for them: large states replay branches instead (memory stays ~2x). */
+const SNAPSHOT_BUDGET_BYTES = 128 * 2 ** 20;
 
 /** Outcomes of the shots: clbits as a '0'/'1' string (clbit 0 first) → number of shots. */
 type Outcomes = Map<string, number>;
@@ -134,21 +137,24 @@ function runUnitaryPart(
   abort: AbortLike | null,
   progress: (f: number) => void,
   progressShare = 1,
-): { state: StateVector; program: Program } {
+): { state: StateVector; program: Program; support: Support } {
   const program = compile(circuit, { dropMeasurements: true });
   const state = new StateVector(circuit.numQubits, maxMemoryBytes);
+  const support = freshSupport(circuit.numQubits);
   const total = program.instrs.length || 1;
-  runUnitaries(state.data, circuit.numQubits, program.instrs, 0, program.instrs.length, abort, (done) =>
+  runUnitaries(state.data, circuit.numQubits, program.instrs, 0, program.instrs.length, support, abort, (done) =>
     progress((progressShare * done) / total),
   );
-  return { state, program };
+  return { state, program, support };
 }
 
 function sampleTerminal(req: SimulationRequest, rng: Rng, abort: AbortLike | null, progress: (f: number) => void) {
   const { circuit, shots } = req;
-  const { state } = runUnitaryPart(circuit, req.maxMemoryBytes, abort, progress, 0.98);
-  const total = norm2(state.data, abort);
-  const basis = sampleBasisStates(state.data, shots, total, rng, abort);
+  const n = circuit.numQubits;
+  const { state, support } = runUnitaryPart(circuit, req.maxMemoryBytes, abort, progress, 0.98);
+  const { fixed, setMask } = supportFixed(support, 0, 0);
+  const total = norm2(state.data, n, fixed, setMask, abort);
+  const basis = sampleSorted(state.data, n, fixed, setMask, sortedUniforms(rng, shots, total), abort);
   const src = clbitSources(circuit);
   const outcomes: Outcomes = new Map();
   const bits = new Array<string>(circuit.numClbits);
@@ -168,6 +174,8 @@ interface Task {
   clbits: Uint8Array;
   /** The state just before `pc`, or null: start from the prefix state at `prefixEnd` and replay `forced`. */
   snapshot: Float64Array | null;
+  /** The support of the snapshot (see interpreter.ts). */
+  support: Support;
   /** Outcomes to impose on the next measurements/resets, in order. */
   forced: number[];
   /** Outcomes of all measurements/resets from prefixEnd up to `pc`. */
@@ -182,8 +190,9 @@ interface Task {
  * outcomes binomially, which is exactly the distribution of independent shots, and each group
  * continues as one trajectory. Shots whose outcomes agree share all the work; the number of
  * trajectories is at most min(shots, number of distinct outcome sequences). A branch not taken yet
- * resumes from a saved copy of the state when memory allows (at most MAX_SNAPSHOTS copies and the
- * memory limit), otherwise it is replayed from the prefix with its outcomes imposed.
+ * resumes from a saved copy of the state when memory allows (at most MAX_SNAPSHOTS copies within
+ * SNAPSHOT_BUDGET_BYTES and the memory limit), otherwise it is replayed from the prefix with its
+ * outcomes imposed. Memory: two state vectors, plus the snapshots of small states.
  */
 function sampleTrajectories(
   req: SimulationRequest,
@@ -202,18 +211,28 @@ function sampleTrajectories(
 
   checkMemory(n, 2, req.maxMemoryBytes);
   const prefix = new StateVector(n, req.maxMemoryBytes);
-  runUnitaries(prefix.data, n, instrs, 0, prefixEnd, abort, (done) => progress(done / work));
+  const prefixSupport = freshSupport(n);
+  runUnitaries(prefix.data, n, instrs, 0, prefixEnd, prefixSupport, abort, (done) => progress(done / work));
   const working = new StateVector(n);
   const d = working.data;
 
   const bytes = stateBytes(n);
   const memLimit = Math.min(req.maxMemoryBytes ?? Infinity, availableMemoryBytes() * 0.9);
-  const maxSnapshots = Math.max(0, Math.min(MAX_SNAPSHOTS, Math.floor(memLimit / bytes) - 2));
+  const budget = Math.min(SNAPSHOT_BUDGET_BYTES, memLimit - 2 * bytes);
+  const maxSnapshots = Math.max(0, Math.min(MAX_SNAPSHOTS, Math.floor(budget / bytes)));
   let liveSnapshots = 0;
 
   const outcomes: Outcomes = new Map();
   const tasks: Task[] = [
-    { pc: prefixEnd, shots: req.shots, clbits: new Uint8Array(circuit.numClbits), snapshot: null, forced: [], history: [] },
+    {
+      pc: prefixEnd,
+      shots: req.shots,
+      clbits: new Uint8Array(circuit.numClbits),
+      snapshot: null,
+      support: { ...prefixSupport },
+      forced: [],
+      history: [],
+    },
   ];
   let shotsDone = 0;
   while (tasks.length > 0) {
@@ -227,6 +246,7 @@ function sampleTrajectories(
     }
     const clbits = task.clbits;
     const history = task.history;
+    const sup = task.support;
     let shots = task.shots;
     let forcedIdx = 0;
     let pc = task.pc;
@@ -234,7 +254,18 @@ function sampleTrajectories(
       if (abort !== null && abort.aborted) throw new SimulationAbortedError();
       const ins = instrs[pc];
       if (ins.op === OP_MEASURE || ins.op === OP_RESET) {
-        const [p0, p1] = qubitProbabilities(d, n, ins.a, abort);
+        const q = ins.a;
+        const bit = 1 << q;
+        const known = (sup.mask & bit) !== 0;
+        const { fixed, setMask } = supportFixed(sup, bit, 0);
+        let p0 = 1;
+        let p1 = 0;
+        if (known) {
+          p1 = (sup.value >>> q) & 1;
+          p0 = 1 - p1;
+        } else {
+          [p0, p1] = qubitProbabilities(d, n, q, fixed, setMask, abort);
+        }
         let outcome: 0 | 1;
         if (forcedIdx < task.forced.length) {
           outcome = task.forced[forcedIdx++] as 0 | 1;
@@ -255,12 +286,21 @@ function sampleTrajectories(
             }
             tasks.push(
               snapshot !== null
-                ? { pc, shots: ones, clbits: clbits.slice(), snapshot, forced: [1], history: history.slice() }
+                ? {
+                    pc,
+                    shots: ones,
+                    clbits: clbits.slice(),
+                    snapshot,
+                    support: { ...sup },
+                    forced: [1],
+                    history: history.slice(),
+                  }
                 : {
                     pc: prefixEnd,
                     shots: ones,
                     clbits: new Uint8Array(circuit.numClbits),
                     snapshot: null,
+                    support: { ...prefixSupport },
                     forced: [...history, 1],
                     history: [],
                   },
@@ -270,7 +310,11 @@ function sampleTrajectories(
           }
         }
         history.push(outcome);
-        collapse(d, n, ins.a, outcome, outcome === 1 ? p1 : p0, ins.op === OP_RESET, abort);
+        const reset = ins.op === OP_RESET;
+        if (!known) collapse(d, n, q, outcome, outcome === 1 ? p1 : p0, reset, fixed, setMask, abort);
+        else if (reset && outcome === 1) collapse(d, n, q, 1, 1, true, fixed, setMask, abort);
+        sup.mask |= bit;
+        sup.value = (sup.value & ~bit) | (reset ? 0 : outcome << q);
         if (ins.op === OP_MEASURE) clbits[ins.b] = outcome;
         pc++;
       } else if (ins.op === OP_JUMP_UNLESS) {
@@ -278,7 +322,7 @@ function sampleTrajectories(
         for (let i = 0; i < ins.clbits.length; i++) value += clbits[ins.clbits[i]] * 2 ** i;
         pc = value === ins.value ? pc + 1 : ins.jump;
       } else {
-        applyInstr(d, n, ins, abort);
+        applyTracked(d, n, ins, sup, abort);
         pc++;
       }
     }
@@ -416,8 +460,9 @@ function estimate(
       'ESTIMATOR needs a circuit without mid-circuit measurement, reset or conditionals (its expectation values are taken on the final state)',
     );
   }
-  const { state } = runUnitaryPart(circuit, req.maxMemoryBytes, abort, progress, 0.9);
-  const norm = norm2(state.data, abort);
+  const { state, support } = runUnitaryPart(circuit, req.maxMemoryBytes, abort, progress, 0.9);
+  const { fixed, setMask } = supportFixed(support, 0, 0);
+  const norm = norm2(state.data, circuit.numQubits, fixed, setMask, abort);
   if (Math.abs(norm - 1) > 1e-12) applyScale(state.data, 1 / Math.sqrt(norm), 0, abort);
   const timeTakenMs = elapsed();
   return parsed.map(({ pauli, coefficient, masks }) => {

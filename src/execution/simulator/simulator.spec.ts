@@ -13,6 +13,9 @@ import {
   type ValueAndVarianceResult,
 } from './index';
 import { hexOfBits } from './simulate';
+import { compile } from './program';
+import { applyInstr } from './interpreter';
+import { Rng } from './random';
 import { CircuitBuilder, ghz, qft, randomCircuit } from './testing/circuits';
 import { runWithQuantumCircuit } from './testing/quantum-circuit-oracle';
 import { referenceState } from './testing/reference';
@@ -77,6 +80,41 @@ describe('statevector engine: amplitudes', () => {
     }
     for (const k of ['gate/0', 'gate/1', 'gate/2', 'gate/3', 'negctrl', 'swap/0', 'swap/1', 'swap/2', 'gphase', 'barrier']) {
       expect(kinds).toContain(k);
+    }
+  });
+
+  it('tracks qubits in a definite basis state exactly (classical gates with negated controls, then superposition)', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const n = 6;
+      const rng = new Rng(seed);
+      const int = (k: number) => Math.floor(rng.next() * k);
+      const b = new CircuitBuilder(n);
+      const pick = (k: number) => {
+        const pool = [0, 1, 2, 3, 4, 5];
+        return Array.from({ length: k }, () => pool.splice(int(pool.length), 1)[0]);
+      };
+      for (let i = 0; i < 30; i++) {
+        const r = rng.next();
+        const states = (k: number) => Array.from({ length: k }, () => (rng.next() < 0.4 ? 0 : 1) as 0 | 1);
+        if (r < 0.2) b.x(int(n));
+        else if (r < 0.5) {
+          const [t, ...c] = pick(1 + int(3));
+          b.gate('mcx', G.X, t, c, states(c.length));
+        } else if (r < 0.65) {
+          const [x, y, ...c] = pick(2 + int(2));
+          b.swap(x, y, c, states(c.length));
+        } else if (r < 0.8) {
+          const [t, ...c] = pick(1 + int(2));
+          b.gate('mcp', G.phase(rng.next() * 6), t, c, states(c.length));
+        } else if (r < 0.9) {
+          const [t, ...c] = pick(1 + int(2));
+          b.gate('mcy', G.Y, t, c, states(c.length));
+        } else {
+          b.h(int(n)); // occasionally a qubit leaves the basis
+        }
+      }
+      const circuit = b.build();
+      expectStatesClose(runStatevector(circuit).data, referenceState(circuit).flat(), 1e-12);
     }
   });
 
@@ -500,20 +538,24 @@ describe('limits, validation and cancellation', () => {
 
   it('reads the abort flag every 2^20 amplitudes inside a gate, whatever its qubits', () => {
     const n = 22;
-    const cases: [string, (b: CircuitBuilder) => void][] = [
-      ['h q0', (b) => b.h(0)],
-      ['h q1', (b) => b.h(1)],
-      ['h q21', (b) => b.h(n - 1)],
-      ['rz q21', (b) => b.rz(0.3, n - 1)],
-      ['cx q21 q20', (b) => b.cx(n - 1, n - 2)],
-      ['ccx q0 q1 q21', (b) => b.ccx(0, 1, n - 1)],
-      ['swap q20 q21', (b) => b.swap(n - 2, n - 1)],
-      ['ry+measure q21 (per-shot)', (b) => b.ry(0.5, n - 1).measure(n - 1, 0).x(n - 1)],
+    // a dense state (every qubit in superposition), so that no amplitude can be skipped
+    const hAll = new CircuitBuilder(n);
+    for (let q = 0; q < n; q++) hAll.h(q);
+    const d = runStatevector(hAll.build()).data;
+    // [gate, amplitudes the kernel visits]
+    const cases: [string, (b: CircuitBuilder) => void, number][] = [
+      ['h q0', (b) => b.h(0), 2 ** n],
+      ['h q1', (b) => b.h(1), 2 ** n],
+      ['h q21', (b) => b.h(n - 1), 2 ** n],
+      ['rz q21', (b) => b.rz(0.3, n - 1), 2 ** (n - 1)],
+      ['cx q21 q20', (b) => b.cx(n - 1, n - 2), 2 ** (n - 1)],
+      ['ccx q0 q1 q21', (b) => b.ccx(0, 1, n - 1), 2 ** (n - 2)],
+      ['swap q20 q21', (b) => b.swap(n - 2, n - 1), 2 ** (n - 1)],
     ];
-    for (const [name, build] of cases) {
-      const b = new CircuitBuilder(n, 1);
+    for (const [name, build, visited] of cases) {
+      const b = new CircuitBuilder(n);
       build(b);
-      b.measure(0, 0);
+      const [ins] = compile(b.build()).instrs;
       let checks = 0;
       const counting = {
         get aborted() {
@@ -521,20 +563,39 @@ describe('limits, validation and cancellation', () => {
           return false;
         },
       };
-      simulate(req(b.build(), { shots: 1 }), { signal: counting });
-      // a gate on 2^22 amplitudes (or the fraction it touches): several checks, not one at the end
-      expect([name, checks]).toEqual([name, expect.any(Number)]);
-      expect(checks).toBeGreaterThanOrEqual(4);
-      // and aborting at the third check stops inside the first gate
+      applyInstr(d, n, ins, counting);
+      expect([name, checks]).toEqual([name, Math.max(1, visited / 2 ** 20)]);
       let seen = 0;
       const aborting = {
         get aborted() {
-          return ++seen > 2;
+          return ++seen > 0;
         },
       };
-      expect(() => simulate(req(b.build(), { shots: 1 }), { signal: aborting })).toThrow(SimulationAbortedError);
-      expect(seen).toBe(3);
+      expect(() => applyInstr(d, n, ins, aborting)).toThrow(SimulationAbortedError);
+      expect(seen).toBe(1);
     }
+  });
+
+  it('reads the abort flag inside measurements of the per-shot mode', () => {
+    const n = 21;
+    const b = new CircuitBuilder(n, 1);
+    for (let q = 0; q < n; q++) b.h(q);
+    b.measure(n - 1, 0).x(n - 1);
+    let checks = 0;
+    let after = false;
+    simulate(req(b.build(), { shots: 1 }), {
+      signal: {
+        get aborted() {
+          if (after) checks++;
+          return false;
+        },
+      },
+      onProgress: (f) => {
+        after = f > (n - 0.5) / (n + 2); // the prefix (n of n + 2 instructions) is done
+      },
+    });
+    // probabilities and collapse of q20 on 2^21 amplitudes, then the x: several checks each
+    expect(checks).toBeGreaterThanOrEqual(6);
   });
 
   it('reports progress from 0 to 1, never decreasing', () => {

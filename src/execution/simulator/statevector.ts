@@ -400,16 +400,32 @@ export function applyScale(d: Float64Array, c: number, s: number, abort: AbortLi
 // ---------------------------------------------------------------------------------------------
 // Measurement and expectation values.
 
-/** Sum of |amplitude|^2. */
-export function norm2(d: Float64Array, abort: AbortLike | null): number {
+/** Lowest fixed bit, or n when there is none (then the whole state is one long run). */
+function lowestFixed(fixed: Int32Array, n: number): number {
+  return fixed.length > 0 ? fixed[0] : n;
+}
+
+/**
+ * Sum of |amplitude|^2 over the amplitudes whose `fixed` bits equal `setMask` (all of them when
+ * `fixed` is empty).
+ */
+export function norm2(d: Float64Array, n: number, fixed: Int32Array, setMask: number, abort: AbortLike | null): number {
   let sum = 0;
-  const E = d.length;
-  for (let ch = 0; ch < E; ch += CHECK_DOUBLES) {
-    const end = Math.min(E, ch + CHECK_DOUBLES);
+  const k = fixed.length;
+  const p0 = runLog2(lowestFixed(fixed, n));
+  const len = 2 << p0;
+  const total = runs(n, k, p0);
+  const chunk = runsPerCheck(p0);
+  for (let b0 = 0; b0 < total; b0 += chunk) {
+    const bEnd = Math.min(total, b0 + chunk);
     let part = 0;
-    for (let p = ch; p < end; p += 2) {
-      const xr = d[p], xi = d[p + 1];
-      part += xr * xr + xi * xi;
+    for (let b = b0; b < bEnd; b++) {
+      const start = 2 * runStart(b, p0, fixed, k, setMask);
+      const end = start + len;
+      for (let p = start; p < end; p += 2) {
+        const xr = d[p], xi = d[p + 1];
+        part += xr * xr + xi * xi;
+      }
     }
     sum += part;
     aborted(abort);
@@ -417,20 +433,30 @@ export function norm2(d: Float64Array, abort: AbortLike | null): number {
   return sum;
 }
 
-/** Probabilities that qubit q reads 0 and 1 (unnormalised sums; their total is the norm). */
-export function qubitProbabilities(d: Float64Array, n: number, q: number, abort: AbortLike | null): [number, number] {
+/**
+ * Probabilities that qubit q reads 0 and 1 (unnormalised sums; their total is the norm), summed
+ * over the amplitudes whose `fixed` bits (which include q) equal `setMask` (whose bit q is 0).
+ */
+export function qubitProbabilities(
+  d: Float64Array,
+  n: number,
+  q: number,
+  fixed: Int32Array,
+  setMask: number,
+  abort: AbortLike | null,
+): [number, number] {
   let p0sum = 0;
   let p1sum = 0;
-  const fixed = Int32Array.of(q);
-  const p0 = runLog2(q);
+  const k = fixed.length;
+  const p0 = runLog2(fixed[0]);
   const len = 2 << p0;
   const off = 2 << q;
-  const total = runs(n, 1, p0);
+  const total = runs(n, k, p0);
   const chunk = runsPerCheck(p0);
   for (let b0 = 0; b0 < total; b0 += chunk) {
     const bEnd = Math.min(total, b0 + chunk);
     for (let b = b0; b < bEnd; b++) {
-      const start = 2 * runStart(b, p0, fixed, 1, 0);
+      const start = 2 * runStart(b, p0, fixed, k, setMask);
       const end = start + len;
       for (let p = start; p < end; p += 2) {
         const xr = d[p], xi = d[p + 1], yr = d[p + off], yi = d[p + off + 1];
@@ -446,6 +472,8 @@ export function qubitProbabilities(d: Float64Array, n: number, q: number, abort:
 /**
  * Projects qubit q on `outcome` and renormalises by 1/sqrt(probability). With `reset`, the kept
  * amplitudes move to q = 0 (a reset is a measurement followed by an X when the outcome was 1).
+ * Visits the amplitudes whose `fixed` bits (which include q) equal `setMask` (bit q 0): the others
+ * are zero.
  */
 export function collapse(
   d: Float64Array,
@@ -454,14 +482,16 @@ export function collapse(
   outcome: 0 | 1,
   probability: number,
   reset: boolean,
+  fixed: Int32Array,
+  setMask: number,
   abort: AbortLike | null,
 ): void {
   const scale = 1 / Math.sqrt(probability);
-  const fixed = Int32Array.of(q);
-  const p0 = runLog2(q);
+  const k = fixed.length;
+  const p0 = runLog2(fixed[0]);
   const len = 2 << p0;
   const off = 2 << q;
-  const total = runs(n, 1, p0);
+  const total = runs(n, k, p0);
   const chunk = runsPerCheck(p0);
   const move = reset && outcome === 1;
   const keepOff = outcome === 1 ? off : 0;
@@ -469,7 +499,7 @@ export function collapse(
   for (let b0 = 0; b0 < total; b0 += chunk) {
     const bEnd = Math.min(total, b0 + chunk);
     for (let b = b0; b < bEnd; b++) {
-      const start = 2 * runStart(b, p0, fixed, 1, 0);
+      const start = 2 * runStart(b, p0, fixed, k, setMask);
       const end = start + len;
       if (move) {
         for (let p = start; p < end; p += 2) {
@@ -489,6 +519,61 @@ export function collapse(
     }
     aborted(abort);
   }
+}
+
+/**
+ * Draws `shots` basis states from |amplitude|^2 over the amplitudes whose `fixed` bits equal
+ * `setMask`, without allocating anything of the state's size: the shots' uniform numbers (scaled
+ * by the norm `total`) are sorted, and one pass over the amplitudes walks the cumulative
+ * distribution alongside them (inverse-CDF sampling, O(2^n + shots log shots)).
+ * `uniforms` must be sorted ascending, in [0, total). Returns basis index -> number of shots.
+ */
+export function sampleSorted(
+  d: Float64Array,
+  n: number,
+  fixed: Int32Array,
+  setMask: number,
+  uniforms: Float64Array,
+  abort: AbortLike | null,
+): Map<number, number> {
+  const counts = new Map<number, number>();
+  const shots = uniforms.length;
+  const k = fixed.length;
+  const p0 = runLog2(lowestFixed(fixed, n));
+  const len = 1 << p0;
+  const total = runs(n, k, p0);
+  const chunk = runsPerCheck(p0);
+  let acc = 0;
+  let s = 0;
+  let last = -1;
+  for (let b0 = 0; b0 < total && s < shots; b0 += chunk) {
+    const bEnd = Math.min(total, b0 + chunk);
+    for (let b = b0; b < bEnd && s < shots; b++) {
+      const start = runStart(b, p0, fixed, k, setMask);
+      const end = start + len;
+      for (let i = start; i < end; i++) {
+        const xr = d[2 * i], xi = d[2 * i + 1];
+        const p = xr * xr + xi * xi;
+        if (p === 0) continue;
+        acc += p;
+        last = i;
+        if (uniforms[s] < acc) {
+          let c = 0;
+          while (s < shots && uniforms[s] < acc) {
+            s++;
+            c++;
+          }
+          counts.set(i, c);
+          if (s === shots) break;
+        }
+      }
+    }
+    aborted(abort);
+  }
+  // Rounding can leave the last few numbers above the accumulated total: they go to the last basis
+  // state with a non-zero probability.
+  if (s < shots && last >= 0) counts.set(last, (counts.get(last) ?? 0) + (shots - s));
+  return counts;
 }
 
 /**
