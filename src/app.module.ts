@@ -7,6 +7,7 @@ import { QunestConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { DevicesModule } from './devices/devices.module';
+import { ExecutionModule } from './execution/execution.module';
 import { QueueModule } from './execution/queue/queue.module';
 import { JobsModule } from './jobs/jobs.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -36,6 +37,7 @@ export class AppModule {
         DevicesModule,
         DeploymentsModule,
         JobsModule,
+        ExecutionModule,
         RealtimeModule,
         AdminModule,
       ],

@@ -1,0 +1,249 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { DomainEventBus } from '../src/database/outbox/domain-event-bus';
+import type { AnyDomainEvent } from '../src/database/outbox/domain-events';
+import { Job } from '../src/jobs/job.entity';
+import { Provider } from '../src/devices/provider.entity';
+import { QuantumProgram } from '../src/deployments/quantum-program.entity';
+import { JOBS_QUEUE, PgBossQueue } from '../src/execution/queue/pg-boss.provider';
+import { startTestApp, type TestApp } from './helpers/app';
+import { BELL_QASM2, Http, waitUntil } from './helpers/http';
+
+/** A 20-qubit program that takes the simulator seconds: many layers of entangling gates. */
+function longQasm3(qubits = 20, layers = 400): string {
+  return `OPENQASM 3.0;
+include "stdgates.inc";
+qubit[${qubits}] q;
+bit[${qubits}] c;
+for int i in [0:${layers - 1}] {
+  for int k in [0:${qubits - 2}] {
+    h q[k];
+    cx q[k], q[k + 1];
+    rz(0.1 * i) q[k + 1];
+  }
+}
+c = measure q;
+`;
+}
+
+const TERMINAL = new Set(['FINISHED', 'ERROR', 'CANCELED']);
+
+/** Jobs run through the real queue and workers: POST /api/jobs to FINISHED, ERROR or CANCELED. */
+describe('execution workers', () => {
+  let t: TestApp;
+  let http: Http;
+  let em: EntityManager;
+  let deviceId: string;
+  const events: AnyDomainEvent[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({ runWorkers: true, workerConcurrency: 2 });
+    http = new Http(t.baseUrl);
+    em = t.get<EntityManager>(EntityManager).fork();
+    deviceId = (await http.get('/api/devices')).body.items[0].id;
+    t.get(DomainEventBus).subscribe((e) => events.push(e));
+  });
+
+  const eventsOf = (jobId: string) => events.filter((e) => 'jobId' in e.payload && e.payload.jobId === jobId);
+  afterAll(() => t?.close());
+
+  async function deploy(programs: { quantumCircuit: string; assemblerLanguage?: string }[]): Promise<{ id: string; programIds: string[] }> {
+    const res = await http.post('/api/deployments', {
+      name: 'exec',
+      programs: programs.map((p) => ({ assemblerLanguage: 'QASM2', ...p })),
+    });
+    expect(res.status).toBe(201);
+    return { id: res.body.id, programIds: res.body.programs.map((p: { id: string }) => p.id) };
+  }
+
+  async function submit(deploymentId: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const res = await http.post('/api/jobs', { deploymentId, deviceId, shots: 1000, ...extra });
+    expect(res.status).toBe(201);
+    return res.body.id;
+  }
+
+  async function finished(id: string, timeoutMs = 30_000): Promise<any> {
+    return waitUntil(
+      async () => {
+        const job = (await http.get(`/api/jobs/${id}`)).body;
+        return TERMINAL.has(job.state) ? job : undefined;
+      },
+      `job ${id} to end`,
+      timeoutMs,
+    );
+  }
+
+  it('runs a Bell job from POST /api/jobs to FINISHED with counts, probabilities and linked programs', async () => {
+    const dep = await deploy([{ quantumCircuit: BELL_QASM2 }]);
+    const job = await finished(await submit(dep.id));
+    expect(job.state).toBe('FINISHED');
+    expect(job.progress).toBe(100);
+    expect(job.startedAt).toEqual(expect.any(String));
+    expect(job.finishedAt).toEqual(expect.any(String));
+    expect(Date.parse(job.finishedAt)).toBeGreaterThanOrEqual(Date.parse(job.startedAt));
+    const counts = job.results.find((r: any) => r.resultType === 'COUNTS');
+    const probs = job.results.find((r: any) => r.resultType === 'PROBABILITIES');
+    expect(counts).toBeDefined();
+    expect(probs).toBeDefined();
+    expect(job.results).toHaveLength(2);
+    for (const r of job.results) expect(r.programId).toBe(dep.programIds[0]);
+    const keys = Object.keys(counts.data);
+    for (const k of keys) expect(['0x0', '0x3']).toContain(k);
+    expect(Object.values(counts.data as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(counts.meta).toMatchObject({ format: 'hex', shots: 1000, registers: [{ name: 'c', size: 2 }] });
+    const psum = Object.values(probs.data as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(psum).toBeCloseTo(1, 9);
+    for (const k of keys) expect(probs.data[k]).toBeCloseTo(counts.data[k] / 1000, 12);
+    const row = await em.fork().findOneOrFail(Job, job.id);
+    expect(row.attempts).toBe(1);
+  });
+
+  it('gives identical counts for the same seed', async () => {
+    const dep = await deploy([{ quantumCircuit: BELL_QASM2 }]);
+    const [a, b] = await Promise.all([submit(dep.id, { seed: 42 }), submit(dep.id, { seed: 42 })]);
+    const [ja, jb] = await Promise.all([finished(a), finished(b)]);
+    const countsOf = (j: any) => j.results.find((r: any) => r.resultType === 'COUNTS');
+    expect(ja.state).toBe('FINISHED');
+    expect(jb.state).toBe('FINISHED');
+    expect(countsOf(ja).data).toEqual(countsOf(jb).data);
+    expect(countsOf(ja).meta.seed).toBe(42);
+  });
+
+  it('runs every program of a deployment in order, each result linked to its program', async () => {
+    const ghz = `OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[3];\nh q[0];\ncx q[0],q[1];\ncx q[1],q[2];\nmeasure q -> c;\n`;
+    const dep = await deploy([{ quantumCircuit: BELL_QASM2 }, { quantumCircuit: ghz }]);
+    const job = await finished(await submit(dep.id));
+    expect(job.state).toBe('FINISHED');
+    // Results of one commit share a millisecond, so their (UUIDv7) ids do not order them: compare as sets.
+    const pairs = job.results.map((r: any) => `${r.programId} ${r.resultType}`).sort();
+    expect(pairs).toEqual(
+      [
+        `${dep.programIds[0]} COUNTS`,
+        `${dep.programIds[0]} PROBABILITIES`,
+        `${dep.programIds[1]} COUNTS`,
+        `${dep.programIds[1]} PROBABILITIES`,
+      ].sort(),
+    );
+    const ghzCounts = job.results.find((r: any) => r.programId === dep.programIds[1] && r.resultType === 'COUNTS');
+    expect(ghzCounts.meta.registers).toEqual([{ name: 'c', size: 3 }]);
+    for (const k of Object.keys(ghzCounts.data)) expect(['0x0', '0x7']).toContain(k);
+  });
+
+  it('gives QUASI_DIST for a SAMPLER job and <ZZ> = 1 for an ESTIMATOR job on Bell', async () => {
+    const dep = await deploy([{ quantumCircuit: BELL_QASM2 }]);
+    const [s, e] = await Promise.all([
+      submit(dep.id, { type: 'SAMPLER' }),
+      submit(dep.id, { type: 'ESTIMATOR', observables: [{ pauli: 'ZZ' }, { pauli: 'XX', coefficient: 2 }, { pauli: 'ZI' }] }),
+    ]);
+    const sampler = await finished(s);
+    expect(sampler.state).toBe('FINISHED');
+    expect(sampler.results.map((r: any) => r.resultType)).toEqual(['QUASI_DIST']);
+    const quasi = sampler.results[0];
+    for (const k of Object.keys(quasi.data)) expect(['0x0', '0x3']).toContain(k);
+    expect(Object.values(quasi.data as Record<string, number>).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+
+    const estimator = await finished(e);
+    expect(estimator.state).toBe('FINISHED');
+    const values = estimator.results.filter((r: any) => r.resultType === 'VALUE_AND_VARIANCE');
+    expect(values).toHaveLength(3);
+    const byObs = Object.fromEntries(values.map((r: any) => [r.meta.observable, r.data]));
+    expect(byObs.ZZ.value).toBeCloseTo(1, 12);
+    expect(byObs.ZZ.variance).toBeCloseTo(0, 12);
+    expect(byObs.XX.value).toBeCloseTo(2, 12);
+    expect(byObs.ZI.value).toBeCloseTo(0, 12);
+    expect(byObs.ZI.variance).toBeCloseTo(1, 12);
+  });
+
+  it('ends in ERROR naming the language when the device cannot run a stored QISKIT program', async () => {
+    const dep = await deploy([{ quantumCircuit: BELL_QASM2 }, { quantumCircuit: 'qc = QuantumCircuit(2)', assemblerLanguage: 'QISKIT' }]);
+    // POST /api/jobs refuses this with 422; a provider that claims QISKIT lets it through to the worker.
+    const provider = await em.fork().findOneOrFail(Provider, { name: 'LOCAL' });
+    const before = provider.supportedLanguages;
+    await em.fork().nativeUpdate(Provider, { id: provider.id }, { supportedLanguages: [...before, 'QISKIT'] });
+    let id: string;
+    try {
+      id = await submit(dep.id);
+    } finally {
+      await em.fork().nativeUpdate(Provider, { id: provider.id }, { supportedLanguages: before });
+    }
+    const job = await finished(id);
+    expect(job.state).toBe('ERROR');
+    const error = job.results.find((r: any) => r.resultType === 'ERROR');
+    expect(error.programId).toBe(dep.programIds[1]);
+    expect(error.data.exceptionMessage).toMatch(/program 1 is written in QISKIT/);
+    expect(error.data.exceptionMessage).toMatch(/QASM2, QASM3/);
+    // The Bell program before it did not produce results either: the job is refused as a whole.
+    expect(job.results.filter((r: any) => r.resultType === 'COUNTS')).toHaveLength(0);
+    // An ERROR is an outcome, not a crash: the queue entry is completed, not retried.
+    const row = await em.fork().findOneOrFail(Job, id);
+    expect(row.attempts).toBe(1);
+    const entry = await t.get(PgBossQueue).boss.getJobById(JOBS_QUEUE, row.queueJobId!);
+    expect(entry).toMatchObject({ state: 'completed', retryCount: 0 });
+  });
+
+  it('ends in ERROR with line and column when a stored program does not parse', async () => {
+    const dep = await deploy([{ quantumCircuit: BELL_QASM2 }]);
+    // Uploads are validated; a program changed behind the API's back reaches the worker unparsed.
+    await em.fork().nativeUpdate(QuantumProgram, { id: dep.programIds[0] }, { quantumCircuit: 'OPENQASM 2.0;\nqreg q[2];\nfoo q[0];\n' });
+    const job = await finished(await submit(dep.id));
+    expect(job.state).toBe('ERROR');
+    const error = job.results.find((r: any) => r.resultType === 'ERROR');
+    expect(error.programId).toBe(dep.programIds[0]);
+    expect(error.data.exceptionMessage).toMatch(/^program 0 does not parse: .*\(line 3, column \d+\)$/);
+    expect(error.data).toMatchObject({ line: 3 });
+  });
+
+  it('ends in ERROR when a circuit is wider than the device', async () => {
+    const wide = `OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[21];\ncreg c[21];\nh q[0];\nmeasure q -> c;\n`;
+    const dep = await deploy([{ quantumCircuit: wide }]);
+    const job = await finished(await submit(dep.id));
+    expect(job.state).toBe('ERROR');
+    const error = job.results.find((r: any) => r.resultType === 'ERROR');
+    expect(error.programId).toBe(dep.programIds[0]);
+    expect(error.data.exceptionMessage).toMatch(/uses 21 qubits, more than the 20 of device LOCAL\/statevector-simulator/);
+    expect(error.meta.stackTrace).toEqual(expect.any(String));
+  });
+
+  it('ends in ERROR with the simulator reason for an ESTIMATOR observable of the wrong width', async () => {
+    const dep = await deploy([{ quantumCircuit: BELL_QASM2 }]);
+    const job = await finished(await submit(dep.id, { type: 'ESTIMATOR', observables: [{ pauli: 'ZZZ' }] }));
+    expect(job.state).toBe('ERROR');
+    const error = job.results.find((r: any) => r.resultType === 'ERROR');
+    expect(error.data.exceptionMessage).toMatch(/observable ZZZ has 3 Paulis, but the circuit has 2 qubits/);
+  });
+
+  it('raises progress while a longer job runs, throttled, never backwards, then 100 with the results', async () => {
+    const dep = await deploy([
+      { quantumCircuit: longQasm3(20, 20), assemblerLanguage: 'QASM3' },
+      { quantumCircuit: longQasm3(20, 20), assemblerLanguage: 'QASM3' },
+    ]);
+    const id = await submit(dep.id, { shots: 100 });
+    const job = await finished(id, 60_000);
+    expect(job.state).toBe('FINISHED');
+    await waitUntil(async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'FINISHED'), 'FINISHED event');
+    const progress = eventsOf(id)
+      .filter((e) => e.name === 'job.progress')
+      .map((e) => (e.payload as { progress: number }).progress);
+    expect(progress.length).toBeGreaterThan(0);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThan(progress[i - 1]);
+    expect(Math.max(...progress)).toBeLessThan(100);
+    const names = eventsOf(id).map((e) => e.name);
+    expect(names.indexOf('job.progress')).toBeGreaterThan(names.indexOf('job.state'));
+    expect(names.lastIndexOf('job.progress')).toBeLessThan(names.indexOf('job.result'));
+  });
+
+  it('stops a RUNNING job canceled through the API: CANCELED, no counts', async () => {
+    const dep = await deploy([{ quantumCircuit: longQasm3(), assemblerLanguage: 'QASM3' }]);
+    const id = await submit(dep.id, { shots: 100 });
+    await waitUntil(async () => (await http.get(`/api/jobs/${id}`)).body.state === 'RUNNING', 'job to run');
+    const cancel = await http.post(`/api/jobs/${id}/cancel`);
+    expect(cancel.status).toBeLessThan(300);
+    const job = await finished(id);
+    expect(job.state).toBe('CANCELED');
+    const states = eventsOf(id).filter((e) => e.name === 'job.state').map((e) => (e.payload as { state: string }).state);
+    expect(states).toEqual(['RUNNING', 'CANCELED']);
+    expect(job.results.filter((r: any) => r.resultType === 'COUNTS')).toHaveLength(0);
+    // The worker let go of it: a new job runs to the end on the freed slot.
+    const next = await finished(await submit((await deploy([{ quantumCircuit: BELL_QASM2 }])).id));
+    expect(next.state).toBe('FINISHED');
+  });
+});
