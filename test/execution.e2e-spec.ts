@@ -40,7 +40,7 @@ describe('execution workers', () => {
     http = new Http(t.baseUrl);
     em = t.get<EntityManager>(EntityManager).fork();
     deviceId = (await http.get('/api/devices')).body.items[0].id;
-    t.get(DomainEventBus).subscribe((e) => events.push(e));
+    t.get<DomainEventBus>(DomainEventBus).subscribe((e) => events.push(e));
   });
 
   const eventsOf = (jobId: string) => events.filter((e) => 'jobId' in e.payload && e.payload.jobId === jobId);
@@ -176,7 +176,7 @@ describe('execution workers', () => {
     // An ERROR is an outcome, not a crash: the queue entry is completed, not retried.
     const row = await em.fork().findOneOrFail(Job, id);
     expect(row.attempts).toBe(1);
-    const entry = await t.get(PgBossQueue).boss.getJobById(JOBS_QUEUE, row.queueJobId!);
+    const entry = await t.get<PgBossQueue>(PgBossQueue).boss.getJobById(JOBS_QUEUE, row.queueJobId!);
     expect(entry).toMatchObject({ state: 'completed', retryCount: 0 });
   });
 
