@@ -81,9 +81,19 @@ export function parseQasm(source: string, language?: QasmLanguage, options: Qasm
       lang = detectQasmLanguage(source);
       if (!lang) {
         const first = firstToken(source);
-        const m = /^OPENQASM[ \t\r\n]+([^;\s]*)/.exec(source.slice(first.offset, first.offset + 64));
-        if (m) throw new CircuitError(`unsupported OpenQASM version '${m[1]}'`, first.line, first.col);
-        throw new CircuitError(`missing 'OPENQASM' version header (e.g. 'OPENQASM 3.0;' or 'OPENQASM 2.0;')`, first.line, first.col);
+        const m = /^(OPENQASM[ \t\r\n]+)([^;\s]*)/.exec(source.slice(first.offset, first.offset + 64));
+        if (m) {
+          // Point at the version: count the line breaks between the keyword and it.
+          const gap = m[1].split('\n');
+          const line = first.line + gap.length - 1;
+          const col = gap.length === 1 ? first.col + m[1].length : gap[gap.length - 1].length + 1;
+          throw new CircuitError(`unsupported OpenQASM version '${m[2]}'`, line, col);
+        }
+        throw new CircuitError(
+          `missing 'OPENQASM' version header (e.g. 'OPENQASM 3.0;' or 'OPENQASM 2.0;')`,
+          first.line,
+          first.col,
+        );
       }
     }
     const version = lang === 'QASM2' ? 2 : 3;
@@ -97,6 +107,10 @@ export function parseQasm(source: string, language?: QasmLanguage, options: Qasm
     if (err instanceof RangeError) {
       throw new CircuitError('program too large or too deeply nested', current.line, current.col);
     }
-    throw new CircuitError(`internal error: ${err instanceof Error ? err.message : String(err)}`, current.line, current.col);
+    throw new CircuitError(
+      `internal error: ${err instanceof Error ? err.message : String(err)}`,
+      current.line,
+      current.col,
+    );
   }
 }

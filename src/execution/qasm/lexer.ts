@@ -5,7 +5,8 @@ import { CircuitError } from '../circuit/circuit';
  * decides what they mean. Lines and columns are 1-based; a column counts Unicode code points.
  */
 
-export type TokenKind = 'id' | 'int' | 'float' | 'str' | 'op' | 'eof';
+/** 'duration' and 'imag' are OpenQASM 3 literals this front end rejects when it meets them. */
+export type TokenKind = 'id' | 'int' | 'float' | 'str' | 'op' | 'duration' | 'imag' | 'eof';
 
 export interface Token {
   kind: TokenKind;
@@ -19,9 +20,30 @@ export interface Token {
 
 /** Operators longest first within each leading character. */
 const MULTI_OPS = [
-  '<<=', '>>=', '**=',
-  '->', '==', '!=', '<=', '>=', '<<', '>>', '&&', '||', '**', '++', '--',
-  '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '~=',
+  '<<=',
+  '>>=',
+  '**=',
+  '->',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '<<',
+  '>>',
+  '&&',
+  '||',
+  '**',
+  '++',
+  '--',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '~=',
 ];
 const SINGLE_OPS = ';,()[]{}+-*/%^!~&|<>=@:.#$?';
 
@@ -55,8 +77,6 @@ export function tokenize(src: string, v3: boolean): Token[] {
   const fail = (msg: string, l: number, c: number): never => {
     throw new CircuitError(msg, l, c);
   };
-  const feature = (name: string, l: number, c: number): never =>
-    fail(`OpenQASM 3 feature '${name}' is not supported`, l, c);
 
   while (i < n) {
     const c = src.charCodeAt(i);
@@ -131,7 +151,8 @@ export function tokenize(src: string, v3: boolean): Token[] {
       const radix = c === 48 && i + 1 < n ? src[i + 1] : '';
       if (radix === 'x' || radix === 'X' || radix === 'b' || radix === 'B' || radix === 'o' || radix === 'O') {
         i += 2;
-        const re = radix === 'x' || radix === 'X' ? /[0-9a-fA-F_]/ : radix === 'b' || radix === 'B' ? /[01_]/ : /[0-7_]/;
+        const re =
+          radix === 'x' || radix === 'X' ? /[0-9a-fA-F_]/ : radix === 'b' || radix === 'B' ? /[01_]/ : /[0-7_]/;
         while (i < n && re.test(src[i])) i++;
         const digits = src.slice(start + 2, i).replace(/_/g, '');
         if (!v3) fail(`invalid number '${src.slice(start, i)}'`, tl, tc);
@@ -163,10 +184,14 @@ export function tokenize(src: string, v3: boolean): Token[] {
       // A letter straight after a number: imaginary literal, duration, or a typo.
       if (i < n && (isAsciiIdStart(src.charCodeAt(i)) || src.charCodeAt(i) > 127)) {
         let k = i;
-        while (k < n && (isAsciiIdStart(src.charCodeAt(k)) || isDigit(src.charCodeAt(k)) || src.charCodeAt(k) === 0xb5)) k++;
+        while (k < n && (isAsciiIdStart(src.charCodeAt(k)) || isDigit(src.charCodeAt(k)) || src.charCodeAt(k) === 0xb5))
+          k++;
         const suffix = src.slice(i, k);
-        if (v3 && suffix === 'im') feature('complex numbers', tl, tc);
-        if (v3 && DURATION_UNITS.has(suffix)) feature('durations', tl, tc);
+        if (v3 && (suffix === 'im' || DURATION_UNITS.has(suffix))) {
+          out.push({ kind: suffix === 'im' ? 'imag' : 'duration', text: raw + suffix, value, line: tl, col: tc });
+          i = k;
+          continue;
+        }
         fail(`invalid number '${raw}${suffix}'`, tl, tc);
       }
       if (!Number.isFinite(value)) fail(`number '${raw}' is too large`, tl, tc);

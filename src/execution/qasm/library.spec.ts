@@ -150,7 +150,9 @@ describe('qelib1.inc gates lowered natively', () => {
     const native = parseQasm(`OPENQASM 2.0; include "qelib1.inc"; ${body}`);
     const textual = parseQasm(`OPENQASM 2.0; ${QELIB1} ${body}`);
     const expected = parseQasm(`OPENQASM 3; include "stdgates.inc"; qubit[4] q; ctrl(3) @ sx q[0], q[1], q[2], q[3];`);
-    const adjointText = parseQasm(`OPENQASM 3; include "stdgates.inc"; qubit[4] q; ctrl(3) @ inv @ sx q[0], q[1], q[2], q[3];`);
+    const adjointText = parseQasm(
+      `OPENQASM 3; include "stdgates.inc"; qubit[4] q; ctrl(3) @ inv @ sx q[0], q[1], q[2], q[3];`,
+    );
     expect(unitaryDistance(unitaryOf(native), unitaryOf(expected))).toBeLessThan(1e-12);
     expect(unitaryDistance(unitaryOf(textual), unitaryOf(adjointText))).toBeLessThan(1e-12);
   });
@@ -172,7 +174,9 @@ describe('stdgates.inc gates lowered natively', () => {
 
   it('defines every stdgates gate', () => {
     expect([...lib.keys()].sort()).toEqual(
-      'p x y z h s sdg t tdg sx rx ry rz cx cy cz cp crx cry crz ch swap ccx cswap cu CX phase cphase id u1 u2 u3'.split(' ').sort(),
+      'p x y z h s sdg t tdg sx rx ry rz cx cy cz cp crx cry crz ch swap ccx cswap cu CX phase cphase id u1 u2 u3'
+        .split(' ')
+        .sort(),
     );
   });
 
@@ -196,11 +200,71 @@ describe('stdgates.inc gates lowered natively', () => {
   it('s, sdg, t, tdg and sx are the principal square roots their definitions name', () => {
     const R = Math.SQRT1_2;
     const cases: [string, [number, number][][]][] = [
-      ['s', [[[1, 0], [0, 0]], [[0, 0], [0, 1]]]],
-      ['sdg', [[[1, 0], [0, 0]], [[0, 0], [0, -1]]]],
-      ['t', [[[1, 0], [0, 0]], [[0, 0], [R, R]]]],
-      ['tdg', [[[1, 0], [0, 0]], [[0, 0], [R, -R]]]],
-      ['sx', [[[0.5, 0.5], [0.5, -0.5]], [[0.5, -0.5], [0.5, 0.5]]]],
+      [
+        's',
+        [
+          [
+            [1, 0],
+            [0, 0],
+          ],
+          [
+            [0, 0],
+            [0, 1],
+          ],
+        ],
+      ],
+      [
+        'sdg',
+        [
+          [
+            [1, 0],
+            [0, 0],
+          ],
+          [
+            [0, 0],
+            [0, -1],
+          ],
+        ],
+      ],
+      [
+        't',
+        [
+          [
+            [1, 0],
+            [0, 0],
+          ],
+          [
+            [0, 0],
+            [R, R],
+          ],
+        ],
+      ],
+      [
+        'tdg',
+        [
+          [
+            [1, 0],
+            [0, 0],
+          ],
+          [
+            [0, 0],
+            [R, -R],
+          ],
+        ],
+      ],
+      [
+        'sx',
+        [
+          [
+            [0.5, 0.5],
+            [0.5, -0.5],
+          ],
+          [
+            [0.5, -0.5],
+            [0.5, 0.5],
+          ],
+        ],
+      ],
     ];
     for (const [name, rows] of cases) {
       const c = parseQasm(`OPENQASM 3; include "stdgates.inc"; qubit q; ${name} q;`);

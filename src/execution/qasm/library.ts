@@ -42,7 +42,12 @@ function swap(numQubits: number): NativeGate {
     numParams: 0,
     numQubits,
     lower(_p, q, out) {
-      const op: SwapOp = { kind: 'swap', a: q[numQubits - 2], b: q[numQubits - 1], controls: q.slice(0, numQubits - 2) };
+      const op: SwapOp = {
+        kind: 'swap',
+        a: q[numQubits - 2],
+        b: q[numQubits - 1],
+        controls: q.slice(0, numQubits - 2),
+      };
       out.push(op);
     },
   };
@@ -97,11 +102,17 @@ const phasem = (p: readonly number[]) => phase(p[0]);
 function qelib1(): Map<string, NativeGate> {
   const g = new Map<string, NativeGate>();
   g.set('u3', unitary('u3', 1, 3, u3m));
-  g.set('u2', unitary('u2', 1, 2, (p) => u3(PI / 2, p[0], p[1])));
+  g.set(
+    'u2',
+    unitary('u2', 1, 2, (p) => u3(PI / 2, p[0], p[1])),
+  );
   g.set('u1', unitary('u1', 1, 1, phasem));
   g.set('cx', fixed('cx', 2, X));
   g.set('id', fixed('id', 1, I));
-  g.set('u0', unitary('u0', 1, 1, () => I));
+  g.set(
+    'u0',
+    unitary('u0', 1, 1, () => I),
+  );
   g.set('u', unitary('u', 1, 3, u3m));
   g.set('p', unitary('p', 1, 1, phasem));
   g.set('x', fixed('x', 1, X));
@@ -112,8 +123,14 @@ function qelib1(): Map<string, NativeGate> {
   g.set('sdg', fixed('sdg', 1, SDG));
   g.set('t', fixed('t', 1, T));
   g.set('tdg', fixed('tdg', 1, TDG));
-  g.set('rx', unitary('rx', 1, 1, (p) => rx(p[0])));
-  g.set('ry', unitary('ry', 1, 1, (p) => ry(p[0])));
+  g.set(
+    'rx',
+    unitary('rx', 1, 1, (p) => rx(p[0])),
+  );
+  g.set(
+    'ry',
+    unitary('ry', 1, 1, (p) => ry(p[0])),
+  );
   // qelib1: rz(phi) = u1(phi), which is diag(1, e^{i phi}), not diag(e^{-i phi/2}, e^{i phi/2}).
   g.set('rz', unitary('rz', 1, 1, phasem));
   // qelib1: sx = sdg; h; sdg = e^{-i pi/4} sqrt(X) = rx(pi/2); sxdg = s; h; s = rx(-pi/2).
@@ -135,14 +152,26 @@ function qelib1(): Map<string, NativeGate> {
   });
   g.set('ccx', fixed('ccx', 3, X));
   g.set('cswap', swap(3));
-  g.set('crx', unitary('crx', 2, 1, (p) => rx(p[0])));
-  g.set('cry', unitary('cry', 2, 1, (p) => ry(p[0])));
-  g.set('crz', unitary('crz', 2, 1, (p) => rz(p[0])));
+  g.set(
+    'crx',
+    unitary('crx', 2, 1, (p) => rx(p[0])),
+  );
+  g.set(
+    'cry',
+    unitary('cry', 2, 1, (p) => ry(p[0])),
+  );
+  g.set(
+    'crz',
+    unitary('crz', 2, 1, (p) => rz(p[0])),
+  );
   g.set('cu1', unitary('cu1', 2, 1, phasem));
   g.set('cp', unitary('cp', 2, 1, phasem));
   g.set('cu3', unitary('cu3', 2, 3, u3m));
   g.set('csx', fixed('csx', 2, SX));
-  g.set('cu', unitary('cu', 2, 4, (p) => scale(u3(p[0], p[1], p[2]), p[3])));
+  g.set(
+    'cu',
+    unitary('cu', 2, 4, (p) => scale(u3(p[0], p[1], p[2]), p[3])),
+  );
   g.set(
     'rxx',
     sequence('rxx', 2, 1, (e, [th], [a, b]) => {
@@ -219,30 +248,57 @@ function stdgates(): Map<string, NativeGate> {
   g.set('t', fixed('t', 1, T));
   g.set('tdg', fixed('tdg', 1, TDG));
   g.set('sx', fixed('sx', 1, SX));
-  g.set('rx', unitary('rx', 1, 1, (p) => rx(p[0])));
-  g.set('ry', unitary('ry', 1, 1, (p) => ry(p[0])));
-  g.set('rz', unitary('rz', 1, 1, (p) => rz(p[0])));
+  g.set(
+    'rx',
+    unitary('rx', 1, 1, (p) => rx(p[0])),
+  );
+  g.set(
+    'ry',
+    unitary('ry', 1, 1, (p) => ry(p[0])),
+  );
+  g.set(
+    'rz',
+    unitary('rz', 1, 1, (p) => rz(p[0])),
+  );
   g.set('cx', fixed('cx', 2, X));
   g.set('cy', fixed('cy', 2, Y));
   g.set('cz', fixed('cz', 2, Z));
   g.set('cp', unitary('cp', 2, 1, phasem));
-  g.set('crx', unitary('crx', 2, 1, (p) => rx(p[0])));
-  g.set('cry', unitary('cry', 2, 1, (p) => ry(p[0])));
-  g.set('crz', unitary('crz', 2, 1, (p) => rz(p[0])));
+  g.set(
+    'crx',
+    unitary('crx', 2, 1, (p) => rx(p[0])),
+  );
+  g.set(
+    'cry',
+    unitary('cry', 2, 1, (p) => ry(p[0])),
+  );
+  g.set(
+    'crz',
+    unitary('crz', 2, 1, (p) => rz(p[0])),
+  );
   g.set('ch', fixed('ch', 2, H));
   g.set('swap', swap(2));
   g.set('ccx', fixed('ccx', 3, X));
   g.set('cswap', swap(3));
   // cu(θ, φ, λ, γ) = p(γ) on the control, then ctrl @ U: one controlled e^{iγ} U.
-  g.set('cu', unitary('cu', 2, 4, (p) => scale(u3(p[0], p[1], p[2]), p[3])));
+  g.set(
+    'cu',
+    unitary('cu', 2, 4, (p) => scale(u3(p[0], p[1], p[2]), p[3])),
+  );
   g.set('CX', fixed('CX', 2, X));
   g.set('phase', unitary('phase', 1, 1, phasem));
   g.set('cphase', unitary('cphase', 2, 1, phasem));
   g.set('id', fixed('id', 1, I));
   g.set('u1', unitary('u1', 1, 1, phasem));
   // u2 and u3 carry gphase(-(φ+λ)/2) in stdgates.inc.
-  g.set('u2', unitary('u2', 1, 2, (p) => scale(u3(PI / 2, p[0], p[1]), -(p[0] + p[1]) / 2)));
-  g.set('u3', unitary('u3', 1, 3, (p) => scale(u3(p[0], p[1], p[2]), -(p[1] + p[2]) / 2)));
+  g.set(
+    'u2',
+    unitary('u2', 1, 2, (p) => scale(u3(PI / 2, p[0], p[1]), -(p[0] + p[1]) / 2)),
+  );
+  g.set(
+    'u3',
+    unitary('u3', 1, 3, (p) => scale(u3(p[0], p[1], p[2]), -(p[1] + p[2]) / 2)),
+  );
   return g;
 }
 

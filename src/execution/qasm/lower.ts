@@ -36,17 +36,11 @@ class Scope {
   readonly vars = new Map<string, Sym>();
   constructor(readonly parent?: Scope) {}
   lookup(name: string): Sym | undefined {
-    for (let s: Scope | undefined = this; s; s = s.parent) {
-      const v = s.vars.get(name);
-      if (v) return v;
-    }
-    return undefined;
+    return this.vars.get(name) ?? this.parent?.lookup(name);
   }
 }
 
-type BodyItem =
-  | { kind: 'call'; call: GateCall; def: GateDef; local: number[] }
-  | { kind: 'barrier'; local: number[] };
+type BodyItem = { kind: 'call'; call: GateCall; def: GateDef; local: number[] } | { kind: 'barrier'; local: number[] };
 
 interface GateDef {
   name: string;
@@ -270,7 +264,14 @@ export class Lowerer {
     scope.vars.set(s.name, { kind: 'value', value: v, what: 'constant' });
   }
 
-  private checkTypedValue(v: number, type: ClassicalType | undefined, width: Expr | undefined, scope: Scope, at: Pos, what: string) {
+  private checkTypedValue(
+    v: number,
+    type: ClassicalType | undefined,
+    width: Expr | undefined,
+    scope: Scope,
+    at: Pos,
+    what: string,
+  ) {
     if (type !== 'int' && type !== 'uint') return;
     if (!Number.isInteger(v)) this.fail(`${what} is declared ${type} but its value ${fmt(v)} is not an integer`, at);
     if (type === 'uint' && v < 0) this.fail(`${what} is declared uint but its value ${fmt(v)} is negative`, at);
@@ -300,7 +301,8 @@ export class Lowerer {
     }
     const qubitIndex = new Map<string, number>();
     s.qubits.forEach((q, i) => {
-      if (qubitIndex.has(q.name) || seen.has(q.name)) this.fail(`duplicate name '${q.name}' in the arguments of gate '${s.name}'`, q);
+      if (qubitIndex.has(q.name) || seen.has(q.name))
+        this.fail(`duplicate name '${q.name}' in the arguments of gate '${s.name}'`, q);
       qubitIndex.set(q.name, i);
     });
     const body: BodyItem[] = [];
@@ -310,7 +312,10 @@ export class Lowerer {
         const i = qubitIndex.get(o.name);
         if (i === undefined) {
           if (o.name === s.name) this.fail(`unknown qubit '${o.name}' in gate '${s.name}'`, o);
-          this.fail(`unknown qubit '${o.name}' in gate '${s.name}' (a gate body can use only the gate's own qubit arguments)`, o);
+          this.fail(
+            `unknown qubit '${o.name}' in gate '${s.name}' (a gate body can use only the gate's own qubit arguments)`,
+            o,
+          );
         }
         return i;
       });
@@ -367,7 +372,10 @@ export class Lowerer {
   /** Parameter and qubit counts of a call; returns the number of control qubits its modifiers add. */
   private checkArity(call: GateCall, def: GateDef, scope: Scope): number {
     if (call.args.length !== def.numParams) {
-      this.fail(`gate '${call.name}' takes ${plural(def.numParams, 'parameter')} but ${call.args.length} ${call.args.length === 1 ? 'was' : 'were'} given`, call.namePos);
+      this.fail(
+        `gate '${call.name}' takes ${plural(def.numParams, 'parameter')} but ${call.args.length} ${call.args.length === 1 ? 'was' : 'were'} given`,
+        call.namePos,
+      );
     }
     let controls = 0;
     for (const m of call.modifiers) {
@@ -376,7 +384,10 @@ export class Lowerer {
     const want = controls + def.numQubits;
     if (call.operands.length !== want) {
       const given = call.operands.length;
-      this.fail(`'${this.callName(call)}' takes ${plural(want, 'qubit')} but ${given} ${given === 1 ? 'was' : 'were'} given`, call.namePos);
+      this.fail(
+        `'${this.callName(call)}' takes ${plural(want, 'qubit')} but ${given} ${given === 1 ? 'was' : 'were'} given`,
+        call.namePos,
+      );
     }
     return controls;
   }
@@ -409,7 +420,12 @@ export class Lowerer {
     const resolved = call.operands.map((o) => this.resolve(o, 'qreg', scope));
     const name = this.callName(call);
     this.broadcast(resolved, name, 'qubit', (qs) => {
-      this.checkDistinct(qs, (k) => this.qubitLabel(qs[k]), (k) => resolved[k].pos, name);
+      this.checkDistinct(
+        qs,
+        (k) => this.qubitLabel(qs[k]),
+        (k) => resolved[k].pos,
+        name,
+      );
       if (wrap) {
         const tmp: Op[] = [];
         this.applyModified(mods, 0, def, params, qs, tmp, 0);
@@ -509,9 +525,12 @@ export class Lowerer {
       this.bump(out.length - before);
       return;
     }
-    if (depth >= MAX_GATE_NESTING) this.fail(`gate calls are nested too deeply (more than ${MAX_GATE_NESTING} levels)`, this.current);
+    if (depth >= MAX_GATE_NESTING)
+      this.fail(`gate calls are nested too deeply (more than ${MAX_GATE_NESTING} levels)`, this.current);
     const scope = new Scope(this.v3 ? this.global : this.empty);
-    def.paramNames!.forEach((name, i) => scope.vars.set(name, { kind: 'value', value: params[i], what: 'gate parameter' }));
+    def.paramNames!.forEach((name, i) =>
+      scope.vars.set(name, { kind: 'value', value: params[i], what: 'gate parameter' }),
+    );
     for (const item of def.body!) {
       if (item.kind === 'barrier') {
         this.bump(1);
@@ -561,7 +580,8 @@ export class Lowerer {
     const one = (e: Expr): number => {
       const i = this.intValue(e, scope, `${unit} index`);
       const j = this.v3 && i < 0 ? i + reg.size : i;
-      if (j < 0 || j >= reg.size) this.fail(`${unit} index ${i} out of range for register '${o.name}' of size ${reg.size}`, e);
+      if (j < 0 || j >= reg.size)
+        this.fail(`${unit} index ${i} out of range for register '${o.name}' of size ${reg.size}`, e);
       return j;
     };
     const spec = o.index;
@@ -593,7 +613,10 @@ export class Lowerer {
     const q = this.resolve(qo, 'qreg', scope);
     const c = this.resolve(co, 'creg', scope);
     if (q.indices.length !== c.indices.length) {
-      this.fail(`cannot measure ${plural(q.indices.length, 'qubit')} ('${q.label}') into ${plural(c.indices.length, 'bit')} ('${c.label}')`, co);
+      this.fail(
+        `cannot measure ${plural(q.indices.length, 'qubit')} ('${q.label}') into ${plural(c.indices.length, 'bit')} ('${c.label}')`,
+        co,
+      );
     }
     this.bump(q.indices.length);
     for (let i = 0; i < q.indices.length; i++) {
@@ -628,7 +651,9 @@ export class Lowerer {
     const cond = s.cond as Expr & { k: 'binary' };
     const left = cond.left;
     const operand: Operand =
-      left.k === 'index' ? { name: left.name, index: left.index, ...left.namePos } : { name: (left as Expr & { k: 'id' }).name, line: left.line, col: left.col };
+      left.k === 'index'
+        ? { name: left.name, index: left.index, ...left.namePos }
+        : { name: (left as Expr & { k: 'id' }).name, line: left.line, col: left.col };
     const bits = this.resolve(operand, 'creg', scope);
     const value = (cond.right as Expr & { k: 'num' }).value;
     const clbits = bits.indices;
@@ -674,7 +699,10 @@ export class Lowerer {
       if (!b.length) return;
       const k = cond.bits.length;
       if (k > 1 && writesB) {
-        this.fail(`an 'else' branch (or '!=' condition) that measures into the bits of its own multi-bit condition is not supported`, s);
+        this.fail(
+          `an 'else' branch (or '!=' condition) that measures into the bits of its own multi-bit condition is not supported`,
+          s,
+        );
       }
       if (k > 53) this.fail(`an 'else' branch (or '!=' condition) on more than 53 bits is not supported`, s);
       // "bits != value" as disjoint cases: the first i bits match and bit i differs.
@@ -702,7 +730,8 @@ export class Lowerer {
   /** Turns impossible comparisons into static values and single negated bits into plain ones. */
   private normalize(c: Cond | { kind: 'never'; neg: boolean }): Cond {
     if (c.kind === 'never') return { kind: 'static', value: c.neg };
-    if (c.kind === 'bits' && c.neg && c.bits.length === 1) return { kind: 'bits', bits: c.bits, value: 1 - c.value, neg: false };
+    if (c.kind === 'bits' && c.neg && c.bits.length === 1)
+      return { kind: 'bits', bits: c.bits, value: 1 - c.value, neg: false };
     return c;
   }
 
@@ -742,7 +771,9 @@ export class Lowerer {
       case 'index': {
         const r = this.condBits(e, scope);
         // A bit is true when it is 1; a register is true when it is not 0.
-        return r.single ? { kind: 'bits', bits: r.indices, value: 1, neg: false } : { kind: 'bits', bits: r.indices, value: 0, neg: true };
+        return r.single
+          ? { kind: 'bits', bits: r.indices, value: 1, neg: false }
+          : { kind: 'bits', bits: r.indices, value: 0, neg: true };
       }
       case 'unary': {
         if (e.op !== '!') this.feature(`'${e.op}' on classical bits`, e);
@@ -818,7 +849,14 @@ export class Lowerer {
   private loopValues(s: Stmt & { k: 'for' }, scope: Scope): number[] {
     const spec: IndexSpec = s.range;
     const check = (v: number, at: Pos) => {
-      this.checkTypedValue(v, s.type ?? (spec.k === 'range' ? 'int' : undefined), undefined, scope, at, `loop variable '${s.varName}'`);
+      this.checkTypedValue(
+        v,
+        s.type ?? (spec.k === 'range' ? 'int' : undefined),
+        undefined,
+        scope,
+        at,
+        `loop variable '${s.varName}'`,
+      );
       return v;
     };
     if (spec.k === 'set') return spec.items.map((e) => check(this.evalExpr(e, scope), e));
@@ -844,7 +882,8 @@ export class Lowerer {
           const def = this.lookupGate(s);
           for (const a of s.args) this.checkExpr(a, scope);
           for (const m of s.modifiers) if (m.arg) this.checkExpr(m.arg, scope);
-          if (s.modifiers.every((m) => !m.arg || m.kind === 'pow' || !this.mentionsUnknown(m.arg, scope))) this.checkArity(s, def, scope);
+          if (s.modifiers.every((m) => !m.arg || m.kind === 'pow' || !this.mentionsUnknown(m.arg, scope)))
+            this.checkArity(s, def, scope);
           for (const o of s.operands) this.checkOperand(o, 'qreg', scope);
           break;
         }
@@ -958,7 +997,10 @@ export class Lowerer {
       this.fail(`unknown function '${e.fn}'`, e);
     }
     if (fn.length !== e.args.length) {
-      this.fail(`function '${e.fn}' takes ${plural(fn.length, 'argument')} but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`, e);
+      this.fail(
+        `function '${e.fn}' takes ${plural(fn.length, 'argument')} but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`,
+        e,
+      );
     }
     return fn;
   }
@@ -1076,7 +1118,13 @@ function addControls(op: Op, controls: number[], state: 0 | 1): Op {
   };
   switch (op.kind) {
     case 'gate': {
-      const g: GateOp = { kind: 'gate', name: op.name, target: op.target, matrix: op.matrix, controls: [...controls, ...op.controls] };
+      const g: GateOp = {
+        kind: 'gate',
+        name: op.name,
+        target: op.target,
+        matrix: op.matrix,
+        controls: [...controls, ...op.controls],
+      };
       const cs = states(op.controls, op.controlStates);
       if (cs) g.controlStates = cs;
       return g;
@@ -1107,7 +1155,13 @@ function addControls(op: Op, controls: number[], state: 0 | 1): Op {
 function invert(op: Op): Op {
   switch (op.kind) {
     case 'gate': {
-      const g: GateOp = { kind: 'gate', name: op.name, target: op.target, matrix: adjoint(op.matrix), controls: op.controls.slice() };
+      const g: GateOp = {
+        kind: 'gate',
+        name: op.name,
+        target: op.target,
+        matrix: adjoint(op.matrix),
+        controls: op.controls.slice(),
+      };
       if (op.controlStates) g.controlStates = op.controlStates.slice();
       return g;
     }
@@ -1121,7 +1175,13 @@ function invert(op: Op): Op {
 function cloneOp(op: Op): Op {
   switch (op.kind) {
     case 'gate': {
-      const g: GateOp = { kind: 'gate', name: op.name, target: op.target, matrix: op.matrix, controls: op.controls.slice() };
+      const g: GateOp = {
+        kind: 'gate',
+        name: op.name,
+        target: op.target,
+        matrix: op.matrix,
+        controls: op.controls.slice(),
+      };
       if (op.controlStates) g.controlStates = op.controlStates.slice();
       return g;
     }

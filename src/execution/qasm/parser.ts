@@ -22,38 +22,40 @@ const MAX_PAREN_NESTING = 200;
 const MAX_BLOCK_NESTING = 200;
 
 /** OpenQASM 3 keywords whose features this front end does not implement, with the feature's name. */
-const UNSUPPORTED_V3 = new Map<string, string>(Object.entries({
-  while: 'while',
-  def: 'def',
-  delay: 'delay',
-  box: 'box',
-  input: 'input',
-  output: 'output',
-  extern: 'extern',
-  cal: 'cal',
-  defcal: 'defcal',
-  defcalgrammar: 'defcalgrammar',
-  let: 'let',
-  return: 'return',
-  break: 'break',
-  continue: 'continue',
-  end: 'end',
-  switch: 'switch',
-  case: 'switch',
-  default: 'switch',
-  opaque: 'opaque',
-  durationof: 'durationof',
-  duration: 'duration',
-  stretch: 'stretch',
-  complex: 'complex',
-  array: 'array',
-  bool: 'bool',
-  readonly: 'array references',
-  mutable: 'array references',
-  sizeof: 'sizeof',
-  nop: 'nop',
-  pragma: 'pragma',
-}));
+const UNSUPPORTED_V3 = new Map<string, string>(
+  Object.entries({
+    while: 'while',
+    def: 'def',
+    delay: 'delay',
+    box: 'box',
+    input: 'input',
+    output: 'output',
+    extern: 'extern',
+    cal: 'cal',
+    defcal: 'defcal',
+    defcalgrammar: 'defcalgrammar',
+    let: 'let',
+    return: 'return',
+    break: 'break',
+    continue: 'continue',
+    end: 'end',
+    switch: 'switch',
+    case: 'switch',
+    default: 'switch',
+    opaque: 'opaque',
+    durationof: 'durationof',
+    duration: 'duration',
+    stretch: 'stretch',
+    complex: 'complex',
+    array: 'array',
+    bool: 'bool',
+    readonly: 'array references',
+    mutable: 'array references',
+    sizeof: 'sizeof',
+    nop: 'nop',
+    pragma: 'pragma',
+  }),
+);
 
 /** Words that name a classical scalar type. */
 const CLASSICAL_TYPES = new Set(['int', 'uint', 'float', 'angle']);
@@ -62,12 +64,50 @@ const CLASSICAL_TYPES = new Set(['int', 'uint', 'float', 'angle']);
 export const RESERVED_V3 = new Set([
   ...UNSUPPORTED_V3.keys(),
   ...CLASSICAL_TYPES,
-  'OPENQASM', 'include', 'qubit', 'bit', 'qreg', 'creg', 'const', 'gate', 'measure', 'reset', 'barrier',
-  'if', 'else', 'for', 'in', 'gphase', 'U', 'ctrl', 'negctrl', 'inv', 'pow', 'true', 'false',
-  'pi', 'π', 'tau', 'τ', 'euler', 'ℇ',
+  'OPENQASM',
+  'include',
+  'qubit',
+  'bit',
+  'qreg',
+  'creg',
+  'const',
+  'gate',
+  'measure',
+  'reset',
+  'barrier',
+  'if',
+  'else',
+  'for',
+  'in',
+  'gphase',
+  'U',
+  'ctrl',
+  'negctrl',
+  'inv',
+  'pow',
+  'true',
+  'false',
+  'pi',
+  'π',
+  'tau',
+  'τ',
+  'euler',
+  'ℇ',
 ]);
 export const RESERVED_V2 = new Set([
-  'OPENQASM', 'include', 'qreg', 'creg', 'gate', 'opaque', 'measure', 'reset', 'barrier', 'if', 'U', 'CX', 'pi',
+  'OPENQASM',
+  'include',
+  'qreg',
+  'creg',
+  'gate',
+  'opaque',
+  'measure',
+  'reset',
+  'barrier',
+  'if',
+  'U',
+  'CX',
+  'pi',
 ]);
 
 export class Parser {
@@ -126,7 +166,8 @@ export class Parser {
   /** An identifier that names something new (register, gate, parameter, constant, loop variable). */
   private expectNewName(noun: string): Token {
     const t = this.expectId(`a ${noun} name`);
-    if ((this.v3 ? RESERVED_V3 : RESERVED_V2).has(t.text)) this.fail(`'${t.text}' is a reserved word and cannot be used as a ${noun} name`, t);
+    if ((this.v3 ? RESERVED_V3 : RESERVED_V2).has(t.text))
+      this.fail(`'${t.text}' is a reserved word and cannot be used as a ${noun} name`, t);
     return t;
   }
   private pos(t: Token): Pos {
@@ -140,7 +181,8 @@ export class Parser {
     if (this.isId(first, 'OPENQASM')) {
       this.next();
       const vt = this.next();
-      if (vt.kind !== 'int' && vt.kind !== 'float') this.fail(`expected a version number after 'OPENQASM' but found ${show(vt)}`, vt);
+      if (vt.kind !== 'int' && vt.kind !== 'float')
+        this.fail(`expected a version number after 'OPENQASM' but found ${show(vt)}`, vt);
       const ok = this.v3 ? /^3(\.[01])?$/.test(vt.text) : /^2(\.0)?$/.test(vt.text);
       if (!ok) {
         const major = vt.text.split('.')[0];
@@ -210,7 +252,14 @@ export class Parser {
       const lb = this.next();
       const idx = this.parseIndexInt2();
       this.expectOp(']');
-      left = { k: 'index', name: name.text, namePos: this.pos(name), index: { k: 'single', expr: idx, ...this.pos(lb) }, depth: 2, ...this.pos(name) };
+      left = {
+        k: 'index',
+        name: name.text,
+        namePos: this.pos(name),
+        index: { k: 'single', expr: idx, ...this.pos(lb) },
+        depth: 2,
+        ...this.pos(name),
+      };
     }
     const eq = this.peek();
     if (!this.isOp(eq, '==')) this.fail(`expected '==' but found ${show(eq)}`, eq);
@@ -224,7 +273,10 @@ export class Parser {
     let body: Stmt;
     if (this.isId(bt, 'measure')) body = this.parseMeasureArrow();
     else if (this.isId(bt, 'reset')) body = this.parseStatement2();
-    else if (bt.kind === 'id' && !['if', 'barrier', 'gate', 'opaque', 'qreg', 'creg', 'include', 'OPENQASM'].includes(bt.text)) {
+    else if (
+      bt.kind === 'id' &&
+      !['if', 'barrier', 'gate', 'opaque', 'qreg', 'creg', 'include', 'OPENQASM'].includes(bt.text)
+    ) {
       body = this.parseGateCall();
     } else this.fail(`expected a gate, 'measure' or 'reset' after 'if (...)' but found ${show(bt)}`, bt);
     const cond: Expr = { k: 'binary', op: '==', left, right, depth: 3, ...this.pos(eq) };
@@ -291,8 +343,11 @@ export class Parser {
     if (this.eatOp('(')) {
       if (!this.isOp(this.peek(), ')')) {
         do {
+          const t = this.peek();
+          if (this.v3 && t.kind === 'id' && (CLASSICAL_TYPES.has(t.text) || this.isOp(this.peek(1), ':'))) {
+            this.feature('typed gate parameters', t);
+          }
           const p = this.expectNewName('parameter');
-          if (this.isOp(this.peek(), ':') || CLASSICAL_TYPES.has(p.text)) this.feature('typed gate parameters', p);
           params.push({ name: p.text, ...this.pos(p) });
         } while (this.eatOp(','));
       }
@@ -320,7 +375,21 @@ export class Parser {
     const t = this.peek();
     if (t.kind === 'id') {
       if (t.text === 'barrier') return this.parseBarrier();
-      const notAllowed = ['measure', 'reset', 'if', 'for', 'gate', 'qreg', 'creg', 'qubit', 'bit', 'include', 'const', 'opaque', 'OPENQASM'];
+      const notAllowed = [
+        'measure',
+        'reset',
+        'if',
+        'for',
+        'gate',
+        'qreg',
+        'creg',
+        'qubit',
+        'bit',
+        'include',
+        'const',
+        'opaque',
+        'OPENQASM',
+      ];
       if (notAllowed.includes(t.text)) {
         if (this.v3 && (t.text === 'for' || t.text === 'if')) this.feature(`'${t.text}' inside a gate definition`, t);
         this.fail(`'${t.text}' is not allowed inside a gate definition`, t);
@@ -339,7 +408,8 @@ export class Parser {
     if (this.v3) {
       for (;;) {
         const t = this.peek();
-        if (t.kind !== 'id' || !(t.text === 'ctrl' || t.text === 'negctrl' || t.text === 'inv' || t.text === 'pow')) break;
+        if (t.kind !== 'id' || !(t.text === 'ctrl' || t.text === 'negctrl' || t.text === 'inv' || t.text === 'pow'))
+          break;
         this.next();
         const m: Modifier = { kind: t.text, ...this.pos(t) };
         if (this.isOp(this.peek(), '(')) {
@@ -371,12 +441,21 @@ export class Parser {
     const operands: Operand[] = [];
     const after = this.peek();
     if (!this.isOp(after, ';') || !this.v3) {
-      if (after.kind !== 'id' && !this.isOp(after, '$')) this.fail(`expected a qubit argument but found ${show(after)}`, after);
+      if (after.kind !== 'id' && !this.isOp(after, '$'))
+        this.fail(`expected a qubit argument but found ${show(after)}`, after);
       operands.push(this.parseOperand());
       while (this.eatOp(',')) operands.push(this.parseOperand());
     }
     this.expectOp(';');
-    return { k: 'call', modifiers, name: name.text, namePos: this.pos(name), args, operands, ...this.pos(modifiers.length ? start : name) };
+    return {
+      k: 'call',
+      modifiers,
+      name: name.text,
+      namePos: this.pos(name),
+      args,
+      operands,
+      ...this.pos(modifiers.length ? start : name),
+    };
   }
 
   private parseOperand(): Operand {
@@ -463,7 +542,17 @@ export class Parser {
     if (unsupported) this.feature(unsupported, t);
     // Assignment: `c = measure q;`, `c[0] = measure q[0];`, anything else is classical assignment.
     const n1 = this.peek(1);
-    if (n1.kind === 'op' && (n1.text === '=' || n1.text === '[' || (n1.text.length >= 2 && n1.text.endsWith('=') && n1.text !== '==' && n1.text !== '!=' && n1.text !== '<=' && n1.text !== '>='))) {
+    if (
+      n1.kind === 'op' &&
+      (n1.text === '=' ||
+        n1.text === '[' ||
+        (n1.text.length >= 2 &&
+          n1.text.endsWith('=') &&
+          n1.text !== '==' &&
+          n1.text !== '!=' &&
+          n1.text !== '<=' &&
+          n1.text !== '>='))
+    ) {
       return this.parseAssignment();
     }
     if (n1.kind === 'op' && (n1.text === '++' || n1.text === '--')) this.feature('classical assignment', n1);
@@ -511,7 +600,8 @@ export class Parser {
     const tt = this.peek();
     if (tt.kind !== 'id') this.fail(`expected a type after 'const' but found ${show(tt)}`, tt);
     if (!CLASSICAL_TYPES.has(tt.text)) {
-      if (['bool', 'bit', 'complex', 'duration', 'stretch', 'array'].includes(tt.text)) this.feature(`const ${tt.text}`, tt);
+      if (['bool', 'bit', 'complex', 'duration', 'stretch', 'array'].includes(tt.text))
+        this.feature(`const ${tt.text}`, tt);
       this.fail(`expected a type (int, uint, float or angle) after 'const' but found ${show(tt)}`, tt);
     }
     this.next();
@@ -530,7 +620,8 @@ export class Parser {
   }
 
   private enterBlock(at: Pos) {
-    if (++this.blockNesting > MAX_BLOCK_NESTING) this.fail(`blocks are nested too deeply (more than ${MAX_BLOCK_NESTING} levels)`, at);
+    if (++this.blockNesting > MAX_BLOCK_NESTING)
+      this.fail(`blocks are nested too deeply (more than ${MAX_BLOCK_NESTING} levels)`, at);
   }
 
   private parseBlock(): Stmt {
@@ -668,7 +759,14 @@ export class Parser {
       if (!(this.isOp(t, '+') || this.isOp(t, '-'))) return left;
       this.next();
       const right = this.parseMul2();
-      left = this.node({ k: 'binary', op: t.text, left, right, depth: Math.max(left.depth, right.depth) + 1, ...this.pos(t) });
+      left = this.node({
+        k: 'binary',
+        op: t.text,
+        left,
+        right,
+        depth: Math.max(left.depth, right.depth) + 1,
+        ...this.pos(t),
+      });
     }
   }
   private parseMul2(): Expr {
@@ -678,7 +776,14 @@ export class Parser {
       if (!(this.isOp(t, '*') || this.isOp(t, '/'))) return left;
       this.next();
       const right = this.parseUnary();
-      left = this.node({ k: 'binary', op: t.text, left, right, depth: Math.max(left.depth, right.depth) + 1, ...this.pos(t) });
+      left = this.node({
+        k: 'binary',
+        op: t.text,
+        left,
+        right,
+        depth: Math.max(left.depth, right.depth) + 1,
+        ...this.pos(t),
+      });
     }
   }
 
@@ -708,7 +813,14 @@ export class Parser {
       }
       this.next();
       const right = this.parseBinary(level + 1);
-      left = this.node({ k: 'binary', op: t.text, left, right, depth: Math.max(left.depth, right.depth) + 1, ...this.pos(t) });
+      left = this.node({
+        k: 'binary',
+        op: t.text,
+        left,
+        right,
+        depth: Math.max(left.depth, right.depth) + 1,
+        ...this.pos(t),
+      });
     }
   }
 
@@ -733,7 +845,14 @@ export class Parser {
       if (++this.parenNesting > MAX_PAREN_NESTING) this.fail(`expression is nested too deeply`, t);
       const exp = this.parseUnary();
       this.parenNesting--;
-      return this.node({ k: 'binary', op: '**', left: base, right: exp, depth: Math.max(base.depth, exp.depth) + 1, ...this.pos(t) });
+      return this.node({
+        k: 'binary',
+        op: '**',
+        left: base,
+        right: exp,
+        depth: Math.max(base.depth, exp.depth) + 1,
+        ...this.pos(t),
+      });
     }
     return base;
   }
@@ -779,8 +898,15 @@ export class Parser {
       if (this.v3 && t.text === 'measure') this.feature('measure inside an expression', t);
       return { k: 'id', name: t.text, depth: 1, ...this.pos(t) };
     }
+    if (t.kind === 'duration') this.feature('durations', t);
+    if (t.kind === 'imag') this.feature('complex numbers', t);
     if (t.kind === 'str') {
-      this.fail(this.v3 ? `OpenQASM 3 feature 'bit string literals' is not supported` : `expected an expression but found ${show(t)}`, t);
+      this.fail(
+        this.v3
+          ? `OpenQASM 3 feature 'bit string literals' is not supported`
+          : `expected an expression but found ${show(t)}`,
+        t,
+      );
     }
     this.fail(`expected an expression but found ${show(t)}`, t);
   }

@@ -30,7 +30,9 @@ function value(expr: string): number {
 
 describe('OpenQASM 2: registers', () => {
   it('flattens registers in declaration order, quantum and classical separately', () => {
-    const c = parseQasm('OPENQASM 2.0; qreg a[2]; creg c[3]; qreg b[3]; creg d[1]; CX a[1], b[2]; measure b[0] -> d[0];');
+    const c = parseQasm(
+      'OPENQASM 2.0; qreg a[2]; creg c[3]; qreg b[3]; creg d[1]; CX a[1], b[2]; measure b[0] -> d[0];',
+    );
     expect(c.numQubits).toBe(5);
     expect(c.numClbits).toBe(4);
     expect(c.qregs).toEqual([
@@ -53,7 +55,9 @@ describe('OpenQASM 2: registers', () => {
   });
 
   it('accepts comments, CRLF line ends and free layout', () => {
-    const c = parseQasm('OPENQASM 2.0;\r\ninclude "qelib1.inc"; // comment\r\nqreg q[2];/* block\r\n comment */h\nq[0]\n;\n\ncx q[0],\tq[1];');
+    const c = parseQasm(
+      'OPENQASM 2.0;\r\ninclude "qelib1.inc"; // comment\r\nqreg q[2];/* block\r\n comment */h\nq[0]\n;\n\ncx q[0],\tq[1];',
+    );
     expect(c.ops.map((o) => (o as GateOp).name)).toEqual(['h', 'cx']);
   });
 });
@@ -318,11 +322,40 @@ describe('OpenQASM 2: agrees with the quantum-circuit package on random circuits
   // Gates whose definitions the package shares (up to global phase). Not rxx: the package maps it
   // to exp(-iθ X⊗X), where qelib1 (and Qiskit) have exp(-iθ/2 X⊗X).
   const GATES: [string, number, number][] = [
-    ['u3', 3, 1], ['u2', 2, 1], ['u1', 1, 1], ['cx', 0, 2], ['id', 0, 1], ['x', 0, 1], ['y', 0, 1], ['z', 0, 1],
-    ['h', 0, 1], ['s', 0, 1], ['sdg', 0, 1], ['t', 0, 1], ['tdg', 0, 1], ['rx', 1, 1], ['ry', 1, 1], ['rz', 1, 1],
-    ['sx', 0, 1], ['sxdg', 0, 1], ['cz', 0, 2], ['cy', 0, 2], ['ch', 0, 2], ['swap', 0, 2], ['ccx', 0, 3],
-    ['cswap', 0, 3], ['crx', 1, 2], ['cry', 1, 2], ['crz', 1, 2], ['cu1', 1, 2], ['cp', 1, 2], ['cu3', 3, 2],
-    ['csx', 0, 2], ['rzz', 1, 2], ['p', 1, 1], ['u', 3, 1],
+    ['u3', 3, 1],
+    ['u2', 2, 1],
+    ['u1', 1, 1],
+    ['cx', 0, 2],
+    ['id', 0, 1],
+    ['x', 0, 1],
+    ['y', 0, 1],
+    ['z', 0, 1],
+    ['h', 0, 1],
+    ['s', 0, 1],
+    ['sdg', 0, 1],
+    ['t', 0, 1],
+    ['tdg', 0, 1],
+    ['rx', 1, 1],
+    ['ry', 1, 1],
+    ['rz', 1, 1],
+    ['sx', 0, 1],
+    ['sxdg', 0, 1],
+    ['cz', 0, 2],
+    ['cy', 0, 2],
+    ['ch', 0, 2],
+    ['swap', 0, 2],
+    ['ccx', 0, 3],
+    ['cswap', 0, 3],
+    ['crx', 1, 2],
+    ['cry', 1, 2],
+    ['crz', 1, 2],
+    ['cu1', 1, 2],
+    ['cp', 1, 2],
+    ['cu3', 3, 2],
+    ['csx', 0, 2],
+    ['rzz', 1, 2],
+    ['p', 1, 1],
+    ['u', 3, 1],
   ];
 
   let seed = 12345;
@@ -367,7 +400,8 @@ describe('OpenQASM 2: agrees with the quantum-circuit package on random circuits
     const theirs = theirState(src);
     // Align the global phase on the largest amplitude, then compare everything.
     let k = 0;
-    for (let i = 0; i < mine.re.length; i++) if (Math.hypot(mine.re[i], mine.im[i]) > Math.hypot(mine.re[k], mine.im[k])) k = i;
+    for (let i = 0; i < mine.re.length; i++)
+      if (Math.hypot(mine.re[i], mine.im[i]) > Math.hypot(mine.re[k], mine.im[k])) k = i;
     const phase = Math.atan2(theirs.im[k], theirs.re[k]) - Math.atan2(mine.im[k], mine.re[k]);
     const [pc, ps] = [Math.cos(phase), Math.sin(phase)];
     for (let i = 0; i < mine.re.length; i++) {

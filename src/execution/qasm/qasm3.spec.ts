@@ -59,7 +59,10 @@ describe('OpenQASM 3: header and declarations', () => {
   });
 
   it('expressions: ** is power, % is modulo, casts and functions', () => {
-    same('qubit q; rz(2 ** 3 ** 2 / 1000 + 7 % 3 + int(2.7) + float(1) + arcsin(1) + log(euler)) q;', `qubit q; rz(${512 / 1000 + 1 + 2 + 1 + Math.PI / 2 + 1}) q;`);
+    same(
+      'qubit q; rz(2 ** 3 ** 2 / 1000 + 7 % 3 + int(2.7) + float(1) + arcsin(1) + log(euler)) q;',
+      `qubit q; rz(${512 / 1000 + 1 + 2 + 1 + Math.PI / 2 + 1}) q;`,
+    );
     same('qubit q; rz(-2 ** 2) q;', 'qubit q; rz(-4) q;');
   });
 
@@ -70,7 +73,9 @@ describe('OpenQASM 3: header and declarations', () => {
 
 describe('OpenQASM 3: measure', () => {
   it('c = measure q, c[i] = measure q[j], measure q -> c, bit b = measure q', () => {
-    const c = q3('qubit[2] q; bit[2] c; c = measure q; c[0] = measure q[1]; measure q -> c; measure q[0] -> c[1]; bit b = measure q[1];');
+    const c = q3(
+      'qubit[2] q; bit[2] c; c = measure q; c[0] = measure q[1]; measure q -> c; measure q[0] -> c[1]; bit b = measure q[1];',
+    );
     expect(c.ops).toEqual([
       { kind: 'measure', qubit: 0, clbit: 0 },
       { kind: 'measure', qubit: 1, clbit: 1 },
@@ -85,7 +90,19 @@ describe('OpenQASM 3: measure', () => {
   it('indexes with negative indices, ranges and sets', () => {
     const c = q3('qubit[5] q; x q[-1]; h q[1:3]; z q[0:2:4]; y q[{3, 1}]; s q[3:]; t q[:1];');
     expect(c.ops.map((o) => `${(o as GateOp).name}${(o as GateOp).target}`)).toEqual([
-      'x4', 'h1', 'h2', 'h3', 'z0', 'z2', 'z4', 'y3', 'y1', 's3', 's4', 't0', 't1',
+      'x4',
+      'h1',
+      'h2',
+      'h3',
+      'z0',
+      'z2',
+      'z4',
+      'y3',
+      'y1',
+      's3',
+      's4',
+      't0',
+      't1',
     ]);
   });
 
@@ -118,7 +135,10 @@ describe('OpenQASM 3: gate modifiers', () => {
   it('negctrl @ x acts when the control is 0', () => {
     same('qubit[2] q; negctrl @ x q[0], q[1];', 'qubit[2] q; x q[0]; cx q[0], q[1]; x q[0];');
     expect(q3('qubit[2] q; negctrl @ x q[0], q[1];').ops[0]).toMatchObject({ controls: [0], controlStates: [0] });
-    same('qubit[3] q; ctrl @ negctrl @ h q[0], q[1], q[2];', 'qubit[3] q; x q[1]; ch q[0], q[1]; x q[1];'.replace('ch q[0], q[1]', 'ctrl(2) @ h q[0], q[1], q[2]'));
+    same(
+      'qubit[3] q; ctrl @ negctrl @ h q[0], q[1], q[2];',
+      'qubit[3] q; x q[1]; ch q[0], q[1]; x q[1];'.replace('ch q[0], q[1]', 'ctrl(2) @ h q[0], q[1], q[2]'),
+    );
   });
 
   it('pow(2) @ s equals z; pow(-1) @ t equals tdg; pow(0) is the identity; pow(3) @ sx equals inv @ sx times x', () => {
@@ -132,23 +152,38 @@ describe('OpenQASM 3: gate modifiers', () => {
   it('modifiers on user gates: inv reverses and adjoints the body, ctrl controls every op', () => {
     const def = 'qubit[3] q; gate g(a) x, y { h x; rz(a) y; cx x, y; s y; }';
     same(`${def} inv @ g(0.3) q[0], q[1];`, `${def} sdg q[1]; cx q[0], q[1]; rz(-0.3) q[1]; h q[0];`);
-    same(`${def} ctrl @ g(0.3) q[2], q[0], q[1];`, `${def} ch q[2], q[0]; crz(0.3) q[2], q[1]; ccx q[2], q[0], q[1]; ctrl @ s q[2], q[1];`);
+    same(
+      `${def} ctrl @ g(0.3) q[2], q[0], q[1];`,
+      `${def} ch q[2], q[0]; crz(0.3) q[2], q[1]; ccx q[2], q[0], q[1]; ctrl @ s q[2], q[1];`,
+    );
   });
 
   it('ctrl @ gphase is a phase gate on the control, negctrl @ gphase a phase on |0>', () => {
     expect(q3('qubit q; ctrl @ gphase(0.5) q;').ops).toEqual([
-      { kind: 'gate', name: 'gphase', target: 0, matrix: [1, 0, 0, 0, 0, 0, Math.cos(0.5), Math.sin(0.5)], controls: [] },
+      {
+        kind: 'gate',
+        name: 'gphase',
+        target: 0,
+        matrix: [1, 0, 0, 0, 0, 0, Math.cos(0.5), Math.sin(0.5)],
+        controls: [],
+      },
     ]);
     same('qubit q; negctrl @ gphase(0.5) q;', 'qubit q; x q; p(0.5) q; x q;');
     same('qubit[3] q; ctrl(2) @ gphase(0.5) q[0], q[1];', 'qubit[3] q; cp(0.5) q[0], q[1];');
-    same('qubit[3] q; negctrl(2) @ gphase(0.5) q[0], q[2];', 'qubit[3] q; x q[0]; x q[2]; cp(0.5) q[0], q[2]; x q[0]; x q[2];');
+    same(
+      'qubit[3] q; negctrl(2) @ gphase(0.5) q[0], q[2];',
+      'qubit[3] q; x q[0]; x q[2]; cp(0.5) q[0], q[2]; x q[0]; x q[2];',
+    );
     expect(q3('gphase(0.5);').ops).toEqual([{ kind: 'gphase', theta: 0.5 }]);
   });
 
   it('ctrl @ of a gate containing gphase keeps the phase as a controlled phase', () => {
     // rz = gphase(-λ/2) U(0,0,λ); controlled it is crz, not cp.
     same('qubit[2] q; ctrl @ rz(0.7) q[0], q[1];', 'qubit[2] q; crz(0.7) q[0], q[1];');
-    same('qubit[2] q; gate g(a) x { gphase(-a/2); U(0, 0, a) x; } ctrl @ g(0.7) q[0], q[1];', 'qubit[2] q; crz(0.7) q[0], q[1];');
+    same(
+      'qubit[2] q; gate g(a) x { gphase(-a/2); U(0, 0, a) x; } ctrl @ g(0.7) q[0], q[1];',
+      'qubit[2] q; crz(0.7) q[0], q[1];',
+    );
   });
 
   it('inv @ ctrl and ctrl @ inv agree; modifiers combine with broadcast', () => {
@@ -170,7 +205,12 @@ describe('OpenQASM 3: gate modifiers', () => {
 
   it('U and gphase are built in without any include', () => {
     const c = parseQasm('OPENQASM 3; qubit q; U(π, 0, π) q; gphase(π);');
-    expect(unitaryDistance(unitaryOf(c), unitaryOf(parseQasm('OPENQASM 3; include "stdgates.inc"; qubit q; x q; z q; x q; z q; x q;')))).toBeLessThan(1e-12);
+    expect(
+      unitaryDistance(
+        unitaryOf(c),
+        unitaryOf(parseQasm('OPENQASM 3; include "stdgates.inc"; qubit q; x q; z q; x q; z q; x q;')),
+      ),
+    ).toBeLessThan(1e-12);
   });
 });
 
@@ -195,7 +235,9 @@ describe('OpenQASM 3: for loops', () => {
   });
 
   it('the loop variable is usable in expressions, ranges are bounded by constants, loops nest', () => {
-    const c = q3('const int n = 3; qubit[n] q; for uint i in [0:n-2] { for uint j in [i+1:n-1] { cp(pi / 2 ** (j - i)) q[j], q[i]; } }');
+    const c = q3(
+      'const int n = 3; qubit[n] q; for uint i in [0:n-2] { for uint j in [i+1:n-1] { cp(pi / 2 ** (j - i)) q[j], q[i]; } }',
+    );
     const expected = q3('qubit[3] q; cp(pi/2) q[1], q[0]; cp(pi/4) q[2], q[0]; cp(pi/2) q[2], q[1];');
     expect(c.ops).toEqual(expected.ops);
   });
@@ -218,14 +260,22 @@ describe('OpenQASM 3: for loops', () => {
 describe('OpenQASM 3: if', () => {
   it('if (c[0]) { } else { } lowers to two complementary conditionals', () => {
     const c = q3('qubit[2] q; bit[2] c; if (c[1]) { x q[0]; } else { z q[0]; h q[1]; }');
-    expect(c.ops.map((o) => [o.kind, (o as ConditionalOp).clbits, (o as ConditionalOp).value, targets((o as ConditionalOp).body)])).toEqual([
+    expect(
+      c.ops.map((o) => [
+        o.kind,
+        (o as ConditionalOp).clbits,
+        (o as ConditionalOp).value,
+        targets((o as ConditionalOp).body),
+      ]),
+    ).toEqual([
       ['if', [1], 1, [0]],
       ['if', [1], 0, [0, 1]],
     ]);
   });
 
   it('if (!c[0]), if (c == 5), if (c[0] == 0), if (c) and if (bit)', () => {
-    const cond = (src: string) => q3(`qubit q; bit[3] c; bit b; ${src}`).ops.map((o) => [(o as ConditionalOp).clbits, (o as ConditionalOp).value]);
+    const cond = (src: string) =>
+      q3(`qubit q; bit[3] c; bit b; ${src}`).ops.map((o) => [(o as ConditionalOp).clbits, (o as ConditionalOp).value]);
     expect(cond('if (!c[0]) x q;')).toEqual([[[0], 0]]);
     expect(cond('if (c == 5) x q;')).toEqual([[[0, 1, 2], 5]]);
     expect(cond('if (5 == c) x q;')).toEqual([[[0, 1, 2], 5]]);
@@ -259,9 +309,11 @@ describe('OpenQASM 3: if', () => {
 
   it('a branch that measures into its own condition bit does not trigger the other branch', () => {
     // c[0] = 1; the then-branch measures |0> into c[0]; the else-branch must not run afterwards.
-    const src = 'qubit[3] q; bit[2] c; x q[0]; c[0] = measure q[0]; if (c[0]) { c[0] = measure q[1]; } else { x q[2]; } c[1] = measure q[2];';
+    const src =
+      'qubit[3] q; bit[2] c; x q[0]; c[0] = measure q[0]; if (c[0]) { c[0] = measure q[1]; } else { x q[2]; } c[1] = measure q[2];';
     expect(run(q3(src)).clbits).toEqual([0, 0]);
-    const src2 = 'qubit[3] q; bit[2] c; c[0] = measure q[0]; if (c[0]) { x q[2]; } else { x q[1]; c[0] = measure q[1]; } c[1] = measure q[2];';
+    const src2 =
+      'qubit[3] q; bit[2] c; c[0] = measure q[0]; if (c[0]) { x q[2]; } else { x q[1]; c[0] = measure q[1]; } c[1] = measure q[2];';
     expect(run(q3(src2)).clbits).toEqual([1, 0]);
   });
 

@@ -154,7 +154,14 @@ export function run(c: Circuit, pick: (qubit: number, p1: number) => 0 | 1 = (_q
           clbits[op.clbit] = measure(op.qubit);
           break;
         case 'reset':
-          if (measure(op.qubit)) applyUnitaryOp(state, { kind: 'gate', name: 'x', target: op.qubit, matrix: [0, 0, 1, 0, 1, 0, 0, 0], controls: [] });
+          if (measure(op.qubit))
+            applyUnitaryOp(state, {
+              kind: 'gate',
+              name: 'x',
+              target: op.qubit,
+              matrix: [0, 0, 1, 0, 1, 0, 0, 0],
+              controls: [],
+            });
           break;
         case 'if': {
           const v = op.clbits.reduce((acc, b, i) => acc + clbits[b] * 2 ** i, 0);
