@@ -5,6 +5,7 @@ import { BearerChallenge, TooManySubmissions } from './auth.errors';
 import { AuthService } from './auth.service';
 import type { RequestWithPrincipal } from './current-user.decorator';
 import { JobSubmissionLimiter, LIMIT_JOB_SUBMISSIONS } from './rate-limit';
+import { ALLOW_ANONYMOUS } from './allow-anonymous.decorator';
 
 /**
  * Global guard: resolves the bearer token of every HTTP request into `req.principal` (a bad token is a
@@ -24,7 +25,8 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & RequestWithPrincipal>();
     const res = ctx.switchToHttp().getResponse<Response>();
     try {
-      req.principal = await this.auth.authenticate(bearerToken(req.headers.authorization));
+      const allowAnonymous = this.reflector.getAllAndOverride<boolean>(ALLOW_ANONYMOUS, [ctx.getHandler(), ctx.getClass()]) ?? false;
+      req.principal = await this.auth.authenticate(bearerToken(req.headers.authorization), { allowAnonymous });
     } catch (err) {
       if (err instanceof BearerChallenge) res.setHeader('WWW-Authenticate', err.challenge);
       throw err;

@@ -1,12 +1,15 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
 import { loadConfig, type AppConfig } from '../config/app-config';
-import { BearerChallenge } from './auth.errors';
+import { AllowAnonymous } from './allow-anonymous.decorator';
+import { BearerChallenge, TooManySubmissions } from './auth.errors';
+import { AuthGuard } from './auth.guard';
 import { AuthService, OPEN_MODE_PRINCIPAL } from './auth.service';
 import { ANONYMOUS, canSee, ownerFilter } from './principal';
 import { ProviderTokens } from './provider-tokens';
-import { JobSubmissionLimiter } from './rate-limit';
+import { JobSubmissionLimiter, LimitJobSubmissions } from './rate-limit';
 
 const SECRET = 'unit-test-secret-that-is-long-enough-0123456789';
 const key = new TextEncoder().encode(SECRET);
@@ -171,5 +174,63 @@ describe('ProviderTokens', () => {
     const t = tokens(undefined);
     expect(t.enabled).toBe(false);
     expect(() => t.seal('job-1', 'x')).toThrow(/TOKEN_ENCRYPTION_KEY/);
+  });
+});
+
+describe('AuthGuard', () => {
+  const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_JWT_SECRET: SECRET, AUTH_REQUIRED: 'true', RATE_LIMIT_JOBS_PER_MINUTE: '1' });
+
+  class Routes {
+    health() {}
+    jobs() {}
+    submit() {}
+  }
+  AllowAnonymous()(Routes.prototype, 'health', Object.getOwnPropertyDescriptor(Routes.prototype, 'health')!);
+  LimitJobSubmissions()(Routes.prototype, 'submit', Object.getOwnPropertyDescriptor(Routes.prototype, 'submit')!);
+
+  function call(handler: keyof Routes, authorization?: string) {
+    const req: Record<string, unknown> = { headers: authorization ? { authorization } : {}, ip: '10.0.0.1' };
+    const headers: Record<string, string> = {};
+    const res = { setHeader: (k: string, v: string) => (headers[k] = v) };
+    const ctx = {
+      getType: () => 'http',
+      getHandler: () => Routes.prototype[handler],
+      getClass: () => Routes,
+      switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
+    } as unknown as ExecutionContext;
+    return { ctx, req, headers };
+  }
+
+  let guard: AuthGuard;
+  beforeAll(() => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const auth = new AuthService(config);
+    auth.onModuleInit();
+    guard = new AuthGuard(auth, new JobSubmissionLimiter(config), new Reflector());
+  });
+  afterAll(() => jest.restoreAllMocks());
+
+  it('lets anonymous requests reach @AllowAnonymous() routes under AUTH_REQUIRED, and no others', async () => {
+    const health = call('health');
+    await expect(guard.canActivate(health.ctx)).resolves.toBe(true);
+    expect(health.req.principal).toBe(ANONYMOUS);
+    const jobs = call('jobs');
+    await expect(guard.canActivate(jobs.ctx)).rejects.toBeInstanceOf(BearerChallenge);
+    expect(jobs.headers['WWW-Authenticate']).toBe('Bearer realm="qunest"');
+  });
+
+  it('still refuses a bad token on an @AllowAnonymous() route', async () => {
+    const health = call('health', 'Bearer not-a-token');
+    await expect(guard.canActivate(health.ctx)).rejects.toThrow('invalid token: token is malformed');
+    expect(health.headers['WWW-Authenticate']).toContain('error="invalid_token"');
+  });
+
+  it('limits @LimitJobSubmissions() routes per user, with Retry-After', async () => {
+    const bearer = `Bearer ${await sign({ sub: 'dana' })}`;
+    await expect(guard.canActivate(call('submit', bearer).ctx)).resolves.toBe(true);
+    await expect(guard.canActivate(call('jobs', bearer).ctx)).resolves.toBe(true);
+    const over = call('submit', bearer);
+    await expect(guard.canActivate(over.ctx)).rejects.toBeInstanceOf(TooManySubmissions);
+    expect(Number(over.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
   });
 });

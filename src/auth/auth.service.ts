@@ -73,14 +73,16 @@ export class AuthService implements OnModuleInit {
   /**
    * The principal of a request or socket. No token: anonymous (or 401 when AUTH_REQUIRED). A token
    * that is present but invalid is always a 401 with the reason, never treated as anonymous.
+   * `allowAnonymous` (routes marked @AllowAnonymous()) lets a request without a token through even
+   * with AUTH_REQUIRED.
    */
-  async authenticate(token: string | undefined | null): Promise<Principal> {
+  async authenticate(token: string | undefined | null, opts: { allowAnonymous?: boolean } = {}): Promise<Principal> {
     if (!this.enabled) {
       if (token) throw BearerChallenge.invalidToken('this server has no key source configured and accepts no tokens');
       return OPEN_MODE_PRINCIPAL;
     }
     if (!token) {
-      if (this.config.auth.required) throw BearerChallenge.missing();
+      if (this.config.auth.required && !opts.allowAnonymous) throw BearerChallenge.missing();
       return ANONYMOUS;
     }
     const payload = await this.verify(token);
