@@ -34,7 +34,9 @@ class KeyServer {
         res.writeHead(500, { 'content-type': 'text/plain' }).end('down');
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.keys.map((k) => k.jwk) }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: this.keys.map((k) => k.jwk) }));
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/.well-known/jwks.json`;
@@ -79,7 +81,10 @@ describe('JWKS (RS256 from a key server, with rotation)', () => {
 
   it('verifies RS256 tokens and caches the key set', async () => {
     const alice = http.as(await sign(k1, 'alice'));
-    const created = await alice.post('/api/deployments', { name: 'kc', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }] });
+    const created = await alice.post('/api/deployments', {
+      name: 'kc',
+      programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+    });
     expect(created.status).toBe(201);
     expect(created.body.deployedBy).toBe('alice');
     expect((await alice.get('/api/deployments')).body.total).toBe(1);

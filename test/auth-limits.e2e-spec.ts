@@ -6,7 +6,10 @@ const SECRET = 'e2e-limits-secret-0123456789-abcdefghijklm';
 const PER_MINUTE = 3;
 
 const jwt = (sub: string) =>
-  new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new TextEncoder().encode(SECRET));
+  new SignJWT({ sub })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(SECRET));
 
 describe('limits: job submissions per minute, request body size', () => {
   let t: TestApp;
@@ -15,10 +18,19 @@ describe('limits: job submissions per minute, request body size', () => {
   let deviceId: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ runWorkers: false, bodyLimitBytes: 4096, auth: { jwtSecret: SECRET, jobsPerMinute: PER_MINUTE } });
+    t = await startTestApp({
+      runWorkers: false,
+      bodyLimitBytes: 4096,
+      auth: { jwtSecret: SECRET, jobsPerMinute: PER_MINUTE },
+    });
     anon = new Http(t.baseUrl);
     deviceId = (await anon.get('/api/devices')).body.items[0].id;
-    deploymentId = (await anon.post('/api/deployments', { name: 'public', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }] })).body.id;
+    deploymentId = (
+      await anon.post('/api/deployments', {
+        name: 'public',
+        programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+      })
+    ).body.id;
   });
   afterAll(() => t?.close());
 
@@ -26,7 +38,11 @@ describe('limits: job submissions per minute, request body size', () => {
 
   const expect429 = (r: { status: number; body: any; headers: Headers }) => {
     expect(r.status).toBe(429);
-    expect(r.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests', message: expect.stringContaining(`at most ${PER_MINUTE} jobs`) });
+    expect(r.body).toMatchObject({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: expect.stringContaining(`at most ${PER_MINUTE} jobs`),
+    });
     const retryAfter = Number(r.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -58,10 +74,17 @@ describe('limits: job submissions per minute, request body size', () => {
 
   it('answers 413 in the standard shape for a body over BODY_LIMIT, before anything else', async () => {
     const alice = anon.as(await jwt('carol'));
-    const big = { name: 'big', programs: [{ quantumCircuit: `${BELL_QASM2}// ${'x'.repeat(5000)}\n`, assemblerLanguage: 'QASM2' }] };
+    const big = {
+      name: 'big',
+      programs: [{ quantumCircuit: `${BELL_QASM2}// ${'x'.repeat(5000)}\n`, assemblerLanguage: 'QASM2' }],
+    };
     const r = await alice.post('/api/deployments', big);
     expect(r.status).toBe(413);
-    expect(r.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'request body is larger than the limit of 4096 bytes' });
+    expect(r.body).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'request body is larger than the limit of 4096 bytes',
+    });
     const jobTooBig = await alice.post('/api/jobs', { ...job(), token: 't'.repeat(5000) });
     expect(jobTooBig.status).toBe(413);
     // the refused oversized submission did not use up carol's budget

@@ -19,7 +19,8 @@ function captureOutput(): { text: () => string; restore: () => void } {
   const chunks: string[] = [];
   const realWrite = fs.write;
   const realWriteSync = fs.writeSync;
-  const toText = (data: unknown) => (typeof data === 'string' ? data : Buffer.from(data as Uint8Array).toString('utf8'));
+  const toText = (data: unknown) =>
+    typeof data === 'string' ? data : Buffer.from(data as Uint8Array).toString('utf8');
   const write = jest.spyOn(fs, 'write').mockImplementation(((fd: number, data: unknown, ...rest: unknown[]) => {
     if (fd !== 1 && fd !== 2) return (realWrite as (...a: unknown[]) => void)(fd, data, ...rest);
     const text = toText(data);
@@ -60,7 +61,9 @@ async function rowsContaining(databaseUrl: string, needle: string): Promise<stri
       `select table_schema as s, table_name as t from information_schema.tables
         where table_schema in ('public', 'pgboss') and table_type = 'BASE TABLE'`,
     );
-    expect(tables.rows.map((r) => r.t)).toEqual(expect.arrayContaining(['job', 'result', 'outbox_event', 'transient_job_state']));
+    expect(tables.rows.map((r) => r.t)).toEqual(
+      expect.arrayContaining(['job', 'result', 'outbox_event', 'transient_job_state']),
+    );
     const hits: string[] = [];
     for (const { s, t } of tables.rows) {
       const q = await db.query(`select x::text as row from "${s}"."${t}" x where strpos(x::text, $1) > 0`, [needle]);
@@ -93,10 +96,18 @@ describe('provider tokens sent with a job', () => {
       logLevel: 'trace',
       auth: { jwtSecret: SECRET, tokenEncryptionKey: `operator-key-${randomBytes(8).toString('hex')}` },
     });
-    const jwt = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new TextEncoder().encode(SECRET));
+    const jwt = await new SignJWT({ sub: 'alice' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(SECRET));
     alice = new Http(t.baseUrl).as(jwt);
     deviceId = (await alice.get('/api/devices')).body.items[0].id;
-    deploymentId = (await alice.post('/api/deployments', { name: 'with-token', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }] })).body.id;
+    deploymentId = (
+      await alice.post('/api/deployments', {
+        name: 'with-token',
+        programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+      })
+    ).body.id;
   });
   afterAll(async () => {
     await t?.close();
@@ -133,7 +144,9 @@ describe('provider tokens sent with a job', () => {
     expect(await rowsContaining(t.config.databaseUrl!, providerToken)).toEqual([]);
 
     // end it as a worker would: the transient state (and so the ciphertext) goes in the same commit
-    const ended = await jobs.saveResults(jobId, [{ resultType: 'COUNTS', data: { '00': 50, '11': 50 }, meta: { shots: 100 } }]);
+    const ended = await jobs.saveResults(jobId, [
+      { resultType: 'COUNTS', data: { '00': 50, '11': 50 }, meta: { shots: 100 } },
+    ]);
     expect(ended.applied).toBe(true);
     expect(await jobs.getTransientState(jobId)).toEqual([]);
     expect(await rowsContaining(t.config.databaseUrl!, sealed)).toEqual([]);
@@ -167,7 +180,9 @@ describe('provider tokens sent with a job', () => {
     const empty = keep(await alice.post('/api/jobs', { deploymentId, deviceId, shots: 10, token: '' }));
     expect(empty.status).toBe(400);
     expect(empty.body.errors).toEqual([{ field: 'token', message: 'token should not be empty' }]);
-    const tooLong = keep(await alice.post('/api/jobs', { deploymentId, deviceId, shots: 10, token: providerToken.repeat(200) }));
+    const tooLong = keep(
+      await alice.post('/api/jobs', { deploymentId, deviceId, shots: 10, token: providerToken.repeat(200) }),
+    );
     expect(tooLong.status).toBe(400);
     for (const answer of answers) expect(answer).not.toContain(providerToken);
   });

@@ -8,7 +8,11 @@ const SECRET = 'e2e-auth-secret-0123456789-abcdefghijklmnop';
 const ISSUER = 'https://id.qunest.test';
 const AUDIENCE = 'qunest-api';
 
-function token(sub: string, extra: Record<string, unknown> = {}, opts: { secret?: string; exp?: number | string; aud?: string; iss?: string } = {}) {
+function token(
+  sub: string,
+  extra: Record<string, unknown> = {},
+  opts: { secret?: string; exp?: number | string; aud?: string; iss?: string } = {},
+) {
   return new SignJWT({ sub, ...extra })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(opts.iss ?? ISSUER)
@@ -169,7 +173,8 @@ describe('users and security (HS256, issuer and audience configured)', () => {
       const pub = await alice.post(`/api/jobs/${jP}/rerun`);
       expect(pub.body.executedBy).toBeNull();
       // clean up, so that later counts stay as they were
-      for (const id of [own.body.id, byAdmin.body.id, pub.body.id]) expect((await admin.delete(`/api/jobs/${id}`)).status).toBe(204);
+      for (const id of [own.body.id, byAdmin.body.id, pub.body.id])
+        expect((await admin.delete(`/api/jobs/${id}`)).status).toBe(204);
     });
 
     it('lets owners and admins cancel and delete, and deletes only visible jobs of a deployment', async () => {
@@ -202,16 +207,28 @@ describe('users and security (HS256, issuer and audience configured)', () => {
     };
 
     it('refuses an expired token', async () => {
-      await expectInvalid(await anon.as(await token('alice', {}, { exp: Math.floor(Date.now() / 1000) - 3600 })).get('/api/jobs'), 'token has expired');
+      await expectInvalid(
+        await anon.as(await token('alice', {}, { exp: Math.floor(Date.now() / 1000) - 3600 })).get('/api/jobs'),
+        'token has expired',
+      );
     });
 
     it('refuses a wrongly signed token', async () => {
-      await expectInvalid(await anon.as(await token('alice', {}, { secret: 'x'.repeat(40) })).get('/api/jobs'), 'signature does not verify');
+      await expectInvalid(
+        await anon.as(await token('alice', {}, { secret: 'x'.repeat(40) })).get('/api/jobs'),
+        'signature does not verify',
+      );
     });
 
     it('refuses a token for another audience or from another issuer', async () => {
-      await expectInvalid(await anon.as(await token('alice', {}, { aud: 'someone-else' })).get('/api/jobs'), 'wrong audience');
-      await expectInvalid(await anon.as(await token('alice', {}, { iss: 'https://evil.test' })).get('/api/jobs'), 'wrong issuer');
+      await expectInvalid(
+        await anon.as(await token('alice', {}, { aud: 'someone-else' })).get('/api/jobs'),
+        'wrong audience',
+      );
+      await expectInvalid(
+        await anon.as(await token('alice', {}, { iss: 'https://evil.test' })).get('/api/jobs'),
+        'wrong issuer',
+      );
     });
 
     it('refuses malformed tokens and Authorization headers', async () => {
@@ -234,10 +251,16 @@ describe('users and security (HS256, issuer and audience configured)', () => {
 
   it('documents the bearer scheme on every operation', async () => {
     const doc = (await anon.get('/api/docs/openapi.json')).body;
-    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(doc.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
     const operations = Object.entries(doc.paths as Record<string, Record<string, { security?: unknown }>>)
       .filter(([path]) => /^\/api\/(jobs|deployments|devices|providers)/.test(path))
-      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ op: `${method} ${path}`, security: op.security })));
+      .flatMap(([path, ops]) =>
+        Object.entries(ops).map(([method, op]) => ({ op: `${method} ${path}`, security: op.security })),
+      );
     expect(operations.length).toBeGreaterThanOrEqual(15);
     for (const o of operations) expect(o).toEqual({ op: o.op, security: [{ bearer: [] }] });
     expect(doc.components.schemas.CreateJobDto.properties.token).toMatchObject({ type: 'string', writeOnly: true });
@@ -271,7 +294,10 @@ describe('AUTH_REQUIRED', () => {
       expect(r.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'a bearer token is required' });
       expect(r.headers.get('www-authenticate')).toBe('Bearer realm="qunest"');
     }
-    const tok = await new SignJWT({ sub: 'carol' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+    const tok = await new SignJWT({ sub: 'carol' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(SECRET));
     const carol = anon.as(tok);
     expect((await carol.get('/api/jobs')).status).toBe(200);
     const d = await carol.post('/api/deployments', bell('carol'));

@@ -28,7 +28,10 @@ export class BearerChallenge extends UnauthorizedException {
 
   /** The Authorization header is not of the form "Bearer <token>". */
   static invalidRequest(reason: string): BearerChallenge {
-    return new BearerChallenge(reason, `Bearer realm="qunest", error="invalid_request", error_description="${quoted(reason)}"`);
+    return new BearerChallenge(
+      reason,
+      `Bearer realm="qunest", error="invalid_request", error_description="${quoted(reason)}"`,
+    );
   }
 
   /** No credentials at all where they are required: RFC 6750 §3.1 says no error code then. */
@@ -40,7 +43,11 @@ export class BearerChallenge extends UnauthorizedException {
 /** 503: the JWKS could not be fetched, so no token can be checked right now (not the client's fault). */
 export class KeySetUnavailable extends ServiceUnavailableException {
   constructor(reason: string) {
-    super({ statusCode: 503, error: 'Service Unavailable', message: `cannot check tokens now: the key set at AUTH_JWKS_URL is unavailable (${reason})` });
+    super({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: `cannot check tokens now: the key set at AUTH_JWKS_URL is unavailable (${reason})`,
+    });
   }
 }
 

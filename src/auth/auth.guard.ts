@@ -25,14 +25,16 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & RequestWithPrincipal>();
     const res = ctx.switchToHttp().getResponse<Response>();
     try {
-      const allowAnonymous = this.reflector.getAllAndOverride<boolean>(ALLOW_ANONYMOUS, [ctx.getHandler(), ctx.getClass()]) ?? false;
+      const allowAnonymous =
+        this.reflector.getAllAndOverride<boolean>(ALLOW_ANONYMOUS, [ctx.getHandler(), ctx.getClass()]) ?? false;
       req.principal = await this.auth.authenticate(bearerToken(req.headers.authorization), { allowAnonymous });
     } catch (err) {
       if (err instanceof BearerChallenge) res.setHeader('WWW-Authenticate', err.challenge);
       throw err;
     }
     if (this.reflector.getAllAndOverride<boolean>(LIMIT_JOB_SUBMISSIONS, [ctx.getHandler(), ctx.getClass()])) {
-      const key = req.principal.userId !== null ? `user:${req.principal.userId}` : `ip:${req.ip ?? req.socket.remoteAddress}`;
+      const key =
+        req.principal.userId !== null ? `user:${req.principal.userId}` : `ip:${req.ip ?? req.socket.remoteAddress}`;
       const decision = this.limiter.take(key);
       if (!decision.allowed) {
         res.setHeader('Retry-After', String(decision.retryAfterSeconds));

@@ -20,7 +20,10 @@ function service(env: Record<string, string>): AuthService {
   return s;
 }
 
-function sign(claims: Record<string, unknown>, opts: { exp?: number | string | null; nbf?: number; secret?: Uint8Array } = {}) {
+function sign(
+  claims: Record<string, unknown>,
+  opts: { exp?: number | string | null; nbf?: number; secret?: Uint8Array } = {},
+) {
   let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
   if (opts.exp !== null) jwt = jwt.setExpirationTime(opts.exp ?? '5m');
   if (opts.nbf !== undefined) jwt = jwt.setNotBefore(opts.nbf);
@@ -57,21 +60,33 @@ describe('AuthService', () => {
   });
 
   it('refuses to start with AUTH_REQUIRED and no key source', () => {
-    expect(() => loadConfig({ AUTH_REQUIRED: 'true' })).toThrow(/AUTH_REQUIRED=true needs AUTH_JWT_SECRET or AUTH_JWKS_URL/);
+    expect(() => loadConfig({ AUTH_REQUIRED: 'true' })).toThrow(
+      /AUTH_REQUIRED=true needs AUTH_JWT_SECRET or AUTH_JWKS_URL/,
+    );
     expect(() => loadConfig({ AUTH_JWT_SECRET: 'short' })).toThrow(/at least 32 characters/);
   });
 
   it('maps sub and roles (plain and Keycloak realm_access) to a principal', async () => {
     const s = service({ AUTH_JWT_SECRET: SECRET });
-    await expect(s.authenticate(await sign({ sub: 'alice' }))).resolves.toEqual({ userId: 'alice', roles: [], isAdmin: false });
-    await expect(s.authenticate(await sign({ sub: 'root', roles: ['admin'] }))).resolves.toMatchObject({ isAdmin: true });
-    await expect(s.authenticate(await sign({ sub: 'kc', realm_access: { roles: ['offline_access', 'admin'] } }))).resolves.toMatchObject({
+    await expect(s.authenticate(await sign({ sub: 'alice' }))).resolves.toEqual({
+      userId: 'alice',
+      roles: [],
+      isAdmin: false,
+    });
+    await expect(s.authenticate(await sign({ sub: 'root', roles: ['admin'] }))).resolves.toMatchObject({
+      isAdmin: true,
+    });
+    await expect(
+      s.authenticate(await sign({ sub: 'kc', realm_access: { roles: ['offline_access', 'admin'] } })),
+    ).resolves.toMatchObject({
       userId: 'kc',
       isAdmin: true,
       roles: ['offline_access', 'admin'],
     });
     const custom = service({ AUTH_JWT_SECRET: SECRET, AUTH_ADMIN_ROLE: 'qunest-admin' });
-    await expect(custom.authenticate(await sign({ sub: 'root', roles: ['admin'] }))).resolves.toMatchObject({ isAdmin: false });
+    await expect(custom.authenticate(await sign({ sub: 'root', roles: ['admin'] }))).resolves.toMatchObject({
+      isAdmin: false,
+    });
   });
 
   it('treats a missing token as anonymous, or 401 with AUTH_REQUIRED', async () => {
@@ -83,16 +98,28 @@ describe('AuthService', () => {
   it('checks exp and nbf with a small leeway, and requires exp', async () => {
     const s = service({ AUTH_JWT_SECRET: SECRET });
     await expect(s.authenticate(await sign({ sub: 'a' }, { exp: now() - 5 }))).resolves.toMatchObject({ userId: 'a' });
-    expect((await rejection(s.authenticate(await sign({ sub: 'a' }, { exp: now() - 120 })))).message).toBe('invalid token: token has expired');
-    expect((await rejection(s.authenticate(await sign({ sub: 'a' }, { nbf: now() + 600 })))).message).toContain('not valid yet');
-    expect((await rejection(s.authenticate(await sign({ sub: 'a' }, { exp: null })))).message).toContain('token has no exp claim');
+    expect((await rejection(s.authenticate(await sign({ sub: 'a' }, { exp: now() - 120 })))).message).toBe(
+      'invalid token: token has expired',
+    );
+    expect((await rejection(s.authenticate(await sign({ sub: 'a' }, { nbf: now() + 600 })))).message).toContain(
+      'not valid yet',
+    );
+    expect((await rejection(s.authenticate(await sign({ sub: 'a' }, { exp: null })))).message).toContain(
+      'token has no exp claim',
+    );
   });
 
   it('checks iss and aud when configured', async () => {
     const s = service({ AUTH_JWT_SECRET: SECRET, AUTH_ISSUER: 'https://id.example', AUTH_AUDIENCE: 'qunest' });
-    await expect(s.authenticate(await sign({ sub: 'a', iss: 'https://id.example', aud: 'qunest' }))).resolves.toMatchObject({ userId: 'a' });
-    expect((await rejection(s.authenticate(await sign({ sub: 'a', iss: 'https://id.example', aud: 'other' })))).message).toContain('wrong audience');
-    expect((await rejection(s.authenticate(await sign({ sub: 'a', iss: 'https://evil.example', aud: 'qunest' })))).message).toContain('wrong issuer');
+    await expect(
+      s.authenticate(await sign({ sub: 'a', iss: 'https://id.example', aud: 'qunest' })),
+    ).resolves.toMatchObject({ userId: 'a' });
+    expect(
+      (await rejection(s.authenticate(await sign({ sub: 'a', iss: 'https://id.example', aud: 'other' })))).message,
+    ).toContain('wrong audience');
+    expect(
+      (await rejection(s.authenticate(await sign({ sub: 'a', iss: 'https://evil.example', aud: 'qunest' })))).message,
+    ).toContain('wrong issuer');
   });
 
   it('says why a token is refused: signature, malformed, unsigned, no sub, unknown algorithm source', async () => {
@@ -100,7 +127,9 @@ describe('AuthService', () => {
     const other = new TextEncoder().encode('another-secret-of-sufficient-length-9876543210');
     const bad = await rejection(s.authenticate(await sign({ sub: 'a' }, { secret: other })));
     expect(bad.message).toBe('invalid token: signature does not verify');
-    expect(bad.challenge).toBe('Bearer realm="qunest", error="invalid_token", error_description="signature does not verify"');
+    expect(bad.challenge).toBe(
+      'Bearer realm="qunest", error="invalid_token", error_description="signature does not verify"',
+    );
     expect((await rejection(s.authenticate('not.a.jwt'))).message).toContain('malformed');
     expect((await rejection(s.authenticate('garbage'))).message).toContain('malformed');
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
@@ -108,7 +137,10 @@ describe('AuthService', () => {
     expect((await rejection(s.authenticate(`${header}.${body}.`))).message).toContain('not signed');
     expect((await rejection(s.authenticate(await sign({ name: 'nobody' })))).message).toContain('no sub');
     const { privateKey } = await generateKeyPair('RS256');
-    const rs = await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'RS256' }).setExpirationTime('5m').sign(privateKey);
+    const rs = await new SignJWT({ sub: 'a' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setExpirationTime('5m')
+      .sign(privateKey);
     expect((await rejection(s.authenticate(rs))).message).toContain('no key set');
   });
 });
@@ -120,13 +152,13 @@ describe('ownership rule', () => {
     expect(ownerFilter(admin, 'o')).toBeUndefined();
     expect(ownerFilter(ANONYMOUS, 'o')).toEqual({ o: null });
     expect(ownerFilter(alice, 'o')).toEqual({ $or: [{ o: null }, { o: 'alice' }] });
-    expect([canSee(alice, null), canSee(alice, 'alice'), canSee(alice, 'bob'), canSee(admin, 'bob'), canSee(ANONYMOUS, 'bob')]).toEqual([
-      true,
-      true,
-      false,
-      true,
-      false,
-    ]);
+    expect([
+      canSee(alice, null),
+      canSee(alice, 'alice'),
+      canSee(alice, 'bob'),
+      canSee(admin, 'bob'),
+      canSee(ANONYMOUS, 'bob'),
+    ]).toEqual([true, true, false, true, false]);
   });
 });
 
@@ -178,7 +210,12 @@ describe('ProviderTokens', () => {
 });
 
 describe('AuthGuard', () => {
-  const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_JWT_SECRET: SECRET, AUTH_REQUIRED: 'true', RATE_LIMIT_JOBS_PER_MINUTE: '1' });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    AUTH_JWT_SECRET: SECRET,
+    AUTH_REQUIRED: 'true',
+    RATE_LIMIT_JOBS_PER_MINUTE: '1',
+  });
 
   class Routes {
     health() {}

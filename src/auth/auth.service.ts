@@ -19,7 +19,19 @@ export const OPEN_MODE_PRINCIPAL: Principal = Object.freeze({ userId: null, isAd
 export const CLOCK_TOLERANCE_SECONDS = 30;
 
 const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
-const PUBLIC_KEY_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const PUBLIC_KEY_ALGS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
 
 /** jose errors that mean "the key set could not be had", not "the token is bad". */
 const KEY_SET_ERRORS = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC', 'ERR_JWK_INVALID']);
@@ -58,7 +70,9 @@ export class AuthService implements OnModuleInit {
         'No AUTH_JWT_SECRET or AUTH_JWKS_URL is set: running in OPEN SINGLE-USER MODE. Everyone is the anonymous admin and sees and may change every row; requests with a token are refused. Set one of them for multi-user operation.',
       );
     } else {
-      const sources = [jwtSecret ? 'HS256 (AUTH_JWT_SECRET)' : null, jwksUrl ? `JWKS at ${jwksUrl}` : null].filter(Boolean);
+      const sources = [jwtSecret ? 'HS256 (AUTH_JWT_SECRET)' : null, jwksUrl ? `JWKS at ${jwksUrl}` : null].filter(
+        Boolean,
+      );
       this.logger.log(
         `Bearer tokens are checked with ${sources.join(' and ')}; anonymous requests are ${this.config.auth.required ? 'refused (AUTH_REQUIRED)' : 'allowed and see public rows only'}`,
       );
@@ -86,7 +100,8 @@ export class AuthService implements OnModuleInit {
       return ANONYMOUS;
     }
     const payload = await this.verify(token);
-    if (typeof payload.sub !== 'string' || payload.sub === '') throw BearerChallenge.invalidToken('token has no sub claim');
+    if (typeof payload.sub !== 'string' || payload.sub === '')
+      throw BearerChallenge.invalidToken('token has no sub claim');
     const roles = rolesOf(payload);
     return { userId: payload.sub, roles, isAdmin: roles.includes(this.config.auth.adminRole) };
   }
@@ -106,7 +121,10 @@ export class AuthService implements OnModuleInit {
       requiredClaims: ['exp'],
     };
     if (HMAC_ALGS.includes(alg)) {
-      if (!this.secret) throw BearerChallenge.invalidToken(`token is signed with ${alg}, but this server has no shared secret (AUTH_JWT_SECRET)`);
+      if (!this.secret)
+        throw BearerChallenge.invalidToken(
+          `token is signed with ${alg}, but this server has no shared secret (AUTH_JWT_SECRET)`,
+        );
       try {
         return (await jwtVerify(token, this.secret, { ...options, algorithms: HMAC_ALGS })).payload;
       } catch (err) {
@@ -114,7 +132,10 @@ export class AuthService implements OnModuleInit {
       }
     }
     if (PUBLIC_KEY_ALGS.includes(alg)) {
-      if (!this.jwks) throw BearerChallenge.invalidToken(`token is signed with ${alg}, but this server has no key set (AUTH_JWKS_URL)`);
+      if (!this.jwks)
+        throw BearerChallenge.invalidToken(
+          `token is signed with ${alg}, but this server has no key set (AUTH_JWKS_URL)`,
+        );
       try {
         return (await jwtVerify(token, this.jwks, { ...options, algorithms: PUBLIC_KEY_ALGS })).payload;
       } catch (err) {

@@ -12,7 +12,10 @@ export const ANONYMOUS: Principal = Object.freeze({ userId: null, isAdmin: false
  * rows and their own; an admin sees all. Returns a MikroORM filter on the owner property, or
  * `undefined` when everything is visible.
  */
-export function ownerFilter<K extends string>(principal: Principal, ownerField: K): Record<string, unknown> | undefined {
+export function ownerFilter<K extends string>(
+  principal: Principal,
+  ownerField: K,
+): Record<string, unknown> | undefined {
   if (principal.isAdmin) return undefined;
   if (principal.userId === null) return { [ownerField]: null };
   return { $or: [{ [ownerField]: null }, { [ownerField]: principal.userId }] };

@@ -39,7 +39,12 @@ export class ProviderTokens {
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(aad(jobId));
     const ciphertext = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
-    return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+    return [
+      VERSION,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join('.');
   }
 
   /** The token of `jobId`, or null when none was sent (or the job has ended and it is gone). */
@@ -47,7 +52,8 @@ export class ProviderTokens {
     if (sealed === null || sealed === undefined) return null;
     const key = this.requireKey();
     const parts = typeof sealed === 'string' ? sealed.split('.') : [];
-    if (parts.length !== 4 || parts[0] !== VERSION) throw new Error('the stored provider token is not in the sealed form');
+    if (parts.length !== 4 || parts[0] !== VERSION)
+      throw new Error('the stored provider token is not in the sealed form');
     const [, iv, tag, ciphertext] = parts.map((p) => Buffer.from(p, 'base64url'));
     const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad(jobId));
@@ -55,7 +61,9 @@ export class ProviderTokens {
     try {
       return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
     } catch {
-      throw new Error('the stored provider token does not open with this TOKEN_ENCRYPTION_KEY (or belongs to another job)');
+      throw new Error(
+        'the stored provider token does not open with this TOKEN_ENCRYPTION_KEY (or belongs to another job)',
+      );
     }
   }
 

@@ -105,7 +105,10 @@ export class JobsService {
       throw new Unprocessable(`shots must not be greater than ${this.config.maxShots}`, { field: 'shots' });
     }
     if (dto.token !== undefined && !this.providerTokens.enabled) {
-      throw new Unprocessable('a provider token can only be accepted when the server has TOKEN_ENCRYPTION_KEY set (to keep it encrypted); send the job without a token or ask the operator', { field: 'token' });
+      throw new Unprocessable(
+        'a provider token can only be accepted when the server has TOKEN_ENCRYPTION_KEY set (to keep it encrypted); send the job without a token or ask the operator',
+        { field: 'token' },
+      );
     }
     return this.em.transactional(async (em) => {
       const deployment = await this.deployments.get(user, dto.deploymentId, em);
@@ -129,7 +132,10 @@ export class JobsService {
       await em.flush();
       // The provider token lives only in transient state (deleted when the job ends), sealed.
       if (dto.token !== undefined) {
-        em.create(TransientJobState, { job, data: { [PROVIDER_TOKEN_KEY]: this.providerTokens.seal(job.id, dto.token) } });
+        em.create(TransientJobState, {
+          job,
+          data: { [PROVIDER_TOKEN_KEY]: this.providerTokens.seal(job.id, dto.token) },
+        });
       }
       job.queueJobId = await this.queue.enqueue(job.id, em);
       return job;
