@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import { PROVIDER_TOKEN_KEY, ProviderTokens } from '../src/auth/provider-tokens';
 import { JobsService } from '../src/jobs/jobs.service';
 import { startTestApp, type TestApp } from './helpers/app';
-import { BELL_QASM2, Http, type Reply } from './helpers/http';
+import { BELL_QASM2, Http, waitUntil, type Reply } from './helpers/http';
 
 const SECRET = 'e2e-provider-token-secret-0123456789abcdef';
 
@@ -75,8 +75,11 @@ async function rowsContaining(databaseUrl: string, needle: string): Promise<stri
   }
 }
 
+// One capture for the whole file (spies on the same methods do not nest).
+const output = captureOutput();
+afterAll(() => output.restore());
+
 describe('provider tokens sent with a job', () => {
-  const output = captureOutput();
   let t: TestApp;
   let alice: Http;
   let deploymentId: string;
@@ -111,7 +114,6 @@ describe('provider tokens sent with a job', () => {
   });
   afterAll(async () => {
     await t?.close();
-    output.restore();
   });
 
   it('keeps the token sealed in transient state only while the job runs, and nowhere else', async () => {
@@ -198,5 +200,60 @@ describe('provider tokens sent with a job', () => {
     expect(log).not.toContain(providerToken);
     expect(log).not.toContain(providerToken.slice(5, 30));
     expect(log).not.toMatch(/Bearer ey/);
+  });
+});
+
+describe('provider tokens with a worker running the job', () => {
+  let t: TestApp;
+  const providerToken = `ptok-${randomBytes(24).toString('hex')}`;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      runWorkers: true,
+      logLevel: 'trace',
+      auth: { jwtSecret: SECRET, tokenEncryptionKey: `operator-key-${randomBytes(8).toString('hex')}` },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('runs the job to its end, after which the sealed token is gone and no trace of it is anywhere', async () => {
+    const jwt = await new SignJWT({ sub: 'erin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(SECRET));
+    const erin = new Http(t.baseUrl).as(jwt);
+    const deviceId = (await erin.get('/api/devices')).body.items[0].id;
+    const deploymentId = (
+      await erin.post('/api/deployments', {
+        name: 'run-with-token',
+        programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+      })
+    ).body.id;
+    const answers: string[] = [];
+    const created = await erin.post('/api/jobs', { deploymentId, deviceId, shots: 200, seed: 7, token: providerToken });
+    expect(created.status).toBe(201);
+    answers.push(JSON.stringify(created.body));
+    const jobId: string = created.body.id;
+    const done = await waitUntil(async () => {
+      const r = await erin.get(`/api/jobs/${jobId}`);
+      answers.push(JSON.stringify(r.body));
+      return ['FINISHED', 'ERROR', 'CANCELED'].includes(r.body.state) ? r.body : null;
+    }, 'the job to end');
+    expect(done.state).toBe('FINISHED');
+    const results = await erin.get(`/api/jobs/${jobId}/results`);
+    answers.push(JSON.stringify(results.body));
+    expect(results.body.length).toBeGreaterThan(0);
+    expect(await t.get<JobsService>(JobsService).getTransientState(jobId)).toEqual([]);
+    expect(await rowsContaining(t.config.databaseUrl!, providerToken)).toEqual([]);
+    expect((await rowsContaining(t.config.databaseUrl!, jobId)).some((r) => r.startsWith('public.outbox_event'))).toBe(
+      true,
+    );
+    for (const answer of answers) expect(answer).not.toContain(providerToken);
+    await new Promise((resolve) => setImmediate(resolve));
+    const log = output.text();
+    expect(log).toContain(jobId);
+    expect(log).not.toContain(providerToken);
   });
 });
