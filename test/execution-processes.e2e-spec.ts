@@ -1,0 +1,193 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Job } from '../src/jobs/job.entity';
+import { startTestApp, type TestApp } from './helpers/app';
+import { BELL_QASM2, Http, waitUntil } from './helpers/http';
+
+/**
+ * Worker processes (`node dist/src/worker.js`, as `npm run worker` starts them) on the database of a
+ * test app that runs no workers itself: several at once, and one killed with SIGKILL in mid-job.
+ * pg-boss notices a dead worker when its heartbeat is overdue (JOB_HEARTBEAT_SECONDS, 10) at its next
+ * supervision pass (every 60 s), so the crash tests wait up to a few minutes.
+ */
+
+const ROOT = join(__dirname, '..');
+const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+const WORKER = join(ROOT, 'dist', 'src', 'worker.js');
+
+/** Builds dist/ (incremental; a fresh clone has none). Type errors elsewhere do not stop the emit. */
+function build(): void {
+  try {
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+  } catch (err) {
+    const out = String((err as { stdout?: Buffer }).stdout ?? err);
+    if (!existsSync(WORKER)) throw new Error(`the build did not produce ${WORKER}:\n${out}`);
+    console.warn(`tsc reported errors (dist/ was emitted anyway):\n${out.slice(0, 2000)}`);
+  }
+}
+
+function longQasm3(qubits: number, layers: number): string {
+  return `OPENQASM 3.0;
+include "stdgates.inc";
+qubit[${qubits}] q;
+bit[${qubits}] c;
+for int i in [0:${layers - 1}] {
+  for int k in [0:${qubits - 2}] {
+    h q[k];
+    cx q[k], q[k + 1];
+    rz(0.1 * i) q[k + 1];
+  }
+}
+c = measure q;
+`;
+}
+
+interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `node dist/src/worker.js` on `databaseUrl`; resolves once it says it is ready. */
+async function startWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const child = spawn(NODE, [WORKER], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      DATABASE_URL: databaseUrl,
+      LOCAL_DEVICE_QUBITS: '20',
+      WORKER_CONCURRENCY: '1',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const w = { child, output: () => out, exited };
+  await waitUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${out}`);
+      return out.includes('Qunest worker ready');
+    },
+    'the worker process to start',
+    60_000,
+  );
+  return w;
+}
+
+async function stopWorker(w: WorkerProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!w || w.child.exitCode !== null || w.child.signalCode !== null) return;
+  w.child.kill(signal);
+  await w.exited;
+}
+
+describe('worker processes', () => {
+  const workers: WorkerProcess[] = [];
+  const apps: TestApp[] = [];
+
+  beforeAll(() => build(), 180_000);
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => stopWorker(w, 'SIGKILL')));
+    await Promise.all(apps.map((a) => a.close()));
+  });
+
+  async function api(overrides: Parameters<typeof startTestApp>[0] = {}) {
+    const t = await startTestApp({ runWorkers: false, ...overrides });
+    apps.push(t);
+    const http = new Http(t.baseUrl);
+    const deviceId: string = (await http.get('/api/devices')).body.items[0].id;
+    const em = t.get<EntityManager>(EntityManager);
+    const deploy = async (quantumCircuit: string, assemblerLanguage = 'QASM2') => {
+      const res = await http.post('/api/deployments', { name: 'proc', programs: [{ quantumCircuit, assemblerLanguage }] });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const submit = async (deploymentId: string, shots = 100) => {
+      const res = await http.post('/api/jobs', { deploymentId, deviceId, shots });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const row = (id: string) => em.fork().findOneOrFail(Job, id, { populate: ['results'] });
+    return { t, http, deploy, submit, row };
+  }
+
+  async function spawnWorker(databaseUrl: string, env: Record<string, string> = {}) {
+    const w = await startWorker(databaseUrl, env);
+    workers.push(w);
+    return w;
+  }
+
+  it('two worker processes on one database run every job exactly once', async () => {
+    const { t, deploy, submit, row } = await api();
+    const [a, b] = await Promise.all([
+      spawnWorker(t.config.databaseUrl!, { WORKER_CONCURRENCY: '2' }),
+      spawnWorker(t.config.databaseUrl!, { WORKER_CONCURRENCY: '2' }),
+    ]);
+    const dep = await deploy(BELL_QASM2);
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push(await submit(dep, 200));
+    for (const id of ids) {
+      const job = await waitUntil(async () => {
+        const j = await row(id);
+        return j.isTerminal ? j : undefined;
+      }, `job ${id} to end`, 60_000);
+      expect(job.state).toBe('FINISHED');
+      expect(job.attempts).toBe(1);
+      const results = job.results.getItems();
+      expect(results.map((r) => r.resultType).sort()).toEqual(['COUNTS', 'PROBABILITIES']);
+      const counts = results.find((r) => r.resultType === 'COUNTS')!.data as Record<string, number>;
+      expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(200);
+    }
+    // A graceful stop (SIGTERM) of an idle worker exits cleanly.
+    await stopWorker(a);
+    await stopWorker(b);
+    expect(a.child.exitCode).toBe(0);
+    expect(b.child.exitCode).toBe(0);
+  }, 120_000);
+
+  it('retries a job whose worker process was killed (kill -9) on another worker, which finishes it', async () => {
+    const { t, deploy, submit, row } = await api();
+    const url = t.config.databaseUrl!;
+    const first = await spawnWorker(url);
+    const id = await submit(await deploy(longQasm3(20, 100), 'QASM3'));
+    await waitUntil(async () => (await row(id)).state === 'RUNNING', 'the job to run', 60_000);
+    await stopWorker(first, 'SIGKILL');
+    expect((await row(id)).state).toBe('RUNNING');
+    await spawnWorker(url);
+    const job = await waitUntil(async () => {
+      const j = await row(id);
+      return j.isTerminal ? j : undefined;
+    }, 'the retried job to end', 240_000);
+    expect(job.state).toBe('FINISHED');
+    expect(job.attempts).toBe(2);
+    const results = job.results.getItems();
+    expect(results.map((r) => r.resultType).sort()).toEqual(['COUNTS', 'PROBABILITIES']);
+    const counts = results.find((r) => r.resultType === 'COUNTS')!.data as Record<string, number>;
+    expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(100);
+  }, 300_000);
+
+  it('ends a job in ERROR when its workers died more often than the retry limit allows', async () => {
+    const { t, deploy, submit, row } = await api({ jobRetryLimit: 0 });
+    const url = t.config.databaseUrl!;
+    const first = await spawnWorker(url, { JOB_RETRY_LIMIT: '0' });
+    const id = await submit(await deploy(longQasm3(20, 100), 'QASM3'));
+    await waitUntil(async () => (await row(id)).state === 'RUNNING', 'the job to run', 60_000);
+    await stopWorker(first, 'SIGKILL');
+    await spawnWorker(url, { JOB_RETRY_LIMIT: '0' });
+    const job = await waitUntil(async () => {
+      const j = await row(id);
+      return j.isTerminal ? j : undefined;
+    }, 'the job to end', 240_000);
+    expect(job.state).toBe('ERROR');
+    expect(job.attempts).toBe(1);
+    const results = job.results.getItems();
+    expect(results.map((r) => r.resultType)).toEqual(['ERROR']);
+    expect(results[0].data.exceptionMessage).toMatch(/the worker died 1 time while running this job/);
+  }, 300_000);
+});
