@@ -11,6 +11,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
@@ -58,11 +59,11 @@ export function findWebRoot(from: string = __dirname): string | undefined {
 
 /**
  * A small connect-style handler that answers GET and HEAD for the files under `root` ("/" is
- * index.html). Files are read on each request (they are few and small; edits show without a
- * restart) and revalidated with an ETag. Anything else — other methods, /api, /socket.io, dotfiles,
+ * index.html) and for the exact paths of `extra` (path -> file). Files are read on each request
+ * (they are few and small; edits show without a restart) and revalidated with an ETag. Anything else — other methods, /api, /socket.io, dotfiles,
  * paths outside `root`, missing files — goes to `next()`, so Nest's JSON 404 still answers.
  */
-export function serveStatic(root: string): StaticHandler {
+export function serveStatic(root: string, extra: Record<string, string> = {}): StaticHandler {
   const base = resolve(root);
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
@@ -73,17 +74,17 @@ export function serveStatic(root: string): StaticHandler {
       return next();
     }
     if (RESERVED.test(pathname) || pathname.includes('\0')) return next();
+    const mapped = Object.hasOwn(extra, pathname) ? extra[pathname] : undefined;
+    if (mapped) {
+      void send(mapped, req, res).then((sent) => (sent ? undefined : next()), next);
+      return;
+    }
     if (pathname.endsWith('/')) pathname += 'index.html';
     const segments = pathname.split('/').filter(Boolean);
     if (segments.some((s) => s.startsWith('.'))) return next();
     const file = resolve(base, ...segments);
     if (!file.startsWith(base + sep)) return next();
-    void send(file, req, res).then(
-      (sent) => {
-        if (!sent) next();
-      },
-      (err: unknown) => next(err),
-    );
+    void send(file, req, res).then((sent) => (sent ? undefined : next()), next);
   };
 }
 
@@ -116,4 +117,23 @@ async function send(file: string, req: IncomingMessage, res: ServerResponse): Pr
   res.setHeader('Content-Length', body.length);
   res.end(req.method === 'HEAD' ? undefined : body);
   return true;
+}
+
+/**
+ * The browser build of the socket.io client that ships inside the socket.io server package (so it
+ * always matches the server, and needs no dev dependency), as UI paths: /vendor/socket.io.esm.min.js.
+ * The gateway itself does not serve its client (serveClient: false).
+ */
+export function socketIoClientFiles(): Record<string, string> {
+  let dist: string;
+  try {
+    dist = join(dirname(require.resolve('socket.io')), '..', 'client-dist');
+  } catch {
+    return {};
+  }
+  const files: Record<string, string> = {};
+  for (const name of ['socket.io.esm.min.js', 'socket.io.esm.min.js.map']) {
+    if (existsSync(join(dist, name))) files[`/vendor/${name}`] = join(dist, name);
+  }
+  return files;
 }

@@ -1,0 +1,322 @@
+/**
+ * The admin UI in a real browser (Debian's chromium driven by playwright-core) against the real app
+ * on a fresh database. Workers are off in this app, so the test itself plays the worker through the
+ * worker-facing JobsService use cases with real simulator output: that makes every state the page
+ * must show (READY, RUNNING with progress, FINISHED with counts) happen in a known order.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { parseQasm } from '../src/execution/qasm';
+import { simulate } from '../src/execution/simulator';
+import { JobsService } from '../src/jobs/jobs.service';
+import { startTestApp, type TestApp } from './helpers/app';
+import { BELL_QASM2, Http, waitUntil } from './helpers/http';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+const SCREENSHOT = '/tmp/qunest-admin.png';
+
+const BAD_QASM = `OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+foo q[0];
+`;
+
+describe('admin UI', () => {
+  let t: TestApp;
+  /** The API, under /api. */
+  let http: Http;
+  /** The server root, where the UI is. */
+  let root: Http;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `the admin UI test needs Chromium at ${CHROMIUM}: install Debian's package with "apt-get install -y chromium" (do not download a browser)`,
+      );
+    }
+    t = await startTestApp({ serveAdminUi: true, runWorkers: false });
+    http = new Http(`${t.baseUrl}/api`);
+    root = new Http(t.baseUrl);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function open(context?: BrowserContext): Promise<Page> {
+    const page = await (context ?? browser).newPage({ viewport: { width: 1440, height: 1000 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+    });
+    await page.goto(`${t.baseUrl}/`);
+    return page;
+  }
+
+  const row = (page: Page, jobId: string) => page.locator(`#jobs tr[data-job-id="${jobId}"]`);
+
+  describe('serving', () => {
+    it('answers / with the page and a strict CSP, serves its modules, and leaves /api and unknown paths to Nest', async () => {
+      const index = await fetch(`${t.baseUrl}/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(await index.text()).toContain('<title>Qunest admin</title>');
+
+      const app = await fetch(`${t.baseUrl}/app.js`);
+      expect(app.status).toBe(200);
+      expect(app.headers.get('content-type')).toMatch(/^text\/javascript/);
+      const etag = app.headers.get('etag')!;
+      expect((await fetch(`${t.baseUrl}/app.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+
+      const client = await fetch(`${t.baseUrl}/vendor/socket.io.esm.min.js`);
+      expect(client.status).toBe(200);
+      expect(await client.text()).toContain('export{');
+
+      expect((await root.get('/api/health')).status).toBe(200);
+      const missing = await root.get('/no-such-file.js');
+      expect(missing.status).toBe(404);
+      expect(missing.body).toMatchObject({ statusCode: 404 });
+      expect((await fetch(`${t.baseUrl}/%2e%2e/package.json`)).status).toBe(404);
+      expect((await fetch(`${t.baseUrl}/..%2fpackage.json`)).status).toBe(404);
+      expect((await root.post('/', {})).status).toBe(404);
+    });
+
+    it('serves nothing at / when serveAdminUi is off', async () => {
+      const other = await startTestApp({ serveAdminUi: false, runWorkers: false, databaseUrl: t.config.databaseUrl });
+      try {
+        expect((await fetch(`${other.baseUrl}/`)).status).toBe(404);
+        expect((await fetch(`${other.baseUrl}/api/health`)).status).toBe(200);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
+  describe('in the browser', () => {
+    let page: Page;
+    let deploymentId: string;
+    let jobId: string;
+
+    beforeAll(async () => {
+      page = await open();
+    });
+
+    it('loads and lists the LOCAL statevector simulator', async () => {
+      const device = page.locator('#devices tbody tr', { hasText: 'statevector-simulator' });
+      await device.waitFor();
+      await expect(device.textContent()).resolves.toContain('LOCAL');
+      await expect(device.getAttribute('data-status')).resolves.toBe('online');
+      await expect(page.locator('#health').textContent()).resolves.toBe('API ok');
+    });
+
+    it('follows every event over socket.io when the server has a gateway, else polls', async () => {
+      // engine.io answers its handshake over HTTP long-polling when a gateway is attached
+      const handshake = await fetch(`${t.baseUrl}/socket.io/?EIO=4&transport=polling`);
+      const expected = handshake.status === 200 ? 'live · all events' : 'polling every 2 s';
+      await page.locator('#live', { hasText: expected }).waitFor();
+    });
+
+    it('creates a deployment through the form and shows it', async () => {
+      await page.fill('#deployment-form [name=name]', 'ui-bell');
+      await page.selectOption('#deployment-form [name=language]', 'QASM2');
+      await page.fill('#deployment-form [name=program]', BELL_QASM2);
+      await page.click('#deployment-form button[type=submit]');
+      await page.locator('#deployments tbody tr', { hasText: 'ui-bell' }).waitFor();
+
+      const stored = await http.get('/deployments?name=ui-bell');
+      expect(stored.body.total).toBe(1);
+      deploymentId = stored.body.items[0].id;
+      expect(stored.body.items[0].programs).toEqual([
+        expect.objectContaining({ assemblerLanguage: 'QASM2', quantumCircuit: BELL_QASM2 }),
+      ]);
+      // the new deployment is picked in the job form
+      await expect(page.inputValue('#job-form [name=deploymentId]')).resolves.toBe(deploymentId);
+    });
+
+    it('refuses a bad OpenQASM program with the 422 message and its line, and selects that line', async () => {
+      const direct = await http.post('/deployments', {
+        name: 'bad',
+        programs: [{ quantumCircuit: BAD_QASM, assemblerLanguage: 'QASM2' }],
+      });
+      expect(direct.status).toBe(422);
+      expect(direct.body.line).toBe(4);
+
+      await page.fill('#deployment-form [name=name]', 'ui-bad');
+      await page.fill('#deployment-form [name=program]', BAD_QASM);
+      await page.click('#deployment-form button[type=submit]');
+      const error = page.locator('#deployment-error');
+      await error.waitFor();
+      const text = await error.textContent();
+      expect(text).toContain('422');
+      expect(text).toContain(direct.body.message);
+      expect(text).toContain(`line ${direct.body.line}`);
+      const selected = await page.$eval('#deployment-form [name=program]', (el) => {
+        const ta = el as unknown as { value: string; selectionStart: number; selectionEnd: number };
+        return ta.value.slice(ta.selectionStart, ta.selectionEnd);
+      });
+      expect(selected).toBe('foo q[0];');
+      expect((await http.get('/deployments?name=ui-bad')).body.total).toBe(0);
+    });
+
+    it('submits a job and shows its row READY, then RUNNING with progress, then FINISHED, live', async () => {
+      await page.fill('#job-form [name=shots]', '500');
+      await page.selectOption('#job-form [name=type]', 'RUNNER');
+      await page.fill('#job-form [name=seed]', '11');
+      await page.click('#job-form button[type=submit]');
+
+      const jobs = await waitUntil(async () => {
+        const r = await http.get(`/jobs?deploymentId=${deploymentId}`);
+        return r.body.total === 1 ? r.body.items : undefined;
+      }, 'the submitted job');
+      jobId = jobs[0].id;
+      expect(jobs[0]).toMatchObject({ shots: 500, type: 'RUNNER', seed: 11, state: 'READY' });
+      await row(page, jobId).and(page.locator('[data-state="READY"]')).waitFor();
+      await expect(row(page, jobId).textContent()).resolves.toContain('ui-bell');
+
+      // play the worker, through the same use cases it calls
+      const service = t.get<JobsService>(JobsService);
+      expect(await service.start(jobId)).not.toBeNull();
+      await row(page, jobId).and(page.locator('[data-state="RUNNING"]')).waitFor();
+      expect(await service.updateProgress(jobId, 50)).toBe(true);
+      await page.locator(`#jobs tr[data-job-id="${jobId}"] [role=progressbar][aria-valuenow="50"]`).waitFor();
+
+      const results = simulate({
+        circuit: parseQasm(BELL_QASM2, 'QASM2'),
+        shots: 500,
+        seed: 11,
+        type: 'RUNNER',
+        maxQubits: 20,
+      });
+      await service.saveResults(
+        jobId,
+        results.map((r) => ({ program: null, resultType: r.resultType, data: r.data, meta: r.meta })),
+      );
+      await row(page, jobId).and(page.locator('[data-state="FINISHED"]')).waitFor();
+      await page.locator(`#jobs tr[data-job-id="${jobId}"] [role=progressbar][aria-valuenow="100"]`).waitFor();
+      await page.locator(`#feed li[data-name="job.state"][data-id="${jobId}"]`).first().waitFor();
+    });
+
+    it('shows the COUNTS of a job as a histogram, with the JSON', async () => {
+      await row(page, jobId).click();
+      const bars = page.locator('#detail-results .result[data-result-type="COUNTS"] .bar');
+      await bars.first().waitFor();
+      const stored = (await http.get(`/jobs/${jobId}/results`)).body as {
+        resultType: string;
+        data: Record<string, number>;
+      }[];
+      const counts = stored.find((r) => r.resultType === 'COUNTS')!.data;
+      expect(Object.keys(counts).sort()).toEqual(['0x0', '0x3']);
+      const shown = await bars.evaluateAll((els) =>
+        els.map((el) => ({
+          key: el.getAttribute('data-key'),
+          value: el.querySelector('.value')!.textContent,
+          label: el.querySelector('.label')!.textContent,
+        })),
+      );
+      expect(shown).toEqual([
+        { key: '0x0', value: String(counts['0x0']), label: '00' },
+        { key: '0x3', value: String(counts['0x3']), label: '11' },
+      ]);
+      const json = await page.locator('#detail-results .result[data-result-type="COUNTS"] pre.json').textContent();
+      expect(JSON.parse(json!)).toMatchObject({ resultType: 'COUNTS', data: counts });
+      await expect(
+        page.locator('#detail-results .result[data-result-type="PROBABILITIES"] .bar').count(),
+      ).resolves.toBe(2);
+
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    });
+
+    it('reruns, cancels and deletes jobs from their rows', async () => {
+      await row(page, jobId).getByRole('button', { name: 'Rerun' }).click();
+      const rerun = await waitUntil(async () => {
+        const r = await http.get(`/jobs?deploymentId=${deploymentId}`);
+        return r.body.items.find((j: { id: string }) => j.id !== jobId);
+      }, 'the rerun job');
+      expect(rerun).toMatchObject({ state: 'READY', shots: 500, seed: 11 });
+      await row(page, rerun.id).and(page.locator('[data-state="READY"]')).waitFor();
+
+      await row(page, rerun.id).getByRole('button', { name: 'Cancel' }).click();
+      await row(page, rerun.id).and(page.locator('[data-state="CANCELED"]')).waitFor();
+      expect((await http.get(`/jobs/${rerun.id}`)).body.state).toBe('CANCELED');
+      await expect(row(page, rerun.id).getByRole('button', { name: 'Cancel' }).isDisabled()).resolves.toBe(true);
+
+      page.once('dialog', (d) => void d.accept());
+      await row(page, rerun.id).getByRole('button', { name: 'Delete' }).click();
+      await row(page, rerun.id).waitFor({ state: 'detached' });
+      expect((await http.get(`/jobs/${rerun.id}`)).status).toBe(404);
+      await expect(row(page, jobId).count()).resolves.toBe(1);
+    });
+
+    it('sets a device offline and online again', async () => {
+      const device = page.locator('#devices tbody tr', { hasText: 'statevector-simulator' });
+      await device.getByRole('button', { name: 'Set offline' }).click();
+      await page.locator('#devices tbody tr[data-status="offline"]').waitFor();
+      const id = await device.getAttribute('data-device-id');
+      expect((await http.get(`/devices/${id}`)).body.status).toBe('offline');
+      await page.locator('#devices tbody tr').getByRole('button', { name: 'Set online' }).click();
+      await page.locator('#devices tbody tr[data-status="online"]').waitFor();
+      expect((await http.get(`/devices/${id}`)).body.status).toBe('online');
+    });
+
+    it('shows changes made elsewhere (over the socket, or by polling when there is none)', async () => {
+      const other = await http.post('/deployments', {
+        name: 'made-elsewhere',
+        programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+      });
+      expect(other.status).toBe(201);
+      await page.locator('#deployments tbody tr', { hasText: 'made-elsewhere' }).waitFor();
+      const job = await http.post('/jobs', {
+        deploymentId: other.body.id,
+        deviceId: (await http.get('/devices')).body.items[0].id,
+        shots: 10,
+      });
+      expect(job.status).toBe(201);
+      await row(page, job.body.id).and(page.locator('[data-state="READY"]')).waitFor();
+      await http.post(`/jobs/${job.body.id}/cancel`);
+      await row(page, job.body.id).and(page.locator('[data-state="CANCELED"]')).waitFor();
+    });
+  });
+
+  it('works without socket.io: polls the API every 2 s', async () => {
+    const context = await browser.newContext();
+    await context.route('**/socket.io/**', (route) => route.abort());
+    const page = await open(context);
+    try {
+      await page.locator('#live', { hasText: 'polling' }).waitFor();
+      const deviceId = (await http.get('/devices')).body.items[0].id;
+      const dep = await http.post('/deployments', {
+        name: 'polled',
+        programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+      });
+      await page.locator('#deployments tbody tr', { hasText: 'polled' }).waitFor();
+      const job = await http.post('/jobs', { deploymentId: dep.body.id, deviceId, shots: 10 });
+      await row(page, job.body.id).and(page.locator('[data-state="READY"]')).waitFor();
+      await http.post(`/jobs/${job.body.id}/cancel`);
+      await row(page, job.body.id).and(page.locator('[data-state="CANCELED"]')).waitFor();
+      await page
+        .locator(`#feed li[data-name="job.state"][data-id="${job.body.id}"] .tag`, { hasText: 'poll' })
+        .waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('raised no script errors and no CSP violations', () => {
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+});

@@ -1,0 +1,865 @@
+// Qunest admin page: devices, deployments, jobs and their results, and a live event feed.
+import { ApiError, claimsOf, del, get, getToken, patch, post, setToken } from './api.js';
+import { $, clock, h, replace, shortId, when } from './dom.js';
+import { Live } from './live.js';
+import { renderResults } from './results.js';
+
+const TERMINAL = new Set(['FINISHED', 'ERROR', 'CANCELED']);
+const JOB_PAGE = 100;
+const FEED_MAX = 200;
+const BELL = `OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c[2];
+h q[0];
+cx q[0], q[1];
+measure q -> c;
+`;
+
+const state = {
+  devices: new Map(),
+  deployments: new Map(),
+  jobs: new Map(),
+  jobsTotal: 0,
+  /** jobId -> last event seq applied, so a late event does not undo a newer one. */
+  seq: new Map(),
+  selected: null,
+  filter: '',
+  mode: 'connecting',
+  signatures: {},
+};
+
+const rows = new Map(); // jobId -> <tr>
+
+// ---------------------------------------------------------------- loading over REST
+
+let refreshing = null;
+
+/** Reloads devices, deployments and jobs; overlapping calls share one round. */
+function refresh() {
+  refreshing ??= (async () => {
+    try {
+      await Promise.all([loadDevices(), loadDeployments(), loadJobs()]);
+      setBanner(null);
+    } catch (err) {
+      setBanner(err instanceof ApiError ? err.describe() : String(err));
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+async function loadDevices() {
+  const page = await get('/devices?limit=100');
+  state.devices = new Map(page.items.map((d) => [d.id, d]));
+  renderDevices();
+  renderJobForm();
+}
+
+async function loadDeployments() {
+  const page = await get('/deployments?limit=100');
+  state.deployments = new Map(page.items.map((d) => [d.id, d]));
+  $('#deployments-count').textContent =
+    page.total > page.items.length ? `${page.items.length} of ${page.total}` : String(page.total);
+  renderDeployments();
+  renderJobForm();
+}
+
+async function loadJobs() {
+  const q = new URLSearchParams({ limit: String(JOB_PAGE) });
+  if (state.filter) q.set('state', state.filter);
+  const page = await get(`/jobs?${q}`);
+  const seen = new Set();
+  for (const job of page.items) {
+    seen.add(job.id);
+    const before = state.jobs.get(job.id);
+    // an answer read before a job ended must not bring it back to life: terminal states are final
+    if (before && TERMINAL.has(before.state) && !TERMINAL.has(job.state)) continue;
+    if (state.mode === 'polling') feedFromPoll(before, job);
+    state.jobs.set(job.id, job);
+  }
+  for (const id of [...state.jobs.keys()]) {
+    if (!seen.has(id)) {
+      state.jobs.delete(id);
+      state.seq.delete(id);
+    }
+  }
+  state.jobsTotal = page.total;
+  renderJobs();
+  if (state.selected && state.jobs.has(state.selected)) {
+    const job = state.jobs.get(state.selected);
+    if (job.state !== detailState) void loadDetail(state.selected);
+  }
+}
+
+/** While polling there are no events: the feed shows the changes the poll found instead. */
+function feedFromPoll(before, job) {
+  if (!before) {
+    if (firstJobsLoad) return;
+    feed('job.created', { jobId: job.id, type: job.type, shots: job.shots }, 'poll');
+  } else if (before.state !== job.state) {
+    feed('job.state', { jobId: job.id, state: job.state }, 'poll');
+  }
+}
+
+let firstJobsLoad = true;
+
+// ---------------------------------------------------------------- live events
+
+function onEvent(name, p) {
+  feed(name, p, 'live');
+  switch (name) {
+    case 'job.created': {
+      if (state.filter && p.state !== state.filter) break;
+      const known = state.jobs.get(p.jobId);
+      state.jobs.set(p.jobId, {
+        ...known,
+        id: p.jobId,
+        name: p.name ?? known?.name ?? null,
+        state: p.state,
+        progress: p.progress,
+        type: p.type,
+        shots: p.shots,
+        deploymentId: p.deploymentId,
+        deviceId: p.deviceId,
+        createdAt: known?.createdAt ?? p.at,
+        finishedAt: known?.finishedAt ?? null,
+      });
+      acceptSeq(p);
+      renderJobs();
+      live.follow();
+      break;
+    }
+    case 'job.state':
+    case 'job.progress': {
+      const job = state.jobs.get(p.jobId);
+      if (!job) {
+        if (name === 'job.state') void refreshSoon();
+        break;
+      }
+      if (!acceptSeq(p)) break;
+      if (p.state) job.state = p.state;
+      job.progress = p.progress;
+      if (name === 'job.state') {
+        if (p.state === 'RUNNING') job.startedAt ??= p.at;
+        if (TERMINAL.has(p.state)) job.finishedAt ??= p.at;
+        if (state.filter && p.state !== state.filter) state.jobs.delete(p.jobId);
+        if (p.jobId === state.selected) void loadDetail(p.jobId);
+      }
+      renderJobs();
+      break;
+    }
+    case 'job.result':
+    case 'job.error':
+      acceptSeq(p);
+      if (p.jobId === state.selected) void loadDetail(p.jobId);
+      break;
+    case 'job.deleted':
+      state.jobs.delete(p.jobId);
+      state.seq.delete(p.jobId);
+      if (p.jobId === state.selected) closeDetail();
+      renderJobs();
+      break;
+    case 'deployment.created':
+    case 'deployment.updated':
+    case 'deployment.deleted':
+      void loadDeployments().then(() => live.follow());
+      break;
+    case 'device.status': {
+      const d = state.devices.get(p.deviceId);
+      if (d) {
+        d.status = p.status;
+        renderDevices();
+        renderJobForm();
+      } else void loadDevices();
+      break;
+    }
+  }
+}
+
+/** A subscription's starting state: newer job states than ours are taken over. */
+function onSnapshot(target, snap) {
+  if (!snap || typeof snap !== 'object') return;
+  if (target.all) {
+    const counts = Object.entries(snap.jobsByState ?? {})
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ');
+    $('#live').title = `all events; jobs: ${counts || 'none'}; sockets connected: ${snap.connections ?? '?'}`;
+    return;
+  }
+  const briefs = snap.job ? [snap.job] : (snap.jobs ?? snap.activeJobs ?? []);
+  let touched = false;
+  for (const b of briefs) {
+    const job = state.jobs.get(b.id);
+    if (!job || !acceptSeq({ jobId: b.id, seq: b.seq })) continue;
+    Object.assign(
+      job,
+      { state: b.state, progress: b.progress },
+      snap.job && b === snap.job ? { startedAt: b.startedAt, finishedAt: b.finishedAt } : {},
+    );
+    touched = true;
+  }
+  if (touched) renderJobs();
+}
+
+function acceptSeq(p) {
+  if (typeof p.seq !== 'number') return true;
+  const last = state.seq.get(p.jobId) ?? 0;
+  if (p.seq <= last) return false;
+  state.seq.set(p.jobId, p.seq);
+  return true;
+}
+
+let soon = null;
+function refreshSoon() {
+  soon ??= setTimeout(() => {
+    soon = null;
+    void refresh();
+  }, 300);
+}
+
+function onMode(mode, detail) {
+  state.mode = mode;
+  const pill = $('#live');
+  const text = {
+    connecting: 'connecting…',
+    all: 'live · all events',
+    scoped: 'live · your jobs',
+    polling: 'polling every 2 s',
+  }[mode];
+  pill.textContent = text;
+  pill.className = `pill ${mode === 'all' || mode === 'scoped' ? 'ok' : mode === 'polling' ? 'warn' : ''}`;
+  pill.title = detail ?? 'How this page gets updates';
+  renderWho();
+}
+
+const live = new Live({
+  onEvent,
+  onMode,
+  refresh,
+  onSnapshot,
+  scope: () => ({
+    devices: [...state.devices.keys()],
+    deployments: [...state.deployments.keys()],
+    jobs: [...state.jobs.values()].filter((j) => !TERMINAL.has(j.state)).map((j) => j.id),
+  }),
+});
+
+// ---------------------------------------------------------------- feed
+
+function feed(name, p, source) {
+  const list = $('#feed');
+  const id = p.jobId ?? p.deploymentId ?? p.deviceId;
+  // progress comes often: one line per job, updated in place
+  if (name === 'job.progress') {
+    const top = list.firstElementChild;
+    if (top?.dataset.name === 'job.progress' && top.dataset.id === id) {
+      replace(top.querySelector('.what'), summary(name, p));
+      return;
+    }
+  }
+  const kind = name.split('.')[0];
+  list.prepend(
+    h(
+      'li',
+      { class: `event ${kind} ${name.replace('.', '-')}`, dataset: { name, id } },
+      h('time', {}, clock(p.at)),
+      h('span', { class: 'name' }, name),
+      source === 'poll' ? h('span', { class: 'tag', title: 'found by polling, not pushed' }, 'poll') : null,
+      h('span', { class: 'what' }, summary(name, p)),
+    ),
+  );
+  while (list.children.length > FEED_MAX) list.lastElementChild.remove();
+  $('#feed-count').textContent = String(list.children.length);
+}
+
+function summary(name, p) {
+  const job = `job …${shortId(p.jobId)}`;
+  switch (name) {
+    case 'job.created':
+      return `${job} ${p.type ?? ''} ${p.shots ? `× ${p.shots}` : ''}`;
+    case 'job.state':
+      return `${job} → ${p.state}`;
+    case 'job.progress':
+      return `${job} ${Math.round(p.progress)} %`;
+    case 'job.result':
+      return `${job} ${p.result?.resultType ?? 'result'}`;
+    case 'job.error':
+      return `${job}: ${p.message}`;
+    case 'job.deleted':
+      return `${job} deleted`;
+    case 'device.status':
+      return `${p.name ?? state.devices.get(p.deviceId)?.name ?? shortId(p.deviceId)} is ${p.status}`;
+    default:
+      return `“${p.name ?? state.deployments.get(p.deploymentId)?.name ?? shortId(p.deploymentId)}”`;
+  }
+}
+
+// ---------------------------------------------------------------- devices
+
+function changed(key, value) {
+  const sig = JSON.stringify(value);
+  if (state.signatures[key] === sig) return false;
+  state.signatures[key] = sig;
+  return true;
+}
+
+function renderDevices() {
+  const devices = [...state.devices.values()];
+  if (!changed('devices', devices)) return;
+  $('#devices-count').textContent = String(devices.length);
+  replace(
+    $('#devices tbody'),
+    devices.map((d) => {
+      const online = d.status === 'online';
+      return h(
+        'tr',
+        { dataset: { deviceId: d.id, status: d.status } },
+        h(
+          'td',
+          {},
+          h('strong', {}, d.name),
+          h(
+            'div',
+            { class: 'sub' },
+            [d.providerName, d.isSimulator ? 'simulator' : 'hardware', d.isLocal ? 'local' : null]
+              .filter(Boolean)
+              .join(' · '),
+          ),
+        ),
+        h('td', { class: 'num' }, d.numQubits),
+        h('td', {}, h('span', { class: `badge ${online ? 'online' : 'offline'}` }, d.status)),
+        h(
+          'td',
+          { class: 'actions' },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'small ghost',
+              title: 'Admins only',
+              onclick: () => setDeviceStatus(d, online ? 'offline' : 'online'),
+            },
+            online ? 'Set offline' : 'Set online',
+          ),
+        ),
+      );
+    }),
+  );
+}
+
+async function setDeviceStatus(device, status) {
+  try {
+    const updated = await patch(`/devices/${device.id}`, { status });
+    state.devices.set(updated.id, updated);
+    renderDevices();
+    renderJobForm();
+  } catch (err) {
+    toast(err);
+  }
+}
+
+// ---------------------------------------------------------------- deployments
+
+function renderDeployments() {
+  const list = [...state.deployments.values()];
+  if (
+    !changed(
+      'deployments',
+      list.map((d) => [d.id, d.name, d.programs.length]),
+    )
+  )
+    return;
+  replace(
+    $('#deployments tbody'),
+    list.length
+      ? list.map((d) =>
+          h(
+            'tr',
+            { dataset: { deploymentId: d.id } },
+            h('td', {}, h('strong', {}, d.name), h('div', { class: 'sub mono' }, shortId(d.id))),
+            h('td', {}, d.programs.map((p) => p.assemblerLanguage).join(', ')),
+            h('td', {}, when(d.deployedAt)),
+            h(
+              'td',
+              { class: 'actions' },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'small ghost',
+                  title: 'Use in the job form',
+                  onclick: () => pickDeployment(d.id),
+                },
+                'Use',
+              ),
+              h(
+                'button',
+                { type: 'button', class: 'small ghost danger', onclick: () => deleteDeployment(d) },
+                'Delete',
+              ),
+            ),
+          ),
+        )
+      : h('tr', {}, h('td', { colspan: 4, class: 'empty' }, 'No deployments yet.')),
+  );
+}
+
+function pickDeployment(id) {
+  $('#job-form [name=deploymentId]').value = id;
+  $('#job-form [name=shots]').focus();
+}
+
+async function deleteDeployment(d) {
+  if (!confirm(`Delete deployment “${d.name}”? Its jobs stay, without a deployment.`)) return;
+  try {
+    await del(`/deployments/${d.id}`);
+    state.deployments.delete(d.id);
+    renderDeployments();
+    renderJobForm();
+  } catch (err) {
+    toast(err);
+  }
+}
+
+async function createDeployment(ev) {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  const errorBox = $('#deployment-error');
+  errorBox.hidden = true;
+  const name = form.name.value.trim();
+  const quantumCircuit = form.program.value;
+  if (!name || !quantumCircuit.trim()) return showError(errorBox, 'Give a name and a program.');
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  try {
+    const dep = await post('/deployments', {
+      name,
+      programs: [{ quantumCircuit, assemblerLanguage: form.language.value }],
+    });
+    state.deployments = new Map([[dep.id, dep], ...state.deployments]);
+    renderDeployments();
+    renderJobForm();
+    pickDeployment(dep.id);
+    form.name.value = '';
+    live.follow();
+  } catch (err) {
+    showError(errorBox, err instanceof ApiError ? err.describe() : String(err));
+    if (err instanceof ApiError && typeof err.body.line === 'number') selectLine(form.program, err.body.line);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Puts the caret on (and selects) a 1-based line of a textarea, to show where a program is wrong. */
+function selectLine(textarea, line) {
+  const lines = textarea.value.split('\n');
+  if (line < 1 || line > lines.length) return;
+  const start = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+  textarea.focus();
+  textarea.setSelectionRange(start, start + lines[line - 1].length);
+}
+
+// ---------------------------------------------------------------- jobs
+
+function renderJobForm() {
+  const form = $('#job-form');
+  fillSelect(
+    form.deploymentId,
+    [...state.deployments.values()].map((d) => [d.id, d.name]),
+    'no deployments — create one',
+  );
+  fillSelect(
+    form.deviceId,
+    [...state.devices.values()].map((d) => [
+      d.id,
+      `${d.providerName} / ${d.name} (${d.numQubits} q)${d.status === 'online' ? '' : ' — offline'}`,
+    ]),
+    'no devices',
+  );
+}
+
+function fillSelect(select, options, emptyText) {
+  if (!changed(`select-${select.name}`, options)) return;
+  const current = select.value;
+  replace(
+    select,
+    options.length
+      ? options.map(([value, label]) => h('option', { value }, label))
+      : h('option', { value: '' }, emptyText),
+  );
+  if (options.some(([v]) => v === current)) select.value = current;
+}
+
+async function submitJob(ev) {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  const errorBox = $('#job-error');
+  errorBox.hidden = true;
+  const body = {
+    deploymentId: form.deploymentId.value,
+    deviceId: form.deviceId.value,
+    shots: Number(form.shots.value),
+    type: form.type.value,
+  };
+  if (form.seed.value !== '') body.seed = Number(form.seed.value);
+  if (body.type === 'ESTIMATOR') {
+    try {
+      body.observables = parseObservables(form.observables.value);
+    } catch (err) {
+      return showError(errorBox, err.message);
+    }
+  }
+  if (!body.deploymentId || !body.deviceId) return showError(errorBox, 'Choose a deployment and a device.');
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  try {
+    upsertJob(await post('/jobs', body));
+  } catch (err) {
+    showError(errorBox, err instanceof ApiError ? err.describe() : String(err));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** "ZZ:1, XX:-0.5, IZ" → [{pauli, coefficient}] */
+function parseObservables(text) {
+  const list = text
+    .split(/[,;\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const [pauli, c] = item.split(/[:*=\s]+/);
+      const coefficient = c === undefined ? 1 : Number(c);
+      if (!/^[IXYZ]+$/i.test(pauli) || !Number.isFinite(coefficient))
+        throw new Error(`“${item}” is not a Pauli term like ZZ:1`);
+      return { pauli: pauli.toUpperCase(), coefficient };
+    });
+  if (!list.length) throw new Error('An ESTIMATOR job needs observables, e.g. ZZ:1, XX:0.5');
+  return list;
+}
+
+function upsertJob(job) {
+  if (state.filter && job.state !== state.filter) return;
+  state.jobs.set(job.id, { ...state.jobs.get(job.id), ...job });
+  renderJobs();
+  live.follow();
+}
+
+async function jobAction(job, action) {
+  try {
+    if (action === 'delete') {
+      if (!confirm(`Delete job …${shortId(job.id)} and its results?`)) return;
+      await del(`/jobs/${job.id}`);
+      state.jobs.delete(job.id);
+      if (state.selected === job.id) closeDetail();
+      renderJobs();
+    } else {
+      const result = await post(`/jobs/${job.id}/${action}`);
+      upsertJob(result);
+      if (action === 'rerun') select(result.id);
+      else if (state.selected === job.id) void loadDetail(job.id);
+    }
+  } catch (err) {
+    toast(err);
+  }
+}
+
+function sortedJobs() {
+  // uuid v7 ids rise with creation time: newest first
+  return [...state.jobs.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+function renderJobs() {
+  firstJobsLoad = false;
+  const jobs = sortedJobs();
+  const tbody = $('#jobs tbody');
+  for (const [id, tr] of rows) {
+    if (!state.jobs.has(id)) {
+      tr.remove();
+      rows.delete(id);
+    }
+  }
+  jobs.forEach((job, i) => {
+    let tr = rows.get(job.id);
+    if (!tr) {
+      tr = h('tr', {
+        class: 'job',
+        dataset: { jobId: job.id },
+        tabindex: 0,
+        onclick: (e) => !e.target.closest('button') && select(job.id),
+      });
+      tr.addEventListener('keydown', (e) => e.key === 'Enter' && select(job.id));
+      rows.set(job.id, tr);
+    }
+    updateRow(tr, job);
+    if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] ?? null);
+  });
+  const shown = jobs.length;
+  $('#jobs-count').textContent = state.jobsTotal > shown ? `${shown} of ${state.jobsTotal}` : String(shown);
+  $('#jobs-empty').hidden = shown > 0;
+}
+
+function updateRow(tr, job) {
+  const sig = JSON.stringify([
+    job.state,
+    job.progress,
+    job.name,
+    job.deploymentId,
+    job.deviceId,
+    job.finishedAt,
+    state.selected === job.id,
+    state.deployments.get(job.deploymentId)?.name,
+    state.devices.get(job.deviceId)?.name,
+  ]);
+  if (tr.dataset.sig === sig) return;
+  tr.dataset.sig = sig;
+  tr.dataset.state = job.state;
+  tr.classList.toggle('selected', state.selected === job.id);
+  const terminal = TERMINAL.has(job.state);
+  const deployment = job.deploymentId
+    ? (state.deployments.get(job.deploymentId)?.name ?? `…${shortId(job.deploymentId)}`)
+    : '(deleted deployment)';
+  const device = state.devices.get(job.deviceId);
+  const progress = Math.max(0, Math.min(100, Math.round(job.progress ?? 0)));
+  const fill = h('div', { class: 'fill' });
+  fill.style.width = `${progress}%`;
+  replace(
+    tr,
+    h('td', {}, h('span', { class: `badge state ${job.state.toLowerCase()}` }, job.state)),
+    h(
+      'td',
+      { class: 'job-cell' },
+      h('strong', {}, job.name ?? deployment),
+      h(
+        'div',
+        { class: 'sub' },
+        h('span', { class: 'mono', title: job.id }, `…${shortId(job.id)}`),
+        ` · ${job.name ? `${deployment} · ` : ''}${device?.name ?? `device …${shortId(job.deviceId)}`}`,
+      ),
+    ),
+    h(
+      'td',
+      { class: 'progress-cell' },
+      h(
+        'div',
+        {
+          class: `progress ${job.state.toLowerCase()}`,
+          role: 'progressbar',
+          'aria-valuenow': progress,
+          'aria-valuemin': 0,
+          'aria-valuemax': 100,
+        },
+        fill,
+      ),
+      h('span', { class: 'pct' }, `${progress}%`),
+    ),
+    h('td', {}, job.type ?? '—', h('div', { class: 'sub' }, `${job.shots?.toLocaleString() ?? '?'} shots`)),
+    h('td', {}, when(job.createdAt)),
+    h('td', {}, when(job.finishedAt)),
+    h(
+      'td',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'small ghost',
+          disabled: terminal,
+          title: 'Cancel',
+          onclick: () => jobAction(job, 'cancel'),
+        },
+        'Cancel',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'small ghost',
+          title: 'Run again as a new job',
+          onclick: () => jobAction(job, 'rerun'),
+        },
+        'Rerun',
+      ),
+      h(
+        'button',
+        { type: 'button', class: 'small ghost danger', title: 'Delete', onclick: () => jobAction(job, 'delete') },
+        'Delete',
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- job detail
+
+let detailState = null;
+let detailToken = 0;
+
+function select(id) {
+  const previous = state.selected;
+  state.selected = id;
+  for (const jid of [previous, id]) {
+    const job = state.jobs.get(jid);
+    const tr = rows.get(jid);
+    if (job && tr) updateRow(tr, job);
+  }
+  $('#detail-panel').hidden = false;
+  $('#detail-id').textContent = id;
+  void loadDetail(id);
+}
+
+function closeDetail() {
+  const previous = state.selected;
+  state.selected = null;
+  detailState = null;
+  $('#detail-panel').hidden = true;
+  const tr = rows.get(previous);
+  if (tr && state.jobs.has(previous)) updateRow(tr, state.jobs.get(previous));
+}
+
+async function loadDetail(id) {
+  const token = ++detailToken;
+  let job;
+  try {
+    job = await get(`/jobs/${id}`);
+  } catch (err) {
+    if (token === detailToken)
+      replace(
+        $('#detail-results'),
+        h('p', { class: 'error-text' }, err instanceof ApiError ? err.describe() : String(err)),
+      );
+    return;
+  }
+  if (token !== detailToken || state.selected !== id) return;
+  detailState = job.state;
+  if (state.jobs.has(id)) {
+    state.jobs.set(id, { ...state.jobs.get(id), ...job, results: undefined });
+    renderJobs();
+  }
+  const device = state.devices.get(job.deviceId);
+  const deployment = state.deployments.get(job.deploymentId);
+  const facts = [
+    ['State', h('span', { class: `badge state ${job.state.toLowerCase()}` }, job.state)],
+    ['Progress', `${Math.round(job.progress)} %`],
+    ['Type', job.type],
+    ['Shots', job.shots.toLocaleString()],
+    ['Seed', job.seed ?? '—'],
+    ['Deployment', deployment?.name ?? job.deploymentId ?? '(deleted)'],
+    ['Device', device ? `${device.providerName} / ${device.name}` : job.deviceId],
+    ['Owner', job.executedBy ?? 'public'],
+    ['Created', when(job.createdAt)],
+    ['Started', when(job.startedAt)],
+    ['Finished', when(job.finishedAt)],
+  ];
+  if (job.observables)
+    facts.push(['Observables', job.observables.map((o) => `${o.coefficient ?? 1}·${o.pauli}`).join(' + ')]);
+  replace(
+    $('#detail-facts'),
+    facts.map(([k, v]) => h('div', { class: 'fact' }, h('dt', {}, k), h('dd', {}, v))),
+  );
+  replace($('#detail-results'), renderResults(job.results, deployment?.programs));
+}
+
+// ---------------------------------------------------------------- header, banner, errors
+
+async function checkHealth() {
+  const pill = $('#health');
+  try {
+    const res = await fetch('/api/health');
+    const body = await res.json().catch(() => ({}));
+    pill.textContent = res.ok ? 'API ok' : `API ${body.status ?? res.status}`;
+    pill.className = `pill ${res.ok ? 'ok' : 'bad'}`;
+    pill.title = JSON.stringify(body);
+  } catch {
+    pill.textContent = 'API down';
+    pill.className = 'pill bad';
+  }
+}
+
+function renderWho() {
+  const token = getToken();
+  const who = $('#who');
+  if (!token) {
+    who.textContent = state.mode === 'all' ? 'anonymous · admin' : 'anonymous';
+    who.title = 'No token: open mode (admin) when the server has no key source, else anonymous';
+    return;
+  }
+  const c = claimsOf(token);
+  const roles = [
+    ...(Array.isArray(c?.roles) ? c.roles : []),
+    ...(Array.isArray(c?.realm_access?.roles) ? c.realm_access.roles : []),
+  ];
+  who.textContent = `${c?.sub ?? 'token'}${state.mode === 'all' ? ' · admin' : ''}`;
+  who.title = `sub ${c?.sub ?? '?'}; roles: ${roles.join(', ') || 'none'}${c?.exp ? `; expires ${new Date(c.exp * 1000).toLocaleString()}` : ''}`;
+}
+
+function setBanner(text) {
+  const banner = $('#banner');
+  banner.hidden = !text;
+  banner.textContent = text ?? '';
+}
+
+function showError(box, text) {
+  box.textContent = text;
+  box.hidden = false;
+}
+
+let toastTimer = null;
+function toast(err) {
+  setBanner(err instanceof ApiError ? err.describe() : String(err?.message ?? err));
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => setBanner(null), 6000);
+}
+
+function applyToken(token) {
+  setToken(token);
+  renderWho();
+  state.jobs.clear();
+  state.seq.clear();
+  firstJobsLoad = true;
+  closeDetail();
+  void refresh();
+  void live.start(token);
+}
+
+// ---------------------------------------------------------------- start
+
+function start() {
+  const tokenInput = $('#token');
+  tokenInput.value = getToken();
+  $('#token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    applyToken(tokenInput.value.trim());
+  });
+  $('#token-clear').addEventListener('click', () => {
+    tokenInput.value = '';
+    applyToken('');
+  });
+  const depForm = $('#deployment-form');
+  depForm.program.value = BELL;
+  depForm.addEventListener('submit', createDeployment);
+  const jobForm = $('#job-form');
+  jobForm.addEventListener('submit', submitJob);
+  jobForm.type.addEventListener('change', () => {
+    $('#observables-field').hidden = jobForm.type.value !== 'ESTIMATOR';
+  });
+  $('#jobs-filter').addEventListener('change', (e) => {
+    state.filter = e.target.value;
+    state.jobs.clear();
+    firstJobsLoad = true;
+    void loadJobs().catch(toast);
+  });
+  $('#detail-close').addEventListener('click', closeDetail);
+  $('#feed-clear').addEventListener('click', () => {
+    $('#feed').replaceChildren();
+    $('#feed-count').textContent = '';
+  });
+  renderWho();
+  void checkHealth();
+  setInterval(checkHealth, 15_000);
+  void refresh();
+  void live.start(getToken());
+}
+
+start();

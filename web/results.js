@@ -1,0 +1,142 @@
+// Renders the results of a job: a bar chart for distributions (COUNTS, PROBABILITIES, QUASI_DIST),
+// a table for expectation values, the message of an error, and the JSON of each.
+import { h } from './dom.js';
+
+const MAX_BARS = 32;
+const DISTRIBUTIONS = new Set(['COUNTS', 'PROBABILITIES', 'QUASI_DIST']);
+const TYPE_ORDER = ['ERROR', 'COUNTS', 'PROBABILITIES', 'QUASI_DIST', 'VALUE_AND_VARIANCE', 'UPLOAD_SUCCESSFUL'];
+
+export function renderResults(results, programs) {
+  if (!results?.length) return [h('p', { class: 'empty' }, 'No results yet.')];
+  const programIndex = new Map((programs ?? []).map((p, i) => [p.id, i]));
+  const order = (r) => [programIndex.get(r.programId) ?? -1, TYPE_ORDER.indexOf(r.resultType)];
+  const sorted = [...results].sort((a, b) => {
+    const [pa, ta] = order(a);
+    const [pb, tb] = order(b);
+    return pa - pb || ta - tb;
+  });
+  return sorted.map((r) => {
+    const index = programIndex.get(r.programId);
+    const title = [r.resultType, index !== undefined ? `program ${index + 1}` : null].filter(Boolean).join(' · ');
+    return h(
+      'section',
+      { class: `result result-${r.resultType.toLowerCase()}`, dataset: { resultType: r.resultType } },
+      h('h3', {}, title, metaLine(r)),
+      body(r),
+      h('details', {}, h('summary', {}, 'JSON'), h('pre', { class: 'json' }, JSON.stringify(r, null, 2))),
+    );
+  });
+}
+
+function metaLine(r) {
+  const m = r.meta ?? {};
+  const bits = [];
+  if (m.shots !== undefined) bits.push(`${m.shots} shots`);
+  if (m.seed !== undefined) bits.push(`seed ${m.seed}`);
+  if (m.timeTakenMs !== undefined) bits.push(`${Number(m.timeTakenMs).toFixed(1)} ms`);
+  if (m.mode) bits.push(m.mode);
+  return bits.length ? h('small', {}, bits.join(' · ')) : null;
+}
+
+function body(r) {
+  if (r.resultType === 'ERROR') {
+    return h(
+      'p',
+      { class: 'error-text' },
+      String(r.data?.exceptionMessage ?? r.data?.exception_message ?? r.data?.message ?? JSON.stringify(r.data)),
+    );
+  }
+  if (DISTRIBUTIONS.has(r.resultType) && isNumberMap(r.data)) return histogram(r);
+  if (r.resultType === 'VALUE_AND_VARIANCE') return valueTable(r.data);
+  return null;
+}
+
+function isNumberMap(data) {
+  return data && typeof data === 'object' && Object.values(data).every((v) => typeof v === 'number');
+}
+
+/** Hex words ("0x3 0x0") as bit strings, one per register, when the meta names register sizes. */
+function bitsLabel(key, meta) {
+  const regs = meta?.registers;
+  if (!Array.isArray(regs) || !regs.length) return key;
+  if (meta.numClbits !== undefined) {
+    const n = Number(meta.numClbits);
+    const v = parseHexBig(key);
+    return v === null ? key : v.toString(2).padStart(n, '0');
+  }
+  const words = key.split(' ');
+  if (words.length !== regs.length) return key;
+  const out = words.map((w, i) => {
+    const v = parseHexBig(w);
+    return v === null ? null : v.toString(2).padStart(regs[i].size, '0');
+  });
+  return out.includes(null) ? key : out.join(' ');
+}
+
+function parseHexBig(word) {
+  return /^0x[0-9a-f]+$/i.test(word) ? BigInt(word) : null;
+}
+
+function histogram(r) {
+  const entries = Object.entries(r.data);
+  if (!entries.length) return h('p', { class: 'empty' }, 'No outcomes (the program measures nothing).');
+  const total = entries.reduce((s, [, v]) => s + v, 0);
+  let shown = entries;
+  if (entries.length > MAX_BARS) shown = [...entries].sort((a, b) => b[1] - a[1]).slice(0, MAX_BARS);
+  shown.sort((a, b) => compareKeys(a[0], b[0]));
+  const max = Math.max(...shown.map(([, v]) => Math.abs(v)), Number.MIN_VALUE);
+  const isCount = r.resultType === 'COUNTS';
+  const bars = shown.map(([key, v]) => {
+    const label = bitsLabel(key, r.meta);
+    const share = total ? v / total : 0;
+    const fill = h('div', { class: `fill${v < 0 ? ' negative' : ''}` });
+    fill.style.height = `${Math.max(1, (Math.abs(v) / max) * 100)}%`;
+    return h(
+      'div',
+      {
+        class: 'bar',
+        title: `${label}${label !== key ? ` (${key})` : ''}: ${isCount ? v : v.toFixed(4)}${isCount ? ` (${(share * 100).toFixed(1)} %)` : ''}`,
+        dataset: { key },
+      },
+      h('span', { class: 'value' }, isCount ? String(v) : v.toFixed(3)),
+      h('div', { class: 'track' }, fill),
+      h('span', { class: 'label' }, label),
+    );
+  });
+  return h(
+    'div',
+    { class: 'histogram-wrap' },
+    h('div', { class: 'histogram', role: 'img', 'aria-label': `${r.resultType} histogram` }, bars),
+    entries.length > shown.length
+      ? h('p', { class: 'hint' }, `${shown.length} most frequent of ${entries.length} outcomes`)
+      : null,
+  );
+}
+
+function compareKeys(a, b) {
+  const x = a.split(' ').map(parseHexBig);
+  const y = b.split(' ').map(parseHexBig);
+  if (x.includes(null) || y.includes(null) || x.length !== y.length) return a < b ? -1 : a > b ? 1 : 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+  return 0;
+}
+
+function valueTable(data) {
+  const rows = Array.isArray(data?.values ?? data?.value)
+    ? (data.values ?? data.value).map((v, i) => [i, v, (data.variances ?? data.variance)?.[i]])
+    : [['', data?.value, data?.variance]];
+  return h(
+    'table',
+    { class: 'table compact' },
+    h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'value'), h('th', {}, 'variance'))),
+    h(
+      'tbody',
+      {},
+      rows.map(([i, v, s]) => h('tr', {}, h('td', {}, i), h('td', {}, fmt(v)), h('td', {}, fmt(s)))),
+    ),
+  );
+}
+
+function fmt(v) {
+  return typeof v === 'number' ? v.toPrecision(6) : v === undefined ? '—' : JSON.stringify(v);
+}
