@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { OPEN_MODE_PRINCIPAL } from '../src/auth/auth.service';
+import { CreateJobDto } from '../src/jobs/dto/job.dto';
 import { JobsService } from '../src/jobs/jobs.service';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http } from './helpers/http';
@@ -194,6 +196,21 @@ describe('users and security (HS256, issuer and audience configured)', () => {
       expect(r.status).toBe(403);
       expect(r.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
       expect((await admin.patch(`/api/devices/${deviceId}`, { status: 'online' })).status).toBe(200);
+    });
+    it('does not rerun a visible job whose deployment the caller cannot see', async () => {
+      // a public job on alice's private deployment (as open mode, where the admin is anonymous, leaves behind)
+      const jobs = t.get<JobsService>(JobsService);
+      const legacy = await jobs.create(
+        OPEN_MODE_PRINCIPAL,
+        Object.assign(new CreateJobDto(), { deploymentId: dA, deviceId, shots: 10 }),
+      );
+      expect(legacy.executedBy).toBeNull();
+      expect((await bob.get(`/api/jobs/${legacy.id}`)).status).toBe(200);
+      const r = await bob.post(`/api/jobs/${legacy.id}/rerun`);
+      expect(r.status).toBe(404);
+      expect(r.body.message).toBe(`deployment ${dA} not found`);
+      expect((await alice.post(`/api/jobs/${legacy.id}/rerun`)).status).toBe(201);
+      expect((await admin.delete(`/api/deployments/${dA}/jobs`)).body.deleted).toBe(3);
     });
   });
 
