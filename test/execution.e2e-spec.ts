@@ -6,6 +6,7 @@ import { Provider } from '../src/devices/provider.entity';
 import { QuantumProgram } from '../src/deployments/quantum-program.entity';
 import { JOBS_QUEUE, PgBossQueue } from '../src/execution/queue/pg-boss.provider';
 import { startTestApp, type TestApp } from './helpers/app';
+import { freshDatabase } from './helpers/database';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 
 /** A 20-qubit program that takes the simulator seconds: many layers of entangling gates. */
@@ -246,4 +247,44 @@ describe('execution workers', () => {
     const next = await finished(await submit((await deploy([{ quantumCircuit: BELL_QASM2 }])).id));
     expect(next.state).toBe('FINISHED');
   });
+
+  it('on shutdown hands a running job back to the queue, and another instance takes it up', async () => {
+    const db = await freshDatabase();
+    let a: TestApp | undefined;
+    let b: TestApp | undefined;
+    try {
+      a = await startTestApp({ runWorkers: true, workerConcurrency: 1, databaseUrl: db.url });
+      const ha = new Http(a.baseUrl);
+      const dev = (await ha.get('/api/devices')).body.items[0].id;
+      // Longer than the shutdown grace (10 s) on any machine.
+      const dep = await ha.post('/api/deployments', {
+        name: 'shutdown',
+        programs: [{ quantumCircuit: longQasm3(20, 1500), assemblerLanguage: 'QASM3' }],
+      });
+      const id = (await ha.post('/api/jobs', { deploymentId: dep.body.id, deviceId: dev, shots: 10 })).body.id;
+      await waitUntil(async () => (await ha.get(`/api/jobs/${id}`)).body.state === 'RUNNING', 'job to run');
+      await a.app.close();
+      a = undefined;
+
+      b = await startTestApp({ runWorkers: true, workerConcurrency: 1, databaseUrl: db.url });
+      const hb = new Http(b.baseUrl);
+      const emb = b.get<EntityManager>(EntityManager).fork();
+      const row = await waitUntil(async () => {
+        const j = await emb.fork().findOneOrFail(Job, id);
+        return j.state === 'RUNNING' && j.attempts === 2 ? j : undefined;
+      }, 'the job to run again');
+      expect(row.attempts).toBe(2);
+      expect((await hb.post(`/api/jobs/${id}/cancel`)).status).toBeLessThan(300);
+      const job = await waitUntil(async () => {
+        const j = (await hb.get(`/api/jobs/${id}`)).body;
+        return TERMINAL.has(j.state) ? j : undefined;
+      }, 'the job to end');
+      expect(job.state).toBe('CANCELED');
+      expect(job.results).toEqual([]);
+    } finally {
+      await a?.app.close();
+      await b?.app.close();
+      await db.drop();
+    }
+  }, 120_000);
 });
