@@ -5,6 +5,7 @@
  * must show (READY, RUNNING with progress, FINISHED with counts) happen in a known order.
  */
 import { existsSync } from 'node:fs';
+import { SignJWT } from 'jose';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { parseQasm } from '../src/execution/qasm';
 import { simulate } from '../src/execution/simulator';
@@ -313,6 +314,74 @@ describe('admin UI', () => {
     } finally {
       await context.close();
     }
+  });
+
+  describe('as a signed-in user who is not an admin', () => {
+    const secret = 'admin-ui-test-secret-of-at-least-32-characters';
+    let secured: TestApp;
+
+    beforeAll(async () => {
+      secured = await startTestApp({ serveAdminUi: true, runWorkers: false, auth: { jwtSecret: secret } });
+    });
+
+    afterAll(async () => {
+      await secured?.close();
+    });
+
+    it('uses the pasted token, follows its own jobs per job, and shows the 403 of an admin action', async () => {
+      const token = await new SignJWT({ sub: 'alice', roles: ['user'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(new TextEncoder().encode(secret));
+      const api = new Http(`${secured.baseUrl}/api`, token);
+      const context = await browser.newContext();
+      const page = await context.newPage({ viewport: { width: 1440, height: 1000 } });
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      try {
+        await page.goto(`${secured.baseUrl}/`);
+        await page.fill('#token', token);
+        await page.click('#token-form button[type=submit]');
+        await page.locator('#who', { hasText: 'alice' }).waitFor();
+        const handshake = await fetch(`${secured.baseUrl}/socket.io/?EIO=4&transport=polling`);
+        await page.locator('#live', { hasText: handshake.status === 200 ? 'live · your jobs' : 'polling' }).waitFor();
+        // the token survives a reload
+        await page.reload();
+        await page.locator('#who', { hasText: 'alice' }).waitFor();
+
+        await page.fill('#deployment-form [name=name]', 'alice-bell');
+        await page.fill('#deployment-form [name=program]', BELL_QASM2);
+        await page.click('#deployment-form button[type=submit]');
+        await page.locator('#deployments tbody tr', { hasText: 'alice-bell' }).waitFor();
+        const mine = (await api.get('/deployments?name=alice-bell')).body;
+        expect(mine.items[0].deployedBy).toBe('alice');
+
+        await page.fill('#job-form [name=shots]', '64');
+        await page.click('#job-form button[type=submit]');
+        const job = await waitUntil(
+          async () => (await api.get(`/jobs?deploymentId=${mine.items[0].id}`)).body.items[0],
+          "alice's job",
+        );
+        expect(job.executedBy).toBe('alice');
+        await row(page, job.id).and(page.locator('[data-state="READY"]')).waitFor();
+
+        const service = secured.get<JobsService>(JobsService);
+        expect(await service.start(job.id)).not.toBeNull();
+        await row(page, job.id).and(page.locator('[data-state="RUNNING"]')).waitFor();
+        await service.saveError(job.id, { message: 'the test stopped it' });
+        await row(page, job.id).and(page.locator('[data-state="ERROR"]')).waitFor();
+        await row(page, job.id).click();
+        await page
+          .locator('#detail-results .result[data-result-type="ERROR"]', { hasText: 'the test stopped it' })
+          .waitFor();
+
+        await page.locator('#devices tbody tr').getByRole('button', { name: 'Set offline' }).click();
+        await page.locator('#banner', { hasText: '403' }).waitFor();
+        expect((await api.get('/devices')).body.items[0].status).toBe('online');
+      } finally {
+        await context.close();
+      }
+    });
   });
 
   it('raised no script errors and no CSP violations', () => {

@@ -15,8 +15,33 @@ export function renderResults(results, programs) {
     const [pb, tb] = order(b);
     return pa - pb || ta - tb;
   });
-  return sorted.map((r) => {
+  // the expectation values of one program (one result per observable) share one table
+  const groups = [];
+  for (const r of sorted) {
+    const last = groups.at(-1);
+    if (
+      r.resultType === 'VALUE_AND_VARIANCE' &&
+      last?.[0].resultType === r.resultType &&
+      last[0].programId === r.programId
+    ) {
+      last.push(r);
+    } else groups.push([r]);
+  }
+  return groups.map((group) => {
+    const r = group[0];
     const index = programIndex.get(r.programId);
+    if (r.resultType === 'VALUE_AND_VARIANCE') {
+      const title = ['VALUE_AND_VARIANCE', index !== undefined ? `program ${index + 1}` : null]
+        .filter(Boolean)
+        .join(' · ');
+      return h(
+        'section',
+        { class: 'result result-value_and_variance', dataset: { resultType: r.resultType } },
+        h('h3', {}, title, metaLine({ meta: { shots: r.meta?.shots } })),
+        valueTable(group),
+        h('details', {}, h('summary', {}, 'JSON'), h('pre', { class: 'json' }, JSON.stringify(group, null, 2))),
+      );
+    }
     const title = [r.resultType, index !== undefined ? `program ${index + 1}` : null].filter(Boolean).join(' · ');
     return h(
       'section',
@@ -47,7 +72,6 @@ function body(r) {
     );
   }
   if (DISTRIBUTIONS.has(r.resultType) && isNumberMap(r.data)) return histogram(r);
-  if (r.resultType === 'VALUE_AND_VARIANCE') return valueTable(r.data);
   return null;
 }
 
@@ -121,18 +145,40 @@ function compareKeys(a, b) {
   return 0;
 }
 
-function valueTable(data) {
-  const rows = Array.isArray(data?.values ?? data?.value)
-    ? (data.values ?? data.value).map((v, i) => [i, v, (data.variances ?? data.variance)?.[i]])
-    : [['', data?.value, data?.variance]];
+/** One row per observable: coefficient·Pauli, value, variance and the standard error of the mean over the shots. */
+function valueTable(results) {
   return h(
     'table',
-    { class: 'table compact' },
-    h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'value'), h('th', {}, 'variance'))),
+    { class: 'table compact values' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, 'observable'),
+        h('th', { class: 'num' }, 'value'),
+        h('th', { class: 'num' }, 'variance'),
+        h('th', { class: 'num' }, 'std. error'),
+      ),
+    ),
     h(
       'tbody',
       {},
-      rows.map(([i, v, s]) => h('tr', {}, h('td', {}, i), h('td', {}, fmt(v)), h('td', {}, fmt(s)))),
+      results.map((r) => {
+        const { value, variance } = r.data ?? {};
+        const shots = Number(r.meta?.shots);
+        const stderr = typeof variance === 'number' && shots > 0 ? Math.sqrt(variance / shots) : undefined;
+        const observable = r.meta?.observable ? `${r.meta.coefficient ?? 1}·${r.meta.observable}` : '—';
+        return h(
+          'tr',
+          {},
+          h('td', { class: 'mono' }, observable),
+          h('td', { class: 'num' }, fmt(value)),
+          h('td', { class: 'num' }, fmt(variance)),
+          h('td', { class: 'num' }, fmt(stderr)),
+        );
+      }),
     ),
   );
 }

@@ -41,16 +41,14 @@ export type StaticHandler = (req: IncomingMessage, res: ServerResponse, next: Ne
 
 /**
  * Finds `web/` of the package: walks up from `from` (src/admin when run by jest, dist/src/admin when
- * compiled) to the first folder holding package.json and returns its `web` folder when that has an
- * index.html, else undefined.
+ * compiled) to the first folder that holds both package.json and web/index.html (a package.json that
+ * a build copied into dist/ has no web/ beside it, so the walk goes on to the package root).
  */
 export function findWebRoot(from: string = __dirname): string | undefined {
   let dir = resolve(from);
   for (;;) {
-    if (existsSync(join(dir, 'package.json'))) {
-      const web = join(dir, 'web');
-      return existsSync(join(web, 'index.html')) ? web : undefined;
-    }
+    const web = join(dir, 'web');
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(web, 'index.html'))) return web;
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
