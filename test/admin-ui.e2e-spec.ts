@@ -58,7 +58,7 @@ describe('admin UI', () => {
   });
 
   async function open(context?: BrowserContext): Promise<Page> {
-    const page = await (context ?? browser).newPage({ viewport: { width: 1440, height: 1000 } });
+    const page = context ? await context.newPage() : await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('console', (msg) => {
       if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
@@ -293,7 +293,7 @@ describe('admin UI', () => {
   });
 
   it('works without socket.io: polls the API every 2 s', async () => {
-    const context = await browser.newContext();
+    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
     await context.route('**/socket.io/**', (route) => route.abort());
     const page = await open(context);
     try {
@@ -335,8 +335,8 @@ describe('admin UI', () => {
         .setExpirationTime('10m')
         .sign(new TextEncoder().encode(secret));
       const api = new Http(`${secured.baseUrl}/api`, token);
-      const context = await browser.newContext();
-      const page = await context.newPage({ viewport: { width: 1440, height: 1000 } });
+      const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+      const page = await context.newPage();
       page.on('pageerror', (err) => pageErrors.push(err.message));
       try {
         await page.goto(`${secured.baseUrl}/`);
