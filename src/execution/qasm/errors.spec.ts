@@ -172,6 +172,7 @@ describe('OpenQASM 3 errors', () => {
     [V3 + 'bit[2] c;\nc = 3;', "OpenQASM 3 feature 'classical assignment' is not supported", 4, 3],
     [V3 + 'bit[2] c;\nc[0] = 1;', "OpenQASM 3 feature 'classical assignment' is not supported", 4, 6],
     [V3 + 'bit[2] c;\nc += 1;', "OpenQASM 3 feature 'classical assignment' is not supported", 4, 3],
+    [V3 + 'bit[2] c;\nc++;', "OpenQASM 3 feature 'classical assignment' is not supported", 4, 2],
     [V3 + 'bit[2] c = "01";', "OpenQASM 3 feature 'bit initializers' is not supported", 3, 12],
     [V3 + 'qubit q;\nx $0;', "OpenQASM 3 feature 'physical qubits' is not supported", 4, 3],
     [V3 + 'qubit q;\npow(0.5) @ x q;', "OpenQASM 3 feature 'non-integer pow' is not supported", 4, 5],

@@ -18,8 +18,9 @@ export interface Token {
   col: number;
 }
 
-/** Operators longest first within each leading character. */
-const MULTI_OPS = [
+/** Operators of two or three characters, by their first character. */
+const MULTI_OPS = new Map<string, string[]>();
+for (const op of [
   '<<=',
   '>>=',
   '**=',
@@ -33,8 +34,7 @@ const MULTI_OPS = [
   '&&',
   '||',
   '**',
-  '++',
-  '--',
+
   '+=',
   '-=',
   '*=',
@@ -43,9 +43,12 @@ const MULTI_OPS = [
   '&=',
   '|=',
   '^=',
-  '~=',
-];
-const SINGLE_OPS = ';,()[]{}+-*/%^!~&|<>=@:.#$?';
+]) {
+  const list = MULTI_OPS.get(op[0]) ?? [];
+  list.push(op);
+  MULTI_OPS.set(op[0], list);
+}
+const SINGLE_OPS = new Set(';,()[]{}+-*/%^!~&|<>=@:.#$?');
 
 /** How a token is shown in an error message: 'h', "qelib1.inc" or end of input. */
 export function show(t: Token): string {
@@ -61,6 +64,9 @@ function isAsciiIdStart(c: number): boolean {
 }
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+function isDigitOrUnderscore(c: number, v3: boolean): boolean {
+  return (c >= 48 && c <= 57) || (v3 && c === 95);
 }
 const UNICODE_ID_START = /[\p{L}\p{Nl}]/u;
 const UNICODE_ID_PART = /[\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]/u;
@@ -160,25 +166,29 @@ export function tokenize(src: string, v3: boolean): Token[] {
         const base = radix === 'x' || radix === 'X' ? 16 : radix === 'b' || radix === 'B' ? 2 : 8;
         value = parseInt(digits, base);
       } else {
-        const digitsRe = v3 ? /[0-9_]/ : /[0-9]/;
-        while (i < n && digitsRe.test(src[i])) i++;
-        if (i < n && src[i] === '.') {
+        while (i < n && isDigitOrUnderscore(src.charCodeAt(i), v3)) i++;
+        if (i < n && src.charCodeAt(i) === 46 /* . */) {
           isFloat = true;
           i++;
-          while (i < n && digitsRe.test(src[i])) i++;
+          while (i < n && isDigitOrUnderscore(src.charCodeAt(i), v3)) i++;
         }
-        if (i < n && (src[i] === 'e' || src[i] === 'E')) {
+        const e = src.charCodeAt(i);
+        if (e === 101 || e === 69 /* e E */) {
           let k = i + 1;
-          if (k < n && (src[k] === '+' || src[k] === '-')) k++;
+          const sign = src.charCodeAt(k);
+          if (sign === 43 || sign === 45) k++;
           if (k < n && isDigit(src.charCodeAt(k))) {
             isFloat = true;
             i = k;
-            while (i < n && digitsRe.test(src[i])) i++;
+            while (i < n && isDigitOrUnderscore(src.charCodeAt(i), v3)) i++;
           }
         }
-        const text = src.slice(start, i).replace(/_/g, '');
+        let text = src.slice(start, i);
+        if (v3 && text.includes('_')) {
+          if (/_$|_\.|\._|_[eE]/.test(text)) fail(`invalid number '${text}'`, tl, tc);
+          text = text.replace(/_/g, '');
+        }
         value = Number(text);
-        if (v3 && /_$|_\.|\._|_[eE]/.test(src.slice(start, i))) fail(`invalid number '${src.slice(start, i)}'`, tl, tc);
       }
       const raw = src.slice(start, i);
       // A letter straight after a number: imaginary literal, duration, or a typo.
@@ -210,18 +220,21 @@ export function tokenize(src: string, v3: boolean): Token[] {
       continue;
     }
     // Operators.
+    const ch = src[i];
     let op: string | undefined;
-    for (const m of MULTI_OPS) {
-      if (src.startsWith(m, i)) {
-        op = m;
-        break;
+    const multi = MULTI_OPS.get(ch);
+    if (multi) {
+      for (const m of multi) {
+        if (src.startsWith(m, i)) {
+          op = m;
+          break;
+        }
       }
     }
-    if (op === undefined && SINGLE_OPS.includes(src[i])) op = src[i];
+    if (op === undefined && SINGLE_OPS.has(ch)) op = ch;
     if (op === undefined) {
       const cp = src.codePointAt(i)!;
-      const ch = String.fromCodePoint(cp);
-      const shown = cp < 32 || cp === 127 ? `\\u${cp.toString(16).padStart(4, '0')}` : ch;
+      const shown = cp < 32 || cp === 127 ? `\\u${cp.toString(16).padStart(4, '0')}` : String.fromCodePoint(cp);
       fail(`unexpected character '${shown}'`, tl, tc);
     }
     out.push({ kind: 'op', text: op!, value: 0, line: tl, col: tc });

@@ -25,13 +25,23 @@ function gate(name: string, matrix: Matrix2, target: number, controls: number[] 
   return { kind: 'gate', name, target, matrix, controls };
 }
 
-/** A (controlled) single-qubit gate: the last qubit is the target, the others are controls. */
+/**
+ * A (controlled) single-qubit gate: the last qubit is the target, the others are controls.
+ * The matrix of the last parameter values is reused (matrices are shared, never mutated).
+ */
 function unitary(name: string, numQubits: number, numParams: number, m: (p: readonly number[]) => Matrix2): NativeGate {
+  let lastParams: number[] = [];
+  let lastMatrix: Matrix2 | undefined;
   return {
     numParams,
     numQubits,
     lower(p, q, out) {
-      out.push(gate(name, m(p), q[numQubits - 1], q.slice(0, numQubits - 1)));
+      let matrix = lastMatrix;
+      if (!matrix || p.length !== lastParams.length || p.some((v, i) => v !== lastParams[i])) {
+        matrix = lastMatrix = m(p);
+        lastParams = p.slice();
+      }
+      out.push(gate(name, matrix, q[numQubits - 1], q.slice(0, numQubits - 1)));
     },
   };
 }

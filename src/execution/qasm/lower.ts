@@ -51,12 +51,31 @@ interface GateDef {
   library?: string;
   paramNames?: string[];
   body?: BodyItem[];
+  /** Number of ops one call expands to, when it does not depend on the parameters. */
+  size?: number;
+}
+
+/** Ops a native gate emits (the same for every parameter value). */
+const nativeSizes = new WeakMap<NativeGate, number>();
+function nativeSize(g: NativeGate): number {
+  let n = nativeSizes.get(g);
+  if (n === undefined) {
+    const tmp: Op[] = [];
+    g.lower([0.1, 0.2, 0.3, 0.4], [0, 1, 2, 3, 4, 5], tmp);
+    n = tmp.length;
+    nativeSizes.set(g, n);
+  }
+  return n;
+}
+function nativeDef(name: string, native: NativeGate, library?: string): GateDef {
+  return { name, numParams: native.numParams, numQubits: native.numQubits, native, library, size: nativeSize(native) };
 }
 
 interface EvaluatedModifier {
   kind: 'ctrl' | 'negctrl' | 'inv' | 'pow';
   n: number;
 }
+const NO_MODIFIERS: EvaluatedModifier[] = [];
 
 /** A resolved operand: global indices, and whether it is a single qubit/bit or a register (slice). */
 interface Resolved {
@@ -135,9 +154,9 @@ export class Lowerer {
     this.v3 = version === 3;
     this.constants = this.v3 ? CONSTANTS_V3 : CONSTANTS_V2;
     this.functions = this.v3 ? FUNCTIONS_V3 : FUNCTIONS_V2;
-    this.gates.set('U', { name: 'U', numParams: 3, numQubits: 1, native: BUILTIN_U });
-    if (this.v3) this.gates.set('gphase', { name: 'gphase', numParams: 1, numQubits: 0, native: BUILTIN_GPHASE });
-    else this.gates.set('CX', { name: 'CX', numParams: 0, numQubits: 2, native: BUILTIN_CX });
+    this.gates.set('U', nativeDef('U', BUILTIN_U));
+    if (this.v3) this.gates.set('gphase', nativeDef('gphase', BUILTIN_GPHASE));
+    else this.gates.set('CX', nativeDef('CX', BUILTIN_CX));
   }
 
   lower(program: Program): Circuit {
@@ -217,7 +236,7 @@ export class Lowerer {
       if (this.gates.has(name)) this.fail(`gate '${name}' of "${file}" is already defined`, at);
       const sym = this.global.vars.get(name);
       if (sym) this.fail(`gate '${name}' of "${file}" has the same name as ${this.describeSym(name, sym)}`, at);
-      this.gates.set(name, { name, numParams: native.numParams, numQubits: native.numQubits, native, library: file });
+      this.gates.set(name, nativeDef(name, native, file));
     }
   }
 
@@ -306,6 +325,7 @@ export class Lowerer {
       qubitIndex.set(q.name, i);
     });
     const body: BodyItem[] = [];
+    let size: number | undefined = 0;
     for (const st of s.body) {
       const local = st.operands.map((o) => {
         if (o.index) this.fail(`qubit arguments cannot be indexed inside a gate definition`, o.index);
@@ -321,6 +341,7 @@ export class Lowerer {
       });
       if (st.k === 'barrier') {
         body.push({ kind: 'barrier', local });
+        if (size !== undefined) size++;
         continue;
       }
       if (st.name === s.name) this.fail(`gate '${s.name}' cannot call itself`, st.namePos);
@@ -335,9 +356,13 @@ export class Lowerer {
         local,
         (k) => `'${st.operands[k].name}'`,
         (k) => st.operands[k],
-        this.callName(st),
+        () => this.callName(st),
       );
       body.push({ kind: 'call', call: st, def, local });
+      if (size !== undefined) {
+        const reps = this.staticRepetitions(st, scope);
+        size = def.size === undefined || reps === undefined ? undefined : size + def.size * reps;
+      }
     }
     this.gates.set(s.name, {
       name: s.name,
@@ -345,7 +370,21 @@ export class Lowerer {
       numQubits: s.qubits.length,
       paramNames: s.params.map((p) => p.name),
       body,
+      size,
     });
+  }
+
+  /** How many times pow modifiers repeat a call, when that does not depend on gate parameters. */
+  private staticRepetitions(call: GateCall, scope: Scope): number | undefined {
+    let reps = 1;
+    for (const m of call.modifiers) {
+      if (m.kind !== 'pow' || !m.arg) continue;
+      if (this.mentionsUnknown(m.arg, scope)) return undefined;
+      const k = this.evalExpr(m.arg, scope);
+      if (!Number.isInteger(k)) return undefined;
+      reps *= Math.abs(k);
+    }
+    return reps;
   }
 
   private lookupGate(call: GateCall): GateDef {
@@ -392,20 +431,25 @@ export class Lowerer {
     return controls;
   }
 
-  private checkDistinct(qs: readonly number[], label: (k: number) => string, pos: (k: number) => Pos, name: string) {
+  private checkDistinct(
+    qs: readonly number[],
+    label: (k: number) => string,
+    pos: (k: number) => Pos,
+    name: () => string,
+  ) {
     const n = qs.length;
     if (n < 2) return;
     if (n <= 16) {
       for (let j = 1; j < n; j++) {
         for (let i = 0; i < j; i++) {
-          if (qs[i] === qs[j]) this.fail(`qubit ${label(j)} is used more than once in '${name}'`, pos(j));
+          if (qs[i] === qs[j]) this.fail(`qubit ${label(j)} is used more than once in '${name()}'`, pos(j));
         }
       }
       return;
     }
     const seen = new Set<number>();
     for (let j = 0; j < n; j++) {
-      if (seen.has(qs[j])) this.fail(`qubit ${label(j)} is used more than once in '${name}'`, pos(j));
+      if (seen.has(qs[j])) this.fail(`qubit ${label(j)} is used more than once in '${name()}'`, pos(j));
       seen.add(qs[j]);
     }
   }
@@ -418,7 +462,14 @@ export class Lowerer {
     const mods = this.evalModifiers(call, scope);
     const params = call.args.map((a) => this.evalExpr(a, scope));
     const resolved = call.operands.map((o) => this.resolve(o, 'qreg', scope));
-    const name = this.callName(call);
+    const name = () => this.callName(call);
+    if (def.size !== undefined) {
+      // Refuse an explosive call before expanding it.
+      let reps = def.size;
+      for (const m of mods) if (m.kind === 'pow') reps *= Math.abs(m.n);
+      const width = resolved.reduce((w, r) => (r.single ? w : Math.max(w, r.indices.length)), 1);
+      if (this.count + reps * width > this.options.maxOperations) this.bump(reps * width, call);
+    }
     this.broadcast(resolved, name, 'qubit', (qs) => {
       this.checkDistinct(
         qs,
@@ -453,14 +504,14 @@ export class Lowerer {
   }
 
   /** Calls `each` once per broadcast instance with the global indices of that instance. */
-  private broadcast(ops: Resolved[], name: string, unit: string, each: (indices: number[]) => void) {
+  private broadcast(ops: Resolved[], name: () => string, unit: string, each: (indices: number[]) => void) {
     let first: Resolved | undefined;
     for (const r of ops) {
       if (r.single) continue;
       if (!first) first = r;
       else if (r.indices.length !== first.indices.length) {
         this.fail(
-          `register sizes do not match in '${name}': '${first.label}' has ${plural(first.indices.length, unit)} but '${r.label}' has ${r.indices.length}`,
+          `register sizes do not match in '${name()}': '${first.label}' has ${plural(first.indices.length, unit)} but '${r.label}' has ${r.indices.length}`,
           r.pos,
         );
       }
@@ -527,10 +578,14 @@ export class Lowerer {
     }
     if (depth >= MAX_GATE_NESTING)
       this.fail(`gate calls are nested too deeply (more than ${MAX_GATE_NESTING} levels)`, this.current);
-    const scope = new Scope(this.v3 ? this.global : this.empty);
-    def.paramNames!.forEach((name, i) =>
-      scope.vars.set(name, { kind: 'value', value: params[i], what: 'gate parameter' }),
-    );
+    const names = def.paramNames!;
+    let scope = this.v3 ? this.global : this.empty;
+    if (names.length) {
+      scope = new Scope(scope);
+      for (let i = 0; i < names.length; i++) {
+        scope.vars.set(names[i], { kind: 'value', value: params[i], what: 'gate parameter' });
+      }
+    }
     for (const item of def.body!) {
       if (item.kind === 'barrier') {
         this.bump(1);
@@ -539,9 +594,11 @@ export class Lowerer {
         continue;
       }
       const call = item.call;
-      const ps = call.args.map((a) => this.evalExpr(a, scope));
-      const mods = call.modifiers.length ? this.evalModifiers(call, scope) : [];
-      const qs = item.local.map((i) => qubits[i]);
+      const ps = new Array<number>(call.args.length);
+      for (let i = 0; i < ps.length; i++) ps[i] = this.evalExpr(call.args[i], scope);
+      const mods = call.modifiers.length ? this.evalModifiers(call, scope) : NO_MODIFIERS;
+      const qs = new Array<number>(item.local.length);
+      for (let i = 0; i < qs.length; i++) qs[i] = qubits[item.local[i]];
       this.applyModified(mods, 0, item.def, ps, qs, out, depth + 1);
     }
   }
@@ -838,11 +895,19 @@ export class Lowerer {
       this.checkStmts(s.body, inner);
       return;
     }
-    for (const v of values) {
+    let perIteration = Infinity;
+    for (let k = 0; k < values.length; k++) {
+      const before = this.count;
       this.bump(1, s);
       const inner = new Scope(scope);
-      inner.vars.set(s.varName, { kind: 'value', value: v, what: 'loop variable' });
+      inner.vars.set(s.varName, { kind: 'value', value: values[k], what: 'loop variable' });
       this.lowerStmts(s.body, inner, out);
+      if (k < 2) {
+        // Refuse a loop that will clearly expand too far, judging by its first iterations.
+        perIteration = Math.min(perIteration, this.count - before);
+        const rest = values.length - k - 1;
+        if (k === 1 && this.count + perIteration * rest > this.options.maxOperations) this.bump(perIteration * rest, s);
+      }
     }
   }
 

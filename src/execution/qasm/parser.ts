@@ -555,7 +555,10 @@ export class Parser {
     ) {
       return this.parseAssignment();
     }
-    if (n1.kind === 'op' && (n1.text === '++' || n1.text === '--')) this.feature('classical assignment', n1);
+    const n2 = this.peek(2);
+    if ((this.isOp(n1, '+') && this.isOp(n2, '+')) || (this.isOp(n1, '-') && this.isOp(n2, '-'))) {
+      this.feature('classical assignment', n1);
+    }
     return this.parseGateCall();
   }
 
@@ -748,71 +751,50 @@ export class Parser {
   }
 
   parseExpr(): Expr {
-    return this.v3 ? this.parseBinary(0) : this.parseAdditive2();
+    return this.parseBinary(1);
   }
 
-  // OpenQASM 2: + - (left), * / (left), unary -, ^ (right).
-  private parseAdditive2(): Expr {
-    let left = this.parseMul2();
-    for (;;) {
-      const t = this.peek();
-      if (!(this.isOp(t, '+') || this.isOp(t, '-'))) return left;
-      this.next();
-      const right = this.parseMul2();
-      left = this.node({
-        k: 'binary',
-        op: t.text,
-        left,
-        right,
-        depth: Math.max(left.depth, right.depth) + 1,
-        ...this.pos(t),
-      });
-    }
-  }
-  private parseMul2(): Expr {
+  /** Binary operators and their precedence (higher binds tighter), by version. */
+  private static readonly PREC_V2 = new Map([
+    ['+', 9],
+    ['-', 9],
+    ['*', 10],
+    ['/', 10],
+  ]);
+  private static readonly PREC_V3 = new Map([
+    ['||', 1],
+    ['&&', 2],
+    ['|', 3],
+    ['^', 4],
+    ['&', 5],
+    ['==', 6],
+    ['!=', 6],
+    ['<', 7],
+    ['<=', 7],
+    ['>', 7],
+    ['>=', 7],
+    ['<<', 8],
+    ['>>', 8],
+    ['+', 9],
+    ['-', 9],
+    ['*', 10],
+    ['/', 10],
+    ['%', 10],
+  ]);
+
+  /** Precedence climbing over left-associative binary operators; '**' and unary ones are in parseUnary. */
+  private parseBinary(minPrec: number): Expr {
+    const table = this.v3 ? Parser.PREC_V3 : Parser.PREC_V2;
     let left = this.parseUnary();
     for (;;) {
       const t = this.peek();
-      if (!(this.isOp(t, '*') || this.isOp(t, '/'))) return left;
-      this.next();
-      const right = this.parseUnary();
-      left = this.node({
-        k: 'binary',
-        op: t.text,
-        left,
-        right,
-        depth: Math.max(left.depth, right.depth) + 1,
-        ...this.pos(t),
-      });
-    }
-  }
-
-  // OpenQASM 3 precedence (lowest first); '**' and unary operators are handled in parseUnary.
-  private static readonly LEVELS: string[][] = [
-    ['||'],
-    ['&&'],
-    ['|'],
-    ['^'],
-    ['&'],
-    ['==', '!='],
-    ['<', '<=', '>', '>='],
-    ['<<', '>>'],
-    ['+', '-'],
-    ['*', '/', '%'],
-  ];
-
-  private parseBinary(level: number): Expr {
-    if (level >= Parser.LEVELS.length) return this.parseUnary();
-    const ops = Parser.LEVELS[level];
-    let left = this.parseBinary(level + 1);
-    for (;;) {
-      const t = this.peek();
-      if (t.kind !== 'op' || !ops.includes(t.text)) return left;
-      if (t.text === '|' || t.text === '^' || t.text === '&' || t.text === '<<' || t.text === '>>') {
+      const prec = t.kind === 'op' ? table.get(t.text) : undefined;
+      if (prec === undefined || prec < minPrec) return left;
+      if (prec === 3 || prec === 4 || prec === 5 || prec === 8) {
         this.feature(t.text === '^' ? "bitwise operators (use '**' for powers)" : 'bitwise operators', t);
       }
       this.next();
-      const right = this.parseBinary(level + 1);
+      const right = this.parseBinary(prec + 1);
       left = this.node({
         k: 'binary',
         op: t.text,
