@@ -320,4 +320,10 @@ describe('AUTH_REQUIRED', () => {
     const d = await carol.post('/api/deployments', bell('carol'));
     expect(d.body.deployedBy).toBe('carol');
   });
+
+  it('still answers the health check anonymously, for load balancers', async () => {
+    const r = await new Http(t.baseUrl).get('/api/health');
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe('ok');
+  });
 });
