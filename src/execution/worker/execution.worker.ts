@@ -60,6 +60,7 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
   private readonly slots: Slot[] = [];
   private unsubscribe?: () => void;
   private working = false;
+  private nextWake = 0;
   private stopping = false;
 
   constructor(
@@ -118,12 +119,24 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
 
   private onEvent(e: AnyDomainEvent): void {
     if (e.name === 'job.created') {
-      if (this.stopping) return;
-      for (const slot of this.slots) if (!slot.busy && slot.id) this.queue.boss.notifyWorker(slot.id);
+      if (!this.stopping) this.wakeOne();
       return;
     }
     if (e.name === 'job.state' && e.payload.state === 'CANCELED') this.abort(e.payload.jobId, 'canceled');
     else if (e.name === 'job.deleted') this.abort(e.payload.jobId, 'deleted');
+  }
+
+  /** Wakes one idle slot (round robin), not all of them: one new job needs one fetch. */
+  private wakeOne(): void {
+    const n = this.slots.length;
+    for (let k = 0; k < n; k++) {
+      const slot = this.slots[(this.nextWake + k) % n];
+      if (!slot.busy && slot.id) {
+        this.nextWake = (this.nextWake + k + 1) % n;
+        this.queue.boss.notifyWorker(slot.id);
+        return;
+      }
+    }
   }
 
   private abort(jobId: string, reason: AbortReason): void {

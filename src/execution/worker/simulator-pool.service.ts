@@ -1,11 +1,14 @@
+import { availableParallelism } from 'node:os';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { SimulatorPool, type PoolRunOptions, type SimulationRequest, type SimulationResult } from '../simulator';
 
 /**
- * The process's simulator worker threads, one per concurrently executed job (config.workerConcurrency),
- * started on demand (an API-only process never starts one) and terminated on shutdown.
+ * The process's simulator worker threads: one per job executed at once (config.workerConcurrency), but
+ * no more than the machine has cores (more jobs than that may be in flight, waiting on the database;
+ * their simulations queue for a thread). Started on demand (an API-only process never starts one),
+ * terminated on shutdown.
  */
 @Injectable()
 export class SimulatorPoolService implements OnApplicationShutdown {
@@ -14,7 +17,10 @@ export class SimulatorPoolService implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   run(req: SimulationRequest, opts: PoolRunOptions = {}): Promise<SimulationResult[]> {
-    this.pool ??= new SimulatorPool({ size: this.config.workerConcurrency, progressIntervalMs: 100 });
+    this.pool ??= new SimulatorPool({
+      size: Math.min(this.config.workerConcurrency, availableParallelism()),
+      progressIntervalMs: 100,
+    });
     return this.pool.run(req, opts);
   }
 

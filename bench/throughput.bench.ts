@@ -1,0 +1,281 @@
+/**
+ * End-to-end throughput: one-program Bell jobs of 1,000 shots, from POST /api/jobs to FINISHED,
+ * through the real app (REST, MikroORM, outbox events, pg-boss, the execution workers, the simulator
+ * worker threads) on a private embedded PostgreSQL, against a raw pg-boss send + work round trip on
+ * the same server in the same run.
+ *
+ *   npm run build && node dist/bench/throughput.bench.js      (BENCH_JOBS=2000, BENCH_CLIENTS=32)
+ *
+ * Phases, each on its own fresh database:
+ *   1. submit only: an app without workers takes BENCH_JOBS submissions (BENCH_CLIENTS at a time);
+ *   2. drain only: a second app, with workers, started on that database, runs the READY backlog;
+ *   3. end to end: one app (API + workers, as `npm start`) takes submissions and runs them; jobs/s
+ *      and the latency from the start of the POST to the FINISHED event (the committed state change,
+ *      as every process hears it), p50/p99;
+ *   4. baseline: pg-boss alone, the same number of sends (BENCH_CLIENTS at a time) and a worker of
+ *      the same concurrency with an empty handler, woken the same way as ours.
+ * The HTTP clients run in this process too, so they share the two cores with the server. Bounded:
+ * fixed counts, every wait has a timeout, everything is closed at the end and the process exits.
+ * Prints a markdown report; with BENCH_WRITE_DOCS=1 also puts it into docs/benchmarks.md's
+ * "End-to-end throughput" section (other sections are left alone).
+ */
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { PgBoss } from 'pg-boss';
+import { createApp } from '../src/bootstrap';
+import { loadConfig, type AppConfig } from '../src/config/app-config';
+import { createDatabase, startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { DomainEventBus } from '../src/database/outbox/domain-event-bus';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+const SHOTS = 1000;
+/** Worker concurrencies to measure (jobs one process executes at once); the first is the default, nproc. */
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? `${cpus().length},8`).split(',').map(Number);
+const WAIT_MS = 10 * 60_000;
+const BELL = `OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c[2];
+h q[0];
+cx q[0], q[1];
+measure q -> c;
+`;
+
+const now = () => performance.now();
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+/** Runs `n` tasks, `concurrency` at a time. */
+async function pool(n: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) await task(next++);
+    }),
+  );
+}
+
+function waitFor(cond: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (cond()) return resolve();
+      if (Date.now() > end) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+interface Started {
+  app: INestApplication;
+  url: string;
+  finishedAt: Map<string, number>;
+  failed: Map<string, string>;
+}
+
+async function start(config: AppConfig): Promise<Started> {
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  const finishedAt = new Map<string, number>();
+  const failed = new Map<string, string>();
+  app.get(DomainEventBus).subscribe((e) => {
+    if (e.name !== 'job.state') return;
+    if (e.payload.state === 'FINISHED') finishedAt.set(e.payload.jobId, now());
+    else if (e.payload.state === 'ERROR' || e.payload.state === 'CANCELED') failed.set(e.payload.jobId, e.payload.state);
+  });
+  return { app, url: `http://127.0.0.1:${port}`, finishedAt, failed };
+}
+
+async function post(url: string, body: unknown): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await res.json();
+  if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function setUp(s: Started): Promise<{ deploymentId: string; deviceId: string }> {
+  const devices = (await (await fetch(`${s.url}/api/devices`)).json()) as { items: { id: string }[] };
+  const dep = await post(`${s.url}/api/deployments`, { name: 'bench', programs: [{ quantumCircuit: BELL, assemblerLanguage: 'QASM2' }] });
+  return { deploymentId: dep.id, deviceId: devices.items[0].id };
+}
+
+/** Submits `n` jobs; returns job ids with the time each POST started and how long it took. */
+async function submitAll(s: Started, n: number, ids: { deploymentId: string; deviceId: string }) {
+  const jobs: { id: string; t0: number; submitMs: number }[] = new Array(n);
+  await pool(n, CLIENTS, async (i) => {
+    const t0 = now();
+    const job = await post(`${s.url}/api/jobs`, { ...ids, shots: SHOTS });
+    jobs[i] = { id: job.id, t0, submitMs: now() - t0 };
+  });
+  return jobs;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const startLoad = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const db = await startEmbeddedPostgres({ dataDir: path.join(tmpdir(), 'qunest', `bench-tp-${process.pid}-${Date.now()}`), persistent: false });
+  const base = loadConfig({ LOG_LEVEL: 'silent' });
+  const concurrency = CONCURRENCIES[0];
+  const configFor = async (name: string, runWorkers: boolean, url?: string): Promise<AppConfig> => ({
+    ...base,
+    port: 0,
+    host: '127.0.0.1',
+    serveAdminUi: false,
+    runWorkers,
+    databaseUrl: url ?? (await createDatabase(db.url, name)),
+    auth: { ...base.auth, jobsPerMinute: 0 },
+  });
+  const lines: string[] = [];
+  try {
+    // Warm-up (JIT, connection pools, simulator threads), not measured.
+    {
+      const s = await start(await configFor('bench_warm', true));
+      const ids = await setUp(s);
+      const jobs = await submitAll(s, 200, ids);
+      await waitFor(() => jobs.every((j) => s.finishedAt.has(j.id) || s.failed.has(j.id)), 'warm-up');
+      await s.app.close();
+      log('warm-up done');
+    }
+
+    // 1: submit only.
+    const rows: string[] = [];
+    let workerConcurrency = CONCURRENCIES[0];
+    const splitCfg = async (name: string) => ({ ...(await configFor(name, false)), workerConcurrency });
+    {
+      const api = await start(await splitCfg('bench_submit'));
+      const ids = await setUp(api);
+      const t = now();
+      const submitted = await submitAll(api, JOBS, ids);
+      const secs = (now() - t) / 1000;
+      const lat = submitted.map((j) => j.submitMs);
+      log(`submit only: ${(JOBS / secs).toFixed(0)} jobs/s`);
+      rows.push(`| submit only (POST /api/jobs, no workers) | – | ${(JOBS / secs).toFixed(0)} | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | 0 |`);
+      await api.app.close();
+    }
+    for (const c of CONCURRENCIES) {
+      workerConcurrency = c;
+      // 2: drain only: a READY backlog (submitted without workers), then an app with workers on it.
+      {
+        const cfg = await splitCfg(`bench_drain_${c}`);
+        const api = await start(cfg);
+        const submitted = await submitAll(api, JOBS, await setUp(api));
+        const workers = await start({ ...cfg, runWorkers: true });
+        const drainStart = now();
+        await waitFor(() => submitted.every((j) => workers.finishedAt.has(j.id) || workers.failed.has(j.id)), 'drain');
+        const drainEnd = Math.max(...submitted.map((j) => workers.finishedAt.get(j.id) ?? 0));
+        const secs = (drainEnd - drainStart) / 1000;
+        const failed = submitted.filter((j) => workers.failed.has(j.id)).length;
+        log(`drain only, concurrency ${c}: ${(JOBS / secs).toFixed(0)} jobs/s`);
+        rows.push(`| drain only (workers on a backlog of ${JOBS} READY jobs) | ${c} | ${(JOBS / secs).toFixed(0)} | – | – | ${failed} |`);
+        await workers.app.close();
+        await api.app.close();
+      }
+      // 3: end to end.
+      {
+        const e2e = await start({ ...(await configFor(`bench_e2e_${c}`, true)), workerConcurrency: c });
+        const ids = await setUp(e2e);
+        const firstPost = now();
+        const jobs = await submitAll(e2e, JOBS, ids);
+        await waitFor(() => jobs.every((j) => e2e.finishedAt.has(j.id) || e2e.failed.has(j.id)), 'end to end');
+        const lastFinish = Math.max(...jobs.map((j) => e2e.finishedAt.get(j.id) ?? 0));
+        const secs = (lastFinish - firstPost) / 1000;
+        const lat = jobs.filter((j) => e2e.finishedAt.has(j.id)).map((j) => e2e.finishedAt.get(j.id)! - j.t0);
+        const failed = jobs.filter((j) => e2e.failed.has(j.id)).length;
+        const sub = jobs.map((j) => j.submitMs);
+        log(`end to end, concurrency ${c}: ${(JOBS / secs).toFixed(0)} jobs/s`);
+        rows.push(
+          `| **end to end** (POST to FINISHED event; API + workers in one process) | ${c} | **${(JOBS / secs).toFixed(0)}** | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | ${failed} |`,
+          `| … of which the POST itself | ${c} | – | ${ms(pct(sub, 50))} ms | ${ms(pct(sub, 99))} ms | – |`,
+        );
+        await e2e.app.close();
+      }
+    }
+
+    // 4: baseline, pg-boss alone.
+    const boss = new PgBoss({ connectionString: await createDatabase(db.url, 'bench_boss'), schema: 'pgboss', max: 5 });
+    boss.on('error', (err: Error) => log(`pg-boss: ${err.message}`));
+    await boss.start();
+    await boss.createQueue('bench', { retryLimit: 2, heartbeatSeconds: 10 });
+    const sentAt = new Map<string, number>();
+    const doneAt = new Map<string, number>();
+    const slotIds: (string | undefined)[] = [];
+    const busy: boolean[] = [];
+    for (let i = 0; i < concurrency; i++) {
+      busy.push(false);
+      slotIds.push(
+        await boss.work<{ k: number }>('bench', { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 2 }, async (batch) => {
+          busy[i] = true;
+          for (const j of batch) doneAt.set(String(j.data.k), now());
+          busy[i] = false;
+          if (slotIds[i]) boss.notifyWorker(slotIds[i]!);
+        }),
+      );
+    }
+    const bossStart = now();
+    await pool(JOBS, CLIENTS, async (k) => {
+      sentAt.set(String(k), now());
+      await boss.send('bench', { k });
+      for (let i = 0; i < concurrency; i++) if (!busy[i] && slotIds[i]) boss.notifyWorker(slotIds[i]!);
+    });
+    await waitFor(() => doneAt.size >= JOBS, 'pg-boss baseline');
+    const bossSecs = (Math.max(...doneAt.values()) - bossStart) / 1000;
+    const bossLat = [...doneAt.entries()].map(([k, d]) => d - sentAt.get(k)!);
+    log(`pg-boss alone: ${(JOBS / bossSecs).toFixed(0)} jobs/s`);
+    await boss.stop({ graceful: false, timeout: 1000 });
+
+    const cpu = cpus();
+    lines.push(
+      `Machine: ${cpu[0]?.model ?? 'unknown'} × ${cpu.length} (nproc ${cpu.length}), Node ${process.version}, ${startedAt.toISOString()}; ` +
+        `load average at start ${startLoad}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}. ` +
+        `${JOBS} one-program Bell jobs of ${SHOTS} shots, ${CLIENTS} HTTP clients at a time (in the same process), ` +
+        `embedded PostgreSQL (fsync on) on the same machine.`,
+      '',
+      '| phase | worker concurrency | jobs/s | latency p50 | latency p99 | failed |',
+      '|---|---|---|---|---|---|',
+      ...rows,
+      `| baseline: pg-boss alone (send, work with an empty handler) | ${concurrency} | ${(JOBS / bossSecs).toFixed(0)} | ${ms(pct(bossLat, 50))} ms | ${ms(pct(bossLat, 99))} ms | 0 |`,
+    );
+  } finally {
+    await db.stop();
+  }
+  const report = lines.join('\n');
+  process.stdout.write(report + '\n');
+  if (process.env.BENCH_WRITE_DOCS === '1') writeDocs(report);
+}
+
+const START = '<!-- throughput-bench:start -->';
+const END = '<!-- throughput-bench:end -->';
+
+/** Puts the report between its markers under "## End-to-end throughput", leaving every other section alone. */
+function writeDocs(report: string): void {
+  const file = path.join(__dirname, '..', '..', 'docs', 'benchmarks.md');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const block = `${START}\n${report}\n${END}`;
+  const s = text.indexOf(START);
+  const e = text.indexOf(END);
+  const next =
+    s >= 0 && e > s
+      ? text.slice(0, s) + block + text.slice(e + END.length)
+      : `${text.trimEnd()}\n\n## End-to-end throughput\n\n${block}\n`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, next);
+  log(`wrote ${file}`);
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
