@@ -289,6 +289,17 @@ describe('admin UI', () => {
       await row(page, job.body.id).and(page.locator('[data-state="READY"]')).waitFor();
       await http.post(`/jobs/${job.body.id}/cancel`);
       await row(page, job.body.id).and(page.locator('[data-state="CANCELED"]')).waitFor();
+
+      // "Jobs" on a deployment shows only its jobs; again shows all
+      const jobsButton = page
+        .locator('#deployments tbody tr', { hasText: 'made-elsewhere' })
+        .getByRole('button', { name: 'Jobs' });
+      await jobsButton.click();
+      await row(page, jobId).waitFor({ state: 'detached' });
+      await expect(page.locator('#jobs tr.job').count()).resolves.toBe(1);
+      await expect(row(page, job.body.id).count()).resolves.toBe(1);
+      await jobsButton.click();
+      await row(page, jobId).waitFor();
     });
   });
 

@@ -24,7 +24,8 @@ const state = {
   /** jobId -> last event seq applied, so a late event does not undo a newer one. */
   seq: new Map(),
   selected: null,
-  filter: '',
+  /** Job list filters: state and deployment ('' = all). */
+  filter: { state: '', deploymentId: '' },
   mode: 'connecting',
   signatures: {},
 };
@@ -68,7 +69,8 @@ async function loadDeployments() {
 
 async function loadJobs() {
   const q = new URLSearchParams({ limit: String(JOB_PAGE) });
-  if (state.filter) q.set('state', state.filter);
+  if (state.filter.state) q.set('state', state.filter.state);
+  if (state.filter.deploymentId) q.set('deploymentId', state.filter.deploymentId);
   const page = await get(`/jobs?${q}`);
   const seen = new Set();
   for (const job of page.items) {
@@ -111,7 +113,8 @@ function onEvent(name, p) {
   feed(name, p, 'live');
   switch (name) {
     case 'job.created': {
-      if (state.filter && p.state !== state.filter) break;
+      if (!matches({ state: p.state, deploymentId: p.deploymentId })) break;
+      if (!state.jobs.has(p.jobId)) state.jobsTotal++;
       const known = state.jobs.get(p.jobId);
       state.jobs.set(p.jobId, {
         ...known,
@@ -127,6 +130,7 @@ function onEvent(name, p) {
         finishedAt: known?.finishedAt ?? null,
       });
       acceptSeq(p);
+      trimJobs();
       renderJobs();
       live.follow();
       break;
@@ -144,7 +148,7 @@ function onEvent(name, p) {
       if (name === 'job.state') {
         if (p.state === 'RUNNING') job.startedAt ??= p.at;
         if (TERMINAL.has(p.state)) job.finishedAt ??= p.at;
-        if (state.filter && p.state !== state.filter) state.jobs.delete(p.jobId);
+        if (!matches(job)) state.jobs.delete(p.jobId);
         if (p.jobId === state.selected) void loadDetail(p.jobId);
       }
       renderJobs();
@@ -156,7 +160,7 @@ function onEvent(name, p) {
       if (p.jobId === state.selected) void loadDetail(p.jobId);
       break;
     case 'job.deleted':
-      state.jobs.delete(p.jobId);
+      if (state.jobs.delete(p.jobId)) state.jobsTotal = Math.max(0, state.jobsTotal - 1);
       state.seq.delete(p.jobId);
       if (p.jobId === state.selected) closeDetail();
       renderJobs();
@@ -201,6 +205,11 @@ function onSnapshot(target, snap) {
     touched = true;
   }
   if (touched) renderJobs();
+}
+
+function matches(job) {
+  const f = state.filter;
+  return (!f.state || job.state === f.state) && (!f.deploymentId || job.deploymentId === f.deploymentId);
 }
 
 function acceptSeq(p) {
@@ -378,8 +387,17 @@ function renderDeployments() {
           h(
             'tr',
             { dataset: { deploymentId: d.id } },
-            h('td', {}, h('strong', {}, d.name), h('div', { class: 'sub mono' }, shortId(d.id))),
-            h('td', {}, d.programs.map((p) => p.assemblerLanguage).join(', ')),
+            h(
+              'td',
+              {},
+              h('strong', {}, d.name),
+              h(
+                'div',
+                { class: 'sub' },
+                h('span', { class: 'mono', title: d.id }, shortId(d.id)),
+                ` · ${d.programs.map((p) => p.assemblerLanguage).join(', ')}`,
+              ),
+            ),
             h('td', {}, when(d.deployedAt)),
             h(
               'td',
@@ -396,14 +414,30 @@ function renderDeployments() {
               ),
               h(
                 'button',
+                {
+                  type: 'button',
+                  class: 'small ghost',
+                  title: 'Show only its jobs (again: all)',
+                  onclick: () => filterByDeployment(d.id),
+                },
+                'Jobs',
+              ),
+              h(
+                'button',
                 { type: 'button', class: 'small ghost danger', onclick: () => deleteDeployment(d) },
                 'Delete',
               ),
             ),
           ),
         )
-      : h('tr', {}, h('td', { colspan: 4, class: 'empty' }, 'No deployments yet.')),
+      : h('tr', {}, h('td', { colspan: 3, class: 'empty' }, 'No deployments yet.')),
   );
+}
+
+function filterByDeployment(id) {
+  const select = $('#jobs-deployment-filter');
+  select.value = select.value === id ? '' : id;
+  select.dispatchEvent(new Event('change'));
 }
 
 function pickDeployment(id) {
@@ -465,6 +499,17 @@ function selectLine(textarea, line) {
 
 function renderJobForm() {
   const form = $('#job-form');
+  const filter = $('#jobs-deployment-filter');
+  const deployments = [...state.deployments.values()].map((d) => [d.id, d.name]);
+  if (changed('deployment-filter', deployments)) {
+    const current = filter.value;
+    replace(
+      filter,
+      h('option', { value: '' }, 'all deployments'),
+      deployments.map(([value, label]) => h('option', { value }, label)),
+    );
+    filter.value = deployments.some(([v]) => v === current) ? current : '';
+  }
   fillSelect(
     form.deploymentId,
     [...state.deployments.values()].map((d) => [d.id, d.name]),
@@ -541,7 +586,7 @@ function parseObservables(text) {
 }
 
 function upsertJob(job) {
-  if (state.filter && job.state !== state.filter) return;
+  if (!matches(job)) return;
   state.jobs.set(job.id, { ...state.jobs.get(job.id), ...job });
   renderJobs();
   live.follow();
@@ -563,6 +608,32 @@ async function jobAction(job, action) {
     }
   } catch (err) {
     toast(err);
+  }
+}
+
+/** How long a job ran (or has been running / waiting), for the table. */
+function took(job) {
+  if (job.finishedAt) {
+    const from = job.startedAt ?? job.createdAt;
+    return duration(Date.parse(job.finishedAt) - Date.parse(from));
+  }
+  return job.state === 'RUNNING' ? 'running' : 'waiting';
+}
+
+function duration(ms) {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const m = Math.floor(ms / 60_000);
+  return m < 60 ? `${m} min ${Math.round((ms % 60_000) / 1000)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** Live additions would grow the table forever: keep the newest JOB_PAGE * 2 (and the selected one). */
+function trimJobs() {
+  const excess = state.jobs.size - JOB_PAGE * 2;
+  if (excess <= 0) return;
+  for (const job of sortedJobs().slice(-excess)) {
+    if (job.id !== state.selected) state.jobs.delete(job.id);
   }
 }
 
@@ -601,28 +672,42 @@ function renderJobs() {
   $('#jobs-empty').hidden = shown > 0;
 }
 
+/**
+ * Brings a job's row up to date. A change of progress alone moves the bar in place; anything else
+ * rebuilds the cells (so that frequent progress events do not swap buttons under the pointer).
+ */
 function updateRow(tr, job) {
+  tr.classList.toggle('selected', state.selected === job.id);
   const sig = JSON.stringify([
     job.state,
-    job.progress,
     job.name,
     job.deploymentId,
     job.deviceId,
+    job.createdAt,
+    job.startedAt,
     job.finishedAt,
-    state.selected === job.id,
+    job.type,
+    job.shots,
     state.deployments.get(job.deploymentId)?.name,
     state.devices.get(job.deviceId)?.name,
   ]);
-  if (tr.dataset.sig === sig) return;
+  const progress = Math.max(0, Math.min(100, Math.round(job.progress ?? 0)));
+  if (tr.dataset.sig === sig) {
+    const bar = tr.querySelector('.progress');
+    if (bar && bar.getAttribute('aria-valuenow') !== String(progress)) {
+      bar.setAttribute('aria-valuenow', String(progress));
+      bar.firstElementChild.style.width = `${progress}%`;
+      tr.querySelector('.pct').textContent = `${progress}%`;
+    }
+    return;
+  }
   tr.dataset.sig = sig;
   tr.dataset.state = job.state;
-  tr.classList.toggle('selected', state.selected === job.id);
   const terminal = TERMINAL.has(job.state);
   const deployment = job.deploymentId
     ? (state.deployments.get(job.deploymentId)?.name ?? `…${shortId(job.deploymentId)}`)
     : '(deleted deployment)';
   const device = state.devices.get(job.deviceId);
-  const progress = Math.max(0, Math.min(100, Math.round(job.progress ?? 0)));
   const fill = h('div', { class: 'fill' });
   fill.style.width = `${progress}%`;
   replace(
@@ -656,8 +741,7 @@ function updateRow(tr, job) {
       h('span', { class: 'pct' }, `${progress}%`),
     ),
     h('td', {}, job.type ?? '—', h('div', { class: 'sub' }, `${job.shots?.toLocaleString() ?? '?'} shots`)),
-    h('td', {}, when(job.createdAt)),
-    h('td', {}, when(job.finishedAt)),
+    h('td', { class: 'time-cell' }, when(job.createdAt), h('div', { class: 'sub' }, took(job))),
     h(
       'td',
       { class: 'actions' },
@@ -844,12 +928,14 @@ function start() {
   jobForm.type.addEventListener('change', () => {
     $('#observables-field').hidden = jobForm.type.value !== 'ESTIMATOR';
   });
-  $('#jobs-filter').addEventListener('change', (e) => {
-    state.filter = e.target.value;
+  const onFilter = () => {
+    state.filter = { state: $('#jobs-filter').value, deploymentId: $('#jobs-deployment-filter').value };
     state.jobs.clear();
     firstJobsLoad = true;
     void loadJobs().catch(toast);
-  });
+  };
+  $('#jobs-filter').addEventListener('change', onFilter);
+  $('#jobs-deployment-filter').addEventListener('change', onFilter);
   $('#detail-close').addEventListener('click', closeDetail);
   $('#feed-clear').addEventListener('click', () => {
     $('#feed').replaceChildren();

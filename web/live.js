@@ -104,16 +104,30 @@ export class Live {
       this.setMode('scoped', ack.error);
       this.follow();
     }
+    // events may have been missed while disconnected: reload, then follow what the reload found
     await this.o.refresh();
+    this.follow();
   }
 
-  /** In scoped mode: joins the rooms of the given deployments and unfinished jobs not joined yet. */
+  /**
+   * In scoped mode: joins the rooms of the given devices, deployments and unfinished jobs, and leaves
+   * the rooms of what is no longer in scope (jobs that ended, rows that are gone).
+   */
   follow() {
     if (this.mode !== 'scoped' || !this.socket?.connected) return;
     const { jobs, deployments, devices } = this.o.scope();
-    for (const id of devices) void this.join({ deviceId: id });
-    for (const id of deployments) void this.join({ deploymentId: id });
-    for (const id of jobs) void this.join({ jobId: id });
+    const wanted = [
+      ...devices.map((id) => ({ deviceId: id })),
+      ...deployments.map((id) => ({ deploymentId: id })),
+      ...jobs.map((id) => ({ jobId: id })),
+    ];
+    const keys = new Set(wanted.map((t) => JSON.stringify(t)));
+    for (const key of [...this.subscribed]) {
+      if (keys.has(key)) continue;
+      this.subscribed.delete(key);
+      this.socket.timeout(ACK_TIMEOUT_MS).emit('unsubscribe', JSON.parse(key), () => {});
+    }
+    for (const target of wanted) void this.join(target);
   }
 
   async join(filter) {
