@@ -118,6 +118,11 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
     });
   }
 
+  /** The socket.io server of this instance (for tools and tests). */
+  get io(): QServer | undefined {
+    return this.server;
+  }
+
   /** Sockets connected to this instance. */
   get connections(): number {
     return this.server?.engine.clientsCount ?? 0;
@@ -210,7 +215,12 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
       const buffered = (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
       if (buffered > this.limits.maxBufferedPackets) {
         this.logger.warn(`closing socket ${socket.id}: ${buffered} packets buffered, the client does not keep up`);
-        socket.conn.close();
+        // close(true) discards the buffer and closes now (a plain close would wait for the buffer to
+        // drain, which a stuck client never does); for a websocket, drop the TCP connection at once
+        // too, rather than waiting for ws's close handshake timeout with the unsent bytes held.
+        const ws = (socket.conn.transport as unknown as { socket?: { terminate?: () => void } }).socket;
+        socket.conn.close(true);
+        ws?.terminate?.();
       }
     }
   }
