@@ -1,6 +1,7 @@
 import { connectQunest, type QunestSocket } from '../src/realtime/client';
 import type { DeploymentSnapshot, JobSnapshot, ServerEventName } from '../src/realtime/realtime.contract';
 import { JobsService } from '../src/jobs/jobs.service';
+import { RealtimeGateway } from '../src/realtime/realtime.gateway';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 
@@ -206,6 +207,36 @@ describe('realtime gateway', () => {
       ['job.result', 5],
       ['job.state', 6],
     ]);
+  });
+
+  it('the client helper subscribes again after a reconnect and hands over the fresh snapshot', async () => {
+    const id = await newJob();
+    const acks: { target: unknown; ack: any }[] = [];
+    const socket = connectQunest(t.baseUrl, {
+      socket: { transports: ['websocket'], reconnectionDelay: 50, reconnectionDelayMax: 100 },
+      onResubscribe: (target, ack) => acks.push({ target, ack }),
+    });
+    sockets.push(socket);
+    await socket.ready();
+    const events = record(socket);
+    expect((await socket.subscribe({ jobId: id })).ok).toBe(true);
+    await jobs.start(id);
+    await until(events, 'RUNNING', isState(id, 'RUNNING'));
+
+    // The server drops the connection (as it does for a client that does not keep up).
+    const serverSide = t.get<RealtimeGateway>(RealtimeGateway).io!.sockets.sockets.get(socket.id!)!;
+    serverSide.conn.close(true);
+    await jobs.updateProgress(id, 30); // seq 3, committed while the client may be away
+    await waitUntil(async () => acks.length > 0, 'the resubscription');
+    expect(acks[0].target).toEqual({ jobId: id });
+    // The reconnect may come before or after that commit: the snapshot says which, and the events continue from it.
+    const snap = acks[0].ack.snapshot.job;
+    expect(acks[0].ack.ok).toBe(true);
+    expect([snap.seq, snap.progress]).toEqual(snap.seq === 3 ? [3, 30] : [2, 0]);
+    await jobs.updateProgress(id, 70); // seq 4
+    await until(events, 'progress 70', (e) => e.name === 'job.progress' && e.payload.progress === 70);
+    const after = ofJob(events, id).filter((e) => e.payload.seq > snap.seq);
+    expect(after.map((e) => e.payload.seq)).toEqual(snap.seq === 3 ? [4] : [3, 4]);
   });
 
   it('subscribing while events flow gives a snapshot and then exactly the later events, in seq order', async () => {
