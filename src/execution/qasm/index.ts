@@ -57,6 +57,7 @@ function firstToken(src: string): { offset: number; line: number; col: number } 
  * when it has no header (or an unknown version).
  */
 export function detectQasmLanguage(source: string): QasmLanguage | undefined {
+  if (typeof source !== 'string') return undefined;
   const { offset } = firstToken(source);
   const m = /^OPENQASM[ \t\r\n]+(\d+)/.exec(source.slice(offset, offset + 64));
   if (!m) return undefined;
@@ -69,13 +70,16 @@ export function detectQasmLanguage(source: string): QasmLanguage | undefined {
  * offending token, on any error.
  */
 export function parseQasm(source: string, language?: QasmLanguage, options: QasmOptions = {}): Circuit {
-  let current = { line: 1, col: 1 };
+  let lowerer: Lowerer | undefined;
   try {
     if (typeof source !== 'string') throw new CircuitError('the program must be a string', 1, 1);
     if (language !== undefined && language !== 'QASM2' && language !== 'QASM3') {
       throw new CircuitError(`unknown language '${String(language)}' (expected QASM2 or QASM3)`, 1, 1);
     }
-    const max = options.maxOperations ?? DEFAULT_MAX_OPERATIONS;
+    const max = options?.maxOperations ?? DEFAULT_MAX_OPERATIONS;
+    if (typeof max !== 'number' || !(max >= 0)) {
+      throw new CircuitError(`maxOperations must be a non-negative number, not ${String(max)}`, 1, 1);
+    }
     let lang = language;
     if (!lang) {
       lang = detectQasmLanguage(source);
@@ -99,11 +103,12 @@ export function parseQasm(source: string, language?: QasmLanguage, options: Qasm
     const version = lang === 'QASM2' ? 2 : 3;
     const tokens = tokenize(source, version === 3);
     const program = new Parser(tokens, version).parseProgram();
-    const lowerer = new Lowerer(version, { maxOperations: max });
-    current = { line: 1, col: 1 };
+    lowerer = new Lowerer(version, { maxOperations: max });
     return lowerer.lower(program);
   } catch (err) {
     if (err instanceof CircuitError) throw err;
+    // Not expected: a bug or an exhausted stack. Still a CircuitError, at the statement being lowered.
+    const current = lowerer?.position ?? { line: 1, col: 1 };
     if (err instanceof RangeError) {
       throw new CircuitError('program too large or too deeply nested', current.line, current.col);
     }

@@ -146,6 +146,10 @@ export class Lowerer {
   private count = 0;
   /** Statement being lowered, for errors that have no better position (size limits). */
   private current: Pos = { line: 1, col: 1 };
+  /** Position of the statement being lowered (for unexpected failures). */
+  get position(): Pos {
+    return this.current;
+  }
 
   constructor(
     private readonly version: 2 | 3,
