@@ -79,7 +79,10 @@ function clientsMain(): void {
       s.once('connect_error', reject);
     });
     if (mode === 'qunest') {
-      const ack = (await s.timeout(WAIT_MS).emitWithAck('subscribe', { jobId: target })) as { ok: boolean; error?: string };
+      const ack = (await s.timeout(WAIT_MS).emitWithAck('subscribe', { jobId: target })) as {
+        ok: boolean;
+        error?: string;
+      };
       if (!ack.ok) throw new Error(`subscribe failed: ${ack.error}`);
       s.on('job.progress', onEvent);
     } else {
@@ -147,7 +150,9 @@ class Clients {
   }
 
   async request<T extends FromClients>(m: ToClients): Promise<T> {
-    const reply = new Promise<T>((resolve, reject) => (this.next = { resolve: resolve as (m: FromClients) => void, reject }));
+    const reply = new Promise<T>(
+      (resolve, reject) => (this.next = { resolve: resolve as (m: FromClients) => void, reject }),
+    );
     this.worker.postMessage(m);
     try {
       return await withTimeout(reply, `clients: ${m.cmd}`);
@@ -159,10 +164,9 @@ class Clients {
   /** Resolves once every client that should receive `key` has it. */
   waitFor(key: string): Promise<void> {
     if (this.got.has(key)) return Promise.resolve();
-    return withTimeout(
-      new Promise<void>((resolve) => this.waiters.set(key, resolve)),
-      `deliveries of ${key}`,
-    ).finally(() => this.waiters.delete(key));
+    return withTimeout(new Promise<void>((resolve) => this.waiters.set(key, resolve)), `deliveries of ${key}`).finally(
+      () => this.waiters.delete(key),
+    );
   }
 
   reset(): void {
@@ -210,13 +214,15 @@ function heapUsed(): number {
 }
 
 async function driverMain(): Promise<void> {
-
   const started = new Date();
   const startLoad = loadavg()
     .map((x) => x.toFixed(1))
     .join(' ');
   console.log(`realtime bench: ${CLIENTS} clients, ${PACED} paced + ${BURST} burst events a scenario`);
-  const db = await startEmbeddedPostgres({ dataDir: join(tmpdir(), 'qunest', `bench-rt-${process.pid}-${Date.now()}`), persistent: false });
+  const db = await startEmbeddedPostgres({
+    dataDir: join(tmpdir(), 'qunest', `bench-rt-${process.pid}-${Date.now()}`),
+    persistent: false,
+  });
   const worker = new Worker(__filename, { workerData: { role: 'clients' } });
   const clients = new Clients(worker);
   const closers: (() => Promise<unknown>)[] = [() => db.stop(), () => worker.terminate()];
@@ -239,7 +245,11 @@ async function driverMain(): Promise<void> {
     const jobs = app.get(JobsService);
 
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as { id: string; items?: { id: string }[] };
     };
@@ -247,7 +257,9 @@ async function driverMain(): Promise<void> {
     const deploymentId = (
       await post('/api/deployments', {
         name: 'bench',
-        programs: [{ quantumCircuit: 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nh q[0];\n', assemblerLanguage: 'QASM2' }],
+        programs: [
+          { quantumCircuit: 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nh q[0];\n', assemblerLanguage: 'QASM2' },
+        ],
       })
     ).id;
     const lastSeq = new Map<string, number>();
@@ -303,7 +315,11 @@ async function driverMain(): Promise<void> {
         }),
       );
       await Promise.all(keys.map((k) => clients.waitFor(k)));
-      const paceReport = await clients.request<Extract<FromClients, { cmd: 'report' }>>({ cmd: 'report', starts, commits });
+      const paceReport = await clients.request<Extract<FromClients, { cmd: 'report' }>>({
+        cmd: 'report',
+        starts,
+        commits,
+      });
       const burstReport = await clients.request<Extract<FromClients, { cmd: 'report' }>>({
         cmd: 'report',
         starts: burstStarts,
@@ -317,7 +333,10 @@ async function driverMain(): Promise<void> {
         p99Start: pct(paceReport.fromStart, 99),
         p50Commit: pct(paceReport.fromCommit, 50),
         p99Commit: pct(paceReport.fromCommit, 99),
-        p50Write: pct(Object.keys(starts).map((k) => commits[k] - starts[k]), 50),
+        p50Write: pct(
+          Object.keys(starts).map((k) => commits[k] - starts[k]),
+          50,
+        ),
         eventsPerSecond: burstDeliveries / ((burstReport.lastReceipt - t0) / 1000),
       });
       const r = rows[rows.length - 1];
@@ -330,7 +349,12 @@ async function driverMain(): Promise<void> {
      * Fires a batch of events at once. Deliveries per second count from the moment the events exist:
      * the commit's acknowledgement for Qunest (`fromCommit`), the first emit for the bare server.
      */
-    async function batch(scenario: string, path: string, fire: () => Promise<string[]>, fromCommit: boolean): Promise<void> {
+    async function batch(
+      scenario: string,
+      path: string,
+      fire: () => Promise<string[]>,
+      fromCommit: boolean,
+    ): Promise<void> {
       clients.reset();
       const t0 = now();
       const keys = await fire();
@@ -355,7 +379,8 @@ async function driverMain(): Promise<void> {
       );
     }
 
-    const qunestSend = (jobIdOf: (i: number) => string, progressOf: (i: number) => number) =>
+    const qunestSend =
+      (jobIdOf: (i: number) => string, progressOf: (i: number) => number) =>
       async (i: number, starts: Record<string, number>, commits: Record<string, number>) => {
         const jobId = jobIdOf(i);
         const progress = progressOf(i);
@@ -363,11 +388,13 @@ async function driverMain(): Promise<void> {
         lastSeq.set(jobId, seq);
         const key = `${jobId}:${seq}`;
         starts[key] = now();
-        if (!(await jobs.updateProgress(jobId, progress))) throw new Error(`progress ${progress} of ${jobId} not applied`);
+        if (!(await jobs.updateProgress(jobId, progress)))
+          throw new Error(`progress ${progress} of ${jobId} not applied`);
         commits[key] = now();
         return key;
       };
-    const bareSend = (room: (i: number) => string, progressOf: (i: number) => number) =>
+    const bareSend =
+      (room: (i: number) => string, progressOf: (i: number) => number) =>
       async (i: number, starts: Record<string, number>, commits: Record<string, number>) => {
         const jobId = room(i);
         const key = `${jobId}:b${progressOf(i)}`;
@@ -388,22 +415,53 @@ async function driverMain(): Promise<void> {
     });
     memoryPerConnection = (heapUsed() - heapBefore) / CLIENTS;
     console.log(`connected and subscribed ${CLIENTS} clients in ${conn.ms.toFixed(0)} ms`);
-    await measure(`A: ${CLIENTS} clients on one job`, 'Qunest (commit → NOTIFY → gateway)', qunestSend(() => one, (i) => i));
+    await measure(
+      `A: ${CLIENTS} clients on one job`,
+      'Qunest (commit → NOTIFY → gateway)',
+      qunestSend(
+        () => one,
+        (i) => i,
+      ),
+    );
     await clients.request({ cmd: 'close' });
-    await clients.request({ cmd: 'connect', url: bareUrl, mode: 'bare', targets: Array.from({ length: CLIENTS }, () => 'one'), perKey: CLIENTS });
-    await measure(`A: ${CLIENTS} clients on one job`, 'bare socket.io broadcast', bareSend(() => 'one', (i) => i));
+    await clients.request({
+      cmd: 'connect',
+      url: bareUrl,
+      mode: 'bare',
+      targets: Array.from({ length: CLIENTS }, () => 'one'),
+      perKey: CLIENTS,
+    });
+    await measure(
+      `A: ${CLIENTS} clients on one job`,
+      'bare socket.io broadcast',
+      bareSend(
+        () => 'one',
+        (i) => i,
+      ),
+    );
     await clients.request({ cmd: 'close' });
 
     // ---- B: every client on its own job
     const own: string[] = [];
-    for (let i = 0; i < CLIENTS; i += 8) own.push(...(await Promise.all(Array.from({ length: Math.min(8, CLIENTS - i) }, newRunningJob))));
+    for (let i = 0; i < CLIENTS; i += 8)
+      own.push(...(await Promise.all(Array.from({ length: Math.min(8, CLIENTS - i) }, newRunningJob))));
     // Paced events go to jobs 0..PACED-1, burst events to the next ones, progress 1 each.
     const jobOf = (i: number) => own[(i - 1) % own.length];
     await clients.request({ cmd: 'connect', url, mode: 'qunest', targets: own, perKey: 1 });
-    await measure(`B: ${CLIENTS} clients, one job each`, 'Qunest (commit → NOTIFY → gateway)', qunestSend(jobOf, () => 1), 4);
+    await measure(
+      `B: ${CLIENTS} clients, one job each`,
+      'Qunest (commit → NOTIFY → gateway)',
+      qunestSend(jobOf, () => 1),
+      4,
+    );
     await clients.request({ cmd: 'close' });
     await clients.request({ cmd: 'connect', url: bareUrl, mode: 'bare', targets: own, perKey: 1 });
-    await measure(`B: ${CLIENTS} clients, one job each`, 'bare socket.io broadcast', bareSend(jobOf, () => 1), 4);
+    await measure(
+      `B: ${CLIENTS} clients, one job each`,
+      'bare socket.io broadcast',
+      bareSend(jobOf, () => 1),
+      4,
+    );
     await clients.request({ cmd: 'close' });
 
     // ---- B': one commit that raises the progress of all 1,000 jobs (1,000 events at once): the
@@ -411,27 +469,35 @@ async function driverMain(): Promise<void> {
     const em = app.get(EntityManager);
     const batchScenario = `B': one commit, one event for each of ${CLIENTS} jobs`;
     await clients.request({ cmd: 'connect', url, mode: 'qunest', targets: own, perKey: 1 });
-    await batch(batchScenario, 'Qunest (commit → NOTIFY → gateway)', async () => {
-      const keys = own.map((id) => {
-        const seq = lastSeq.get(id)! + 1;
-        lastSeq.set(id, seq);
-        return `${id}:${seq}`;
-      });
-      await em.fork().transactional(async (tx) => {
-        for (const job of await tx.find(Job, { id: { $in: own } })) {
-          if (!job.updateProgress(50)) throw new Error(`progress of ${job.id} not applied`);
-        }
-      });
-      return keys;
-    }, true);
+    await batch(
+      batchScenario,
+      'Qunest (commit → NOTIFY → gateway)',
+      async () => {
+        const keys = own.map((id) => {
+          const seq = lastSeq.get(id)! + 1;
+          lastSeq.set(id, seq);
+          return `${id}:${seq}`;
+        });
+        await em.fork().transactional(async (tx) => {
+          for (const job of await tx.find(Job, { id: { $in: own } })) {
+            if (!job.updateProgress(50)) throw new Error(`progress of ${job.id} not applied`);
+          }
+        });
+        return keys;
+      },
+      true,
+    );
     await clients.request({ cmd: 'close' });
     await clients.request({ cmd: 'connect', url: bareUrl, mode: 'bare', targets: own, perKey: 1 });
-    await batch(batchScenario, 'bare socket.io broadcast', async () =>
-      own.map((jobId) => {
-        const key = `${jobId}:batch`;
-        bare.to(jobId).emit('job.progress', barePayload(jobId, 0, 50, key));
-        return key;
-      }),
+    await batch(
+      batchScenario,
+      'bare socket.io broadcast',
+      async () =>
+        own.map((jobId) => {
+          const key = `${jobId}:batch`;
+          bare.to(jobId).emit('job.progress', barePayload(jobId, 0, 50, key));
+          return key;
+        }),
       false,
     );
     await clients.request({ cmd: 'close' });
@@ -446,12 +512,18 @@ async function driverMain(): Promise<void> {
       .map((x) => x.toFixed(1))
       .join(' ')}`,
   );
-  console.log(`Server heap per subscribed idle connection (main isolate, after GC): ${(memoryPerConnection / 1024).toFixed(1)} KiB`);
+  console.log(
+    `Server heap per subscribed idle connection (main isolate, after GC): ${(memoryPerConnection / 1024).toFixed(1)} KiB`,
+  );
   console.log('');
-  console.log('| scenario | path | p50 write (ms) | p50 from write start (ms) | p99 from write start (ms) | p50 from commit ack (ms) | p99 from commit ack (ms) | burst deliveries/s |');
+  console.log(
+    '| scenario | path | p50 write (ms) | p50 from write start (ms) | p99 from write start (ms) | p50 from commit ack (ms) | p99 from commit ack (ms) | burst deliveries/s |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.scenario} | ${r.path} | ${f(r.p50Write)} | ${f(r.p50Start)} | ${f(r.p99Start)} | ${f(r.p50Commit)} | ${f(r.p99Commit)} | ${Math.round(r.eventsPerSecond)} |`);
+    console.log(
+      `| ${r.scenario} | ${r.path} | ${f(r.p50Write)} | ${f(r.p50Start)} | ${f(r.p99Start)} | ${f(r.p50Commit)} | ${f(r.p99Commit)} | ${Math.round(r.eventsPerSecond)} |`,
+    );
   }
 }
 

@@ -1,7 +1,12 @@
 import { SignJWT } from 'jose';
 import { JobsService } from '../src/jobs/jobs.service';
 import { connectQunest, type QunestSocket } from '../src/realtime/client';
-import type { AllSnapshot, DeploymentSnapshot, DeviceSnapshot, ServerEventName } from '../src/realtime/realtime.contract';
+import type {
+  AllSnapshot,
+  DeploymentSnapshot,
+  DeviceSnapshot,
+  ServerEventName,
+} from '../src/realtime/realtime.contract';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 
@@ -29,7 +34,8 @@ function record(socket: QunestSocket): Received[] {
 const ofJob = (events: Received[], jobId: string) => events.filter((e) => e.payload?.jobId === jobId);
 const isState = (jobId: string, state: string) => (e: Received) =>
   e.name === 'job.state' && e.payload.jobId === jobId && e.payload.state === state;
-const until = (events: Received[], what: string, pred: (e: Received) => boolean) => waitUntil(async () => events.find(pred), what);
+const until = (events: Received[], what: string, pred: (e: Received) => boolean) =>
+  waitUntil(async () => events.find(pred), what);
 
 /**
  * Ownership over socket.io, with HS256 tokens: a private job on a public deployment reaches its
@@ -68,7 +74,10 @@ describe('realtime gateway with authentication', () => {
     [alice, bob, root] = await Promise.all([token('alice'), token('bob'), token('root', ['admin'])]);
     deviceId = (await http.get('/api/devices')).body.items[0].id;
     // A public deployment (anonymous), on which everyone may run jobs.
-    const dep = await http.post('/api/deployments', { name: 'shared', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }] });
+    const dep = await http.post('/api/deployments', {
+      name: 'shared',
+      programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+    });
     expect(dep.body.deployedBy).toBeNull();
     deploymentId = dep.body.id;
   });
@@ -78,14 +87,20 @@ describe('realtime gateway with authentication', () => {
   afterAll(() => t?.close());
 
   it('refuses a bad token with the reason, and accepts a good one and none', async () => {
-    const bad = connectQunest(t.baseUrl, { token: 'not.a.jwt', socket: { transports: ['websocket'], reconnection: false } });
+    const bad = connectQunest(t.baseUrl, {
+      token: 'not.a.jwt',
+      socket: { transports: ['websocket'], reconnection: false },
+    });
     sockets.push(bad);
     await expect(bad.ready()).rejects.toThrow(/invalid token: token is malformed/);
     const forged = await new SignJWT({ sub: 'alice' })
       .setProtectedHeader({ alg: 'HS256' })
       .setExpirationTime('10m')
       .sign(new TextEncoder().encode('b'.repeat(32)));
-    const wrong = connectQunest(t.baseUrl, { token: forged, socket: { transports: ['websocket'], reconnection: false } });
+    const wrong = connectQunest(t.baseUrl, {
+      token: forged,
+      socket: { transports: ['websocket'], reconnection: false },
+    });
     sockets.push(wrong);
     await expect(wrong.ready()).rejects.toThrow(/signature does not verify/);
     expect((await connect(alice)).connected).toBe(true);
@@ -113,7 +128,9 @@ describe('realtime gateway with authentication', () => {
 
     // Deployment snapshots list only what each may see.
     const ids = async (s: QunestSocket) =>
-      ((await s.subscribe({ deploymentId })) as { ok: true; snapshot: DeploymentSnapshot }).snapshot.jobs.map((j) => j.id).sort();
+      ((await s.subscribe({ deploymentId })) as { ok: true; snapshot: DeploymentSnapshot }).snapshot.jobs
+        .map((j) => j.id)
+        .sort();
     expect(await ids(a)).toEqual([alicesJob, publicJob].sort());
     expect(await ids(b)).toEqual([bobsJob, publicJob].sort());
     expect(await ids(anon)).toEqual([publicJob]);
@@ -154,7 +171,10 @@ describe('realtime gateway with authentication', () => {
 
   it('lets admins only follow everything', async () => {
     const a = await connect(alice);
-    expect(await a.subscribe({ all: true })).toEqual({ ok: false, error: 'forbidden: only admins may subscribe to all events' });
+    expect(await a.subscribe({ all: true })).toEqual({
+      ok: false,
+      error: 'forbidden: only admins may subscribe to all events',
+    });
     const anon = await connect();
     expect((await anon.subscribe({ all: true })).ok).toBe(false);
 

@@ -39,8 +39,12 @@ describe('realtime gateway and slow clients', () => {
 
   it('closes a client that does not read, and keeps delivering to the others', async () => {
     const deviceId = (await http.get('/api/devices')).body.items[0].id;
-    const deploymentId = (await http.post('/api/deployments', { name: 'big', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }] }))
-      .body.id;
+    const deploymentId = (
+      await http.post('/api/deployments', {
+        name: 'big',
+        programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+      })
+    ).body.id;
     const id = (await http.post('/api/jobs', { deploymentId, deviceId, shots: 10 })).body.id as string;
     await jobs.start(id);
 
@@ -65,9 +69,15 @@ describe('realtime gateway and slow clients', () => {
     const results = Array.from({ length: 40 }, (_, i) => ({ resultType: 'COUNTS' as const, data: { i, blob } }));
     await jobs.saveResults(id, results);
 
-    await waitUntil(async () => received.some((e) => e.name === 'job.state' && e.payload.state === 'FINISHED'), 'FINISHED at the healthy client', 60_000);
+    await waitUntil(
+      async () => received.some((e) => e.name === 'job.state' && e.payload.state === 'FINISHED'),
+      'FINISHED at the healthy client',
+      60_000,
+    );
     const mine = received.filter((e) => e.payload.jobId === id);
-    expect(mine.filter((e) => e.name === 'job.result').map((e) => e.payload.result.data.i)).toEqual(results.map((_, i) => i));
+    expect(mine.filter((e) => e.name === 'job.result').map((e) => e.payload.result.data.i)).toEqual(
+      results.map((_, i) => i),
+    );
     expect(mine.map((e) => e.payload.seq)).toEqual(mine.map((_, i) => 3 + i));
 
     await waitUntil(async () => reason, 'the slow socket to be closed', 60_000);

@@ -76,7 +76,10 @@ describe('realtime gateway with real workers', () => {
     expect(res.status).toBe(201);
     const id = res.body.id as string;
     const finished = await waitUntil(
-      async () => events.find((e) => e.name === 'job.state' && e.payload.jobId === id && ['FINISHED', 'ERROR'].includes(e.payload.state)),
+      async () =>
+        events.find(
+          (e) => e.name === 'job.state' && e.payload.jobId === id && ['FINISHED', 'ERROR'].includes(e.payload.state),
+        ),
       'the end of the job',
       120_000,
     );

@@ -84,11 +84,22 @@ describe('realtime gateway', () => {
     await until(events, 'FINISHED', isState(id, 'FINISHED'));
 
     const mine = ofJob(events, id);
-    expect(mine.map((e) => e.name)).toEqual(['job.state', 'job.progress', 'job.progress', 'job.progress', 'job.result', 'job.state']);
+    expect(mine.map((e) => e.name)).toEqual([
+      'job.state',
+      'job.progress',
+      'job.progress',
+      'job.progress',
+      'job.result',
+      'job.state',
+    ]);
     expect(mine.map((e) => e.payload.seq)).toEqual([2, 3, 4, 5, 6, 7]);
     expect(mine[0].payload).toMatchObject({ jobId: id, deploymentId, deviceId, state: 'RUNNING', progress: 0 });
     expect(mine.slice(1, 4).map((e) => e.payload.progress)).toEqual([10, 50, 90]);
-    expect(mine[4].payload.result).toMatchObject({ resultType: 'COUNTS', data: { '00': 6, '11': 4 }, meta: { shots: 10 } });
+    expect(mine[4].payload.result).toMatchObject({
+      resultType: 'COUNTS',
+      data: { '00': 6, '11': 4 },
+      meta: { shots: 10 },
+    });
     expect(mine[5].payload).toMatchObject({ state: 'FINISHED', progress: 100 });
     expect(typeof mine[5].payload.at).toBe('string');
 
@@ -268,7 +279,10 @@ describe('realtime gateway', () => {
   it('answers bad targets and unknown ids with ok: false', async () => {
     const socket = await connect();
     expect(await socket.subscribe({ jobId: 'nope' })).toEqual({ ok: false, error: 'jobId must be a UUID' });
-    expect(await socket.subscribe({ jobId: '0190a000-0000-7000-8000-000000000000' })).toEqual({ ok: false, error: 'not found' });
+    expect(await socket.subscribe({ jobId: '0190a000-0000-7000-8000-000000000000' })).toEqual({
+      ok: false,
+      error: 'not found',
+    });
     expect((await socket.subscribe({ jobId: 'x', deviceId: 'y' } as never)).ok).toBe(false);
     // In open mode (no key source) the anonymous user is the admin and may follow everything.
     const all = await socket.subscribe({ all: true });

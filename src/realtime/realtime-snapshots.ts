@@ -107,7 +107,9 @@ export class RealtimeSnapshots {
   }
 
   private async all(em: EntityManager, connections: number): Promise<AllSnapshot> {
-    const rows = await em.execute<{ state: JobState; n: number }[]>('select state, count(*)::int as n from job group by state');
+    const rows = await em.execute<{ state: JobState; n: number }[]>(
+      'select state, count(*)::int as n from job group by state',
+    );
     const jobsByState: AllSnapshot['jobsByState'] = {};
     for (const row of rows) jobsByState[row.state] = Number(row.n);
     return { jobsByState, connections };

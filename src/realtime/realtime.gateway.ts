@@ -13,7 +13,6 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
   type SubscribeAck,
-  type SubscriptionTarget,
   type UnsubscribeAck,
 } from './realtime.contract';
 import { roomsForEvent, roomsForSubscription } from './rooms';
@@ -132,7 +131,8 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
     const fromAuth = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     let token: string | undefined;
     if (typeof fromAuth === 'string' && fromAuth !== '') token = fromAuth;
-    else if (fromAuth !== undefined && fromAuth !== null && fromAuth !== '') throw new Error('auth.token must be a string');
+    else if (fromAuth !== undefined && fromAuth !== null && fromAuth !== '')
+      throw new Error('auth.token must be a string');
     else token = bearer(socket.handshake.headers.authorization);
     socket.data.principal = await this.auth.authenticate(token);
     socket.data.subscriptions = new Map();
@@ -154,7 +154,10 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
     if (!rooms) return ack({ ok: false, error: 'forbidden: only admins may subscribe to all events' });
     const key = targetKey(target);
     if (!subscriptions.has(key) && subscriptions.size >= this.limits.maxSubscriptionsPerSocket) {
-      return ack({ ok: false, error: `too many subscriptions (at most ${this.limits.maxSubscriptionsPerSocket} a socket)` });
+      return ack({
+        ok: false,
+        error: `too many subscriptions (at most ${this.limits.maxSubscriptionsPerSocket} a socket)`,
+      });
     }
     const pending: PendingSubscription = { socket, rooms: new Set(rooms), events: [], overflow: false };
     this.pending.add(pending);
@@ -244,7 +247,8 @@ function bearer(header: string | undefined): string | undefined {
 function reasonOf(err: unknown): string {
   if (err instanceof HttpException) {
     const body = err.getResponse();
-    if (typeof body === 'object' && body !== null && 'message' in body) return String((body as { message: unknown }).message);
+    if (typeof body === 'object' && body !== null && 'message' in body)
+      return String((body as { message: unknown }).message);
     return err.message;
   }
   return err instanceof Error ? err.message : String(err);

@@ -7,7 +7,11 @@ import { RealtimeSnapshots } from './realtime-snapshots';
  * to subscribers. Needs the global AuthService and DomainEventBus and MikroORM's EntityManager.
  */
 @Module({
-  providers: [RealtimeGateway, RealtimeSnapshots, { provide: REALTIME_LIMITS, useFactory: () => ({ ...DEFAULT_REALTIME_LIMITS }) }],
+  providers: [
+    RealtimeGateway,
+    RealtimeSnapshots,
+    { provide: REALTIME_LIMITS, useFactory: () => ({ ...DEFAULT_REALTIME_LIMITS }) },
+  ],
   exports: [RealtimeGateway],
 })
 export class RealtimeModule {}

@@ -14,7 +14,11 @@ const bob: Principal = { userId: 'bob', isAdmin: false, roles: [] };
 const admin: Principal = { userId: 'root', isAdmin: true, roles: ['admin'] };
 const anonymous: Principal = { userId: null, isAdmin: false, roles: [] };
 
-function jobEvent(name: 'job.state' | 'job.progress', ownerId: string | null, deploymentId: string | null = DEP): AnyDomainEvent {
+function jobEvent(
+  name: 'job.state' | 'job.progress',
+  ownerId: string | null,
+  deploymentId: string | null = DEP,
+): AnyDomainEvent {
   const base = { jobId: JOB, deploymentId, deviceId: DEV, ownerId, seq: 2, at };
   return name === 'job.state'
     ? { id: 1, name, payload: { ...base, state: 'RUNNING', progress: 0 } }
@@ -68,10 +72,18 @@ describe('realtime rooms', () => {
   });
 
   it('routes deployment and device events', () => {
-    const updated: AnyDomainEvent = { id: 1, name: 'deployment.updated', payload: { deploymentId: DEP, ownerId: 'bob', name: 'x', at } };
+    const updated: AnyDomainEvent = {
+      id: 1,
+      name: 'deployment.updated',
+      payload: { deploymentId: DEP, ownerId: 'bob', name: 'x', at },
+    };
     expect(receives(bob, { deploymentId: DEP }, updated)).toBe(true);
     expect(receives(alice, { deploymentId: DEP }, updated)).toBe(false);
-    const created: AnyDomainEvent = { id: 1, name: 'deployment.created', payload: { deploymentId: DEP, ownerId: null, name: 'x', at } };
+    const created: AnyDomainEvent = {
+      id: 1,
+      name: 'deployment.created',
+      payload: { deploymentId: DEP, ownerId: null, name: 'x', at },
+    };
     expect(roomsForEvent(created)).toEqual([ADMIN_ROOM]);
     const status: AnyDomainEvent = {
       id: 1,
@@ -102,8 +114,12 @@ describe('realtime targets', () => {
 
   it('finds the seq a snapshot holds for a job', () => {
     const brief = { id: JOB, state: 'RUNNING' as const, progress: 3, seq: 7 };
-    expect(snapshotSeq({ deployment: { id: DEP, name: 'd', ownerId: null }, jobs: [brief], totalJobs: 1 }, JOB)).toBe(7);
-    expect(snapshotSeq({ deployment: { id: DEP, name: 'd', ownerId: null }, jobs: [], totalJobs: 0 }, JOB)).toBeUndefined();
+    expect(snapshotSeq({ deployment: { id: DEP, name: 'd', ownerId: null }, jobs: [brief], totalJobs: 1 }, JOB)).toBe(
+      7,
+    );
+    expect(
+      snapshotSeq({ deployment: { id: DEP, name: 'd', ownerId: null }, jobs: [], totalJobs: 0 }, JOB),
+    ).toBeUndefined();
     expect(snapshotSeq({ jobsByState: {}, connections: 1 }, JOB)).toBeUndefined();
   });
 });
