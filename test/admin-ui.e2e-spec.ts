@@ -327,6 +327,39 @@ describe('admin UI', () => {
     }
   });
 
+  it('shows the newest 100 jobs and loads older ones on demand', async () => {
+    const deviceId = (await http.get('/devices')).body.items[0].id;
+    const dep = await http.post('/deployments', {
+      name: 'many',
+      programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+    });
+    for (let i = 0; i < 101; i++) {
+      expect((await http.post('/jobs', { deploymentId: dep.body.id, deviceId, shots: 1 })).status).toBe(201);
+    }
+    const total = (await http.get('/jobs?limit=1')).body.total as number;
+    expect(total).toBeGreaterThan(101);
+    // without the socket, so that no live job.created adds rows on its own
+    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+    await context.route('**/socket.io/**', (route) => route.abort());
+    const page = await open(context);
+    try {
+      await page.locator('#jobs-count', { hasText: `100 of ${total}` }).waitFor();
+      await expect(page.locator('#jobs tr.job').count()).resolves.toBe(100);
+      await page.click('#jobs-more');
+      await page.locator('#jobs-count', { hasText: new RegExp(`^${total}$`) }).waitFor();
+      await expect(page.locator('#jobs tr.job').count()).resolves.toBe(total);
+      await expect(page.locator('#jobs-more').isHidden()).resolves.toBe(true);
+      // the next poll keeps the older jobs (two polls: the first one's answer is then surely rendered)
+      await page.locator('#live', { hasText: 'polling' }).waitFor();
+      for (let i = 0; i < 2; i++) {
+        await page.waitForResponse((r) => r.url().includes('/api/jobs?') && !r.url().includes('offset='));
+      }
+      await expect(page.locator('#jobs tr.job').count()).resolves.toBe(total);
+    } finally {
+      await context.close();
+    }
+  });
+
   describe('as a signed-in user who is not an admin', () => {
     const secret = 'admin-ui-test-secret-of-at-least-32-characters';
     let secured: TestApp;

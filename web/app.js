@@ -27,6 +27,8 @@ const state = {
   /** Job list filters: state and deployment ('' = all). */
   filter: { state: '', deploymentId: '' },
   mode: 'connecting',
+  /** How many older jobs "Load older jobs" added. */
+  older: 0,
   signatures: {},
 };
 
@@ -68,10 +70,32 @@ async function loadDeployments() {
 }
 
 async function loadJobs() {
+  const q = jobQuery();
+  const page = await get(`/jobs?${q}`);
+  mergeJobs(page, true);
+}
+
+/** Older jobs, a page at a time, after the ones shown. */
+async function loadMoreJobs() {
+  const q = jobQuery();
+  q.set('offset', String(state.jobs.size));
+  const page = await get(`/jobs?${q}`);
+  state.older += page.items.length;
+  mergeJobs(page, false);
+}
+
+function jobQuery() {
   const q = new URLSearchParams({ limit: String(JOB_PAGE) });
   if (state.filter.state) q.set('state', state.filter.state);
   if (state.filter.deploymentId) q.set('deploymentId', state.filter.deploymentId);
-  const page = await get(`/jobs?${q}`);
+  return q;
+}
+
+/**
+ * Takes a page of jobs in. For the first page, a job not in it is gone, unless it is older than the
+ * page's oldest job (loaded with "Load older jobs"; deleting it is seen through job.deleted).
+ */
+function mergeJobs(page, first) {
   const seen = new Set();
   for (const job of page.items) {
     seen.add(job.id);
@@ -81,11 +105,12 @@ async function loadJobs() {
     if (state.mode === 'polling') feedFromPoll(before, job);
     state.jobs.set(job.id, job);
   }
-  for (const id of [...state.jobs.keys()]) {
-    if (!seen.has(id)) {
-      state.jobs.delete(id);
-      state.seq.delete(id);
-    }
+  const full = page.items.length === page.limit;
+  const oldest = page.items.at(-1)?.id;
+  for (const id of first ? [...state.jobs.keys()] : []) {
+    if (seen.has(id) || (full && id < oldest)) continue;
+    state.jobs.delete(id);
+    state.seq.delete(id);
   }
   state.jobsTotal = page.total;
   renderJobs();
@@ -630,7 +655,7 @@ function duration(ms) {
 
 /** Live additions would grow the table forever: keep the newest JOB_PAGE * 2 (and the selected one). */
 function trimJobs() {
-  const excess = state.jobs.size - JOB_PAGE * 2;
+  const excess = state.jobs.size - JOB_PAGE * 2 - state.older;
   if (excess <= 0) return;
   for (const job of sortedJobs().slice(-excess)) {
     if (job.id !== state.selected) state.jobs.delete(job.id);
@@ -670,6 +695,7 @@ function renderJobs() {
   const shown = jobs.length;
   $('#jobs-count').textContent = state.jobsTotal > shown ? `${shown} of ${state.jobsTotal}` : String(shown);
   $('#jobs-empty').hidden = shown > 0;
+  $('#jobs-more').hidden = shown >= state.jobsTotal;
 }
 
 /**
@@ -901,6 +927,7 @@ function applyToken(token) {
   renderWho();
   state.jobs.clear();
   state.seq.clear();
+  state.older = 0;
   firstJobsLoad = true;
   closeDetail();
   void refresh();
@@ -931,12 +958,14 @@ function start() {
   const onFilter = () => {
     state.filter = { state: $('#jobs-filter').value, deploymentId: $('#jobs-deployment-filter').value };
     state.jobs.clear();
+    state.older = 0;
     firstJobsLoad = true;
     void loadJobs().catch(toast);
   };
   $('#jobs-filter').addEventListener('change', onFilter);
   $('#jobs-deployment-filter').addEventListener('change', onFilter);
   $('#detail-close').addEventListener('click', closeDetail);
+  $('#jobs-more').addEventListener('click', () => void loadMoreJobs().catch(toast));
   $('#feed-clear').addEventListener('click', () => {
     $('#feed').replaceChildren();
     $('#feed-count').textContent = '';
