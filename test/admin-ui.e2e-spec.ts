@@ -146,6 +146,12 @@ describe('admin UI', () => {
       ]);
       // the new deployment is picked in the job form
       await expect(page.inputValue('#job-form [name=deploymentId]')).resolves.toBe(deploymentId);
+      // its name shows and hides its program
+      await page.getByRole('button', { name: 'ui-bell' }).click();
+      const program = page.locator(`#deployments tr[data-programs-of="${deploymentId}"] pre`);
+      await expect(program.textContent()).resolves.toBe(BELL_QASM2);
+      await page.getByRole('button', { name: 'ui-bell' }).click();
+      await program.waitFor({ state: 'detached' });
     });
 
     it('refuses a bad OpenQASM program with the 422 message and its line, and selects that line', async () => {

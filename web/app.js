@@ -398,24 +398,29 @@ async function setDeviceStatus(device, status) {
 
 function renderDeployments() {
   const list = [...state.deployments.values()];
-  if (
-    !changed(
-      'deployments',
-      list.map((d) => [d.id, d.name, d.programs.length]),
-    )
-  )
+  if (!changed('deployments', [list.map((d) => [d.id, d.name, d.programs.map((p) => p.id)]), [...openDeployments]]))
     return;
   replace(
     $('#deployments tbody'),
     list.length
-      ? list.map((d) =>
+      ? list.flatMap((d) => [
           h(
             'tr',
             { dataset: { deploymentId: d.id } },
             h(
               'td',
               {},
-              h('strong', {}, d.name),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'link',
+                  title: 'Show or hide its programs',
+                  'aria-expanded': String(openDeployments.has(d.id)),
+                  onclick: () => toggleDeployment(d.id),
+                },
+                d.name,
+              ),
               h(
                 'div',
                 { class: 'sub' },
@@ -454,9 +459,35 @@ function renderDeployments() {
               ),
             ),
           ),
-        )
+          openDeployments.has(d.id)
+            ? h(
+                'tr',
+                { class: 'programs', dataset: { programsOf: d.id } },
+                h(
+                  'td',
+                  { colspan: 3 },
+                  d.programs.map((p, i) =>
+                    h(
+                      'div',
+                      { class: 'program' },
+                      h('div', { class: 'sub' }, `program ${i + 1} · ${p.assemblerLanguage}`),
+                      h('pre', { class: 'json' }, p.quantumCircuit),
+                    ),
+                  ),
+                ),
+              )
+            : null,
+        ])
       : h('tr', {}, h('td', { colspan: 3, class: 'empty' }, 'No deployments yet.')),
   );
+}
+
+/** Deployments whose programs are shown. */
+const openDeployments = new Set();
+
+function toggleDeployment(id) {
+  if (!openDeployments.delete(id)) openDeployments.add(id);
+  renderDeployments();
 }
 
 function filterByDeployment(id) {
