@@ -38,7 +38,13 @@ describe('OpenQASM 2 errors', () => {
     ['OPENQASM 2.1;\nqreg q[1];', "unsupported OpenQASM version '2.1'", 1, 10],
     ['OPENQASM 4;', "unsupported OpenQASM version '4'", 1, 10],
     ['// version\nOPENQASM\n  4.0;', "unsupported OpenQASM version '4.0'", 3, 3],
-    ['qreg q[1];\nh q[0];', "missing 'OPENQASM' version header (e.g. 'OPENQASM 3.0;' or 'OPENQASM 2.0;')", 1, 1],
+    // Without a header (and without a language) a program is OpenQASM 3.
+    [
+      'qreg q[1];\nh q[0];',
+      'unknown gate \'h\' (it is defined in "stdgates.inc": add \'include "stdgates.inc";\')',
+      2,
+      1,
+    ],
     [
       'OPENQASM 2.0;\ninclude "stdgates.inc";',
       'cannot include "stdgates.inc": the only include file available is "qelib1.inc"',

@@ -66,8 +66,9 @@ export function detectQasmLanguage(source: string): QasmLanguage | undefined {
 
 /**
  * Parses an OpenQASM program into a circuit. The language is taken from the program's
- * `OPENQASM` header when omitted. Throws CircuitError, with the 1-based line and column of the
- * offending token, on any error.
+ * `OPENQASM` header when omitted (a program without a header is OpenQASM 3, which makes the
+ * header optional; OpenQASM 2 requires it). Throws CircuitError, with the 1-based line and column
+ * of the offending token, on any error.
  */
 export function parseQasm(source: string, language?: QasmLanguage, options: QasmOptions = {}): Circuit {
   let lowerer: Lowerer | undefined;
@@ -93,11 +94,8 @@ export function parseQasm(source: string, language?: QasmLanguage, options: Qasm
           const col = gap.length === 1 ? first.col + m[1].length : gap[gap.length - 1].length + 1;
           throw new CircuitError(`unsupported OpenQASM version '${m[2]}'`, line, col);
         }
-        throw new CircuitError(
-          `missing 'OPENQASM' version header (e.g. 'OPENQASM 3.0;' or 'OPENQASM 2.0;')`,
-          first.line,
-          first.col,
-        );
+        // No header: OpenQASM 2 requires one, OpenQASM 3 does not.
+        lang = 'QASM3';
       }
     }
     const version = lang === 'QASM2' ? 2 : 3;

@@ -820,6 +820,8 @@ export class Lowerer {
 
   /** The bits a condition operand denotes (`c`, `c[0]`, `c[0:2]`), and whether it is a single bit. */
   private condBits(e: Expr, scope: Scope): Resolved {
+    // `int[n](c)` and `uint(c)` read the bits as an unsigned integer, as `c` itself does.
+    if (e.k === 'cast' && (e.type === 'int' || e.type === 'uint')) return this.condBits(e.arg, scope);
     if (e.k === 'id') return this.resolve({ name: e.name, line: e.line, col: e.col }, 'creg', scope);
     if (e.k === 'index') return this.resolve({ name: e.name, index: e.index, ...e.namePos }, 'creg', scope);
     this.feature('classical computations on bits in conditions', e);
@@ -829,7 +831,8 @@ export class Lowerer {
     if (!this.refersToBits(e, scope)) return { kind: 'static', value: this.evalExpr(e, scope) !== 0 };
     switch (e.k) {
       case 'id':
-      case 'index': {
+      case 'index':
+      case 'cast': {
         const r = this.condBits(e, scope);
         // A bit is true when it is 1; a register is true when it is not 0.
         return r.single

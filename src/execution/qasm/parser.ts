@@ -873,6 +873,16 @@ export class Parser {
         }
         return this.node({ k: 'call', fn: t.text, args, depth, ...this.pos(t) });
       }
+      if (this.v3 && CLASSICAL_TYPES.has(t.text) && this.isOp(n1, '[')) {
+        // A cast with a width, `int[4](c)`; the width does not change the value.
+        this.next();
+        this.parseExpr();
+        this.expectOp(']');
+        this.expectOp('(');
+        const arg = this.parseExpr();
+        this.expectOp(')');
+        return this.node({ k: 'cast', type: t.text, arg, depth: arg.depth + 1, ...this.pos(t) });
+      }
       if (this.v3 && this.isOp(n1, '[')) {
         const index = this.parseIndexSpec();
         return { k: 'index', name: t.text, namePos: this.pos(t), index, depth: 2, ...this.pos(t) };

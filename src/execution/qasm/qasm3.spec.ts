@@ -16,8 +16,9 @@ describe('OpenQASM 3: header and declarations', () => {
     expect(parseQasm(`${h} qubit q;`).numQubits).toBe(1);
   });
 
-  it('allows a program without a header when the language is given', () => {
+  it('allows a program without a header, which is OpenQASM 3 when no language is given', () => {
     expect(parseQasm('qubit[2] q; U(0, 0, 0) q[1];', 'QASM3').numQubits).toBe(2);
+    expect(parseQasm('// no header\ninclude "stdgates.inc";\nqubit[2] q;\nctrl @ x q[0], q[1];').ops.length).toBe(1);
   });
 
   it('declares qubit[n], qubit, bit[n], bit and the old qreg/creg, flattened in order', () => {
@@ -284,6 +285,8 @@ describe('OpenQASM 3: if', () => {
     expect(cond('if (b) x q;')).toEqual([[[3], 1]]);
     expect(cond('if (!b) x q;')).toEqual([[[3], 0]]);
     expect(cond('if (b == false) x q;')).toEqual([[[3], 0]]);
+    expect(cond('if (int[3](c) == 6) x q;')).toEqual([[[0, 1, 2], 6]]);
+    expect(cond('if (uint(c) == 1 && int(c[2]) == 0) x q;')).toEqual([[[0, 1, 2], 1]]);
     // c != 0 as disjoint cases: c[0] = 1, or c[0] = 0 and c[1] = 1, or c[0..1] = 0 and c[2] = 1.
     expect(cond('if (c) x q;')).toEqual([
       [[0], 1],
