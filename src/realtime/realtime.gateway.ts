@@ -40,6 +40,8 @@ export const DEFAULT_REALTIME_LIMITS: RealtimeLimits = {
 
 /** Events buffered for a socket while its subscription reads the snapshot. */
 const MAX_PENDING_EVENTS = 10_000;
+/** Subscriptions one socket may have reading their snapshot at once (each holds a database connection). */
+const MAX_SUBSCRIBES_IN_FLIGHT = 8;
 
 type QSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type QServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -48,6 +50,8 @@ interface SocketData {
   principal: Principal;
   /** targetKey -> rooms joined for it. */
   subscriptions: Map<string, string[]>;
+  /** Subscriptions of this socket still reading their snapshot. */
+  inFlight: number;
 }
 
 /** A subscription between joining and acknowledging: the events for its rooms are held here. */
@@ -136,6 +140,7 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
     else token = bearer(socket.handshake.headers.authorization);
     socket.data.principal = await this.auth.authenticate(token);
     socket.data.subscriptions = new Map();
+    socket.data.inFlight = 0;
   }
 
   /**
@@ -159,13 +164,21 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
         error: `too many subscriptions (at most ${this.limits.maxSubscriptionsPerSocket} a socket)`,
       });
     }
+    if (socket.data.inFlight >= MAX_SUBSCRIBES_IN_FLIGHT) {
+      return ack({
+        ok: false,
+        error: `too many subscriptions in progress (at most ${MAX_SUBSCRIBES_IN_FLIGHT} at once)`,
+      });
+    }
     const pending: PendingSubscription = { socket, rooms: new Set(rooms), events: [], overflow: false };
     this.pending.add(pending);
+    socket.data.inFlight++;
     let snapshot: AnySnapshot | null;
     try {
       snapshot = await this.snapshots.read(principal, target, this.connections);
     } finally {
       this.pending.delete(pending);
+      socket.data.inFlight--;
     }
     if (!snapshot) return ack({ ok: false, error: 'not found' });
     if (!socket.connected) return;
