@@ -58,6 +58,7 @@ async function loadDevices() {
   state.devices = new Map(page.items.map((d) => [d.id, d]));
   renderDevices();
   renderJobForm();
+  renderJobs(); // rows name their device
 }
 
 async function loadDeployments() {
@@ -67,6 +68,7 @@ async function loadDeployments() {
     page.total > page.items.length ? `${page.items.length} of ${page.total}` : String(page.total);
   renderDeployments();
   renderJobForm();
+  renderJobs(); // rows name their deployment
 }
 
 async function loadJobs() {
@@ -102,7 +104,7 @@ function mergeJobs(page, first) {
     const before = state.jobs.get(job.id);
     // an answer read before a job ended must not bring it back to life: terminal states are final
     if (before && TERMINAL.has(before.state) && !TERMINAL.has(job.state)) continue;
-    if (state.mode === 'polling') feedFromPoll(before, job);
+    if (state.mode === 'polling' && first) feedFromPoll(before, job);
     state.jobs.set(job.id, job);
   }
   const full = page.items.length === page.limit;
@@ -113,6 +115,7 @@ function mergeJobs(page, first) {
     state.seq.delete(id);
   }
   state.jobsTotal = page.total;
+  firstJobsLoad = false;
   renderJobs();
   if (state.selected && state.jobs.has(state.selected)) {
     const job = state.jobs.get(state.selected);
@@ -699,7 +702,6 @@ function sortedJobs() {
 }
 
 function renderJobs() {
-  firstJobsLoad = false;
   const jobs = sortedJobs();
   const tbody = $('#jobs tbody');
   for (const [id, tr] of rows) {
