@@ -12,6 +12,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { DomainEventBus } from '../../database/outbox/domain-event-bus';
 import type { AnyDomainEvent } from '../../database/outbox/domain-events';
 import { QuantumProgram } from '../../deployments/quantum-program.entity';
+import { Device } from '../../devices/device.entity';
 import { Job, type NewResult } from '../../jobs/job.entity';
 import { JobsService } from '../../jobs/jobs.service';
 import { JOBS_QUEUE, PgBossQueue, type QueuedJobData } from '../queue/pg-boss.provider';
@@ -168,7 +169,7 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
       const started = await this.jobs.start(jobId);
       if (!started) return; // canceled or deleted before it could start
       progress = new ProgressReporter((p) => this.jobs.updateProgress(jobId, p));
-      const results = await this.runJob(jobId, run, progress);
+      const results = await this.runJob(started, run, progress);
       await progress.stop();
       if (run.reason) return this.stopped(run);
       const { applied, job } = await this.jobs.saveResults(jobId, results);
@@ -184,12 +185,14 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** Loads the job's programs and device, runs them, and maps the results. Throws ProgramFailure. */
-  private async runJob(jobId: string, run: ActiveRun, progress: ProgressReporter): Promise<NewResult[]> {
-    const em = this.em.fork();
-    const job = await em.findOneOrFail(Job, jobId, { populate: ['executedOn.provider'] });
-    if (!job.deployment) throw new ProgramFailure('the deployment of this job was deleted', null);
-    const programs = await em.find(QuantumProgram, { deployment: job.deployment.id }, { orderBy: { position: 'asc' } });
-    const device = job.executedOn;
+  private async runJob(job: Job, run: ActiveRun, progress: ProgressReporter): Promise<NewResult[]> {
+    // The job as start() left it has its settings and the ids of its deployment and device.
+    const deploymentId = job.deployment?.id;
+    if (!deploymentId) throw new ProgramFailure('the deployment of this job was deleted', null);
+    const [device, programs] = await Promise.all([
+      this.em.fork().findOneOrFail(Device, job.executedOn.id, { populate: ['provider'] }),
+      this.em.fork().find(QuantumProgram, { deployment: deploymentId }, { orderBy: { position: 'asc' } }),
+    ]);
     const target: DeviceToRunOn = {
       label: `${device.provider.name}/${device.name}`,
       numQubits: device.numQubits,
