@@ -142,22 +142,24 @@ function onEvent(name, p) {
   switch (name) {
     case 'job.created': {
       if (!matches({ state: p.state, deploymentId: p.deploymentId })) break;
-      if (!state.jobs.has(p.jobId)) state.jobsTotal++;
-      const known = state.jobs.get(p.jobId);
+      acceptSeq(p);
+      // known already (from the answer to our own POST, or a reload that was quicker): keep what we
+      // have, which is as new or newer; the job's later events follow this one anyway
+      if (state.jobs.has(p.jobId)) break;
+      state.jobsTotal++;
       state.jobs.set(p.jobId, {
-        ...known,
         id: p.jobId,
-        name: p.name ?? known?.name ?? null,
+        name: p.name ?? null,
         state: p.state,
         progress: p.progress,
         type: p.type,
         shots: p.shots,
         deploymentId: p.deploymentId,
         deviceId: p.deviceId,
-        createdAt: known?.createdAt ?? p.at,
-        finishedAt: known?.finishedAt ?? null,
+        createdAt: p.at,
+        startedAt: null,
+        finishedAt: null,
       });
-      acceptSeq(p);
       trimJobs();
       renderJobs();
       live.follow();
@@ -646,7 +648,11 @@ function parseObservables(text) {
 
 function upsertJob(job) {
   if (!matches(job)) return;
-  state.jobs.set(job.id, { ...state.jobs.get(job.id), ...job });
+  const known = state.jobs.get(job.id);
+  if (!known) state.jobsTotal++;
+  // an answer older than what the events said must not bring an ended job back
+  if (known && TERMINAL.has(known.state) && !TERMINAL.has(job.state)) return;
+  state.jobs.set(job.id, { ...known, ...job });
   renderJobs();
   live.follow();
 }
@@ -937,10 +943,19 @@ function renderWho() {
   who.title = `sub ${c?.sub ?? '?'}; roles: ${roles.join(', ') || 'none'}${c?.exp ? `; expires ${new Date(c.exp * 1000).toLocaleString()}` : ''}`;
 }
 
+/** The banner shows why loading fails (until it works again) and the last failed action (for a while). */
+const banner = { load: null, action: null };
+
 function setBanner(text) {
-  const banner = $('#banner');
-  banner.hidden = !text;
-  banner.textContent = text ?? '';
+  banner.load = text;
+  renderBanner();
+}
+
+function renderBanner() {
+  const el = $('#banner');
+  const text = [banner.action, banner.load].filter(Boolean).join(' · ');
+  el.hidden = !text;
+  el.textContent = text;
 }
 
 function showError(box, text) {
@@ -950,9 +965,13 @@ function showError(box, text) {
 
 let toastTimer = null;
 function toast(err) {
-  setBanner(err instanceof ApiError ? err.describe() : String(err?.message ?? err));
+  banner.action = err instanceof ApiError ? err.describe() : String(err?.message ?? err);
+  renderBanner();
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => setBanner(null), 6000);
+  toastTimer = setTimeout(() => {
+    banner.action = null;
+    renderBanner();
+  }, 8000);
 }
 
 function applyToken(token) {
