@@ -366,6 +366,54 @@ describe('admin UI', () => {
     }
   });
 
+  describe('with workers in the process', () => {
+    let withWorkers: TestApp;
+
+    beforeAll(async () => {
+      withWorkers = await startTestApp({ serveAdminUi: true, runWorkers: true });
+    });
+
+    afterAll(async () => {
+      await withWorkers?.close();
+    });
+
+    it('runs a job submitted in the page to FINISHED and shows its counts', async () => {
+      const api = new Http(`${withWorkers.baseUrl}/api`);
+      const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+      const page = await context.newPage();
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      try {
+        await page.goto(`${withWorkers.baseUrl}/`);
+        await page.fill('#deployment-form [name=name]', 'worker-bell');
+        await page.fill('#deployment-form [name=program]', BELL_QASM2);
+        await page.click('#deployment-form button[type=submit]');
+        await page.locator('#deployments tbody tr', { hasText: 'worker-bell' }).waitFor();
+        await page.fill('#job-form [name=shots]', '1000');
+        await page.click('#job-form button[type=submit]');
+        await page.locator('#jobs tr.job[data-state="FINISHED"]').waitFor();
+        const job = (await api.get('/jobs')).body.items[0];
+        expect(job.state).toBe('FINISHED');
+
+        await row(page, job.id).click();
+        const bars = page.locator('#detail-results .result[data-result-type="COUNTS"] .bar');
+        await bars.first().waitFor();
+        const shown = await bars.evaluateAll((els) =>
+          els.map((el) => [el.querySelector('.label')!.textContent, Number(el.querySelector('.value')!.textContent)]),
+        );
+        const counts = (await api.get(`/jobs/${job.id}/results`)).body.find(
+          (r: { resultType: string }) => r.resultType === 'COUNTS',
+        ).data as Record<string, number>;
+        expect(shown).toEqual([
+          ['00', counts['0x0']],
+          ['11', counts['0x3']],
+        ]);
+        expect(counts['0x0'] + counts['0x3']).toBe(1000);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+
   describe('as a signed-in user who is not an admin', () => {
     const secret = 'admin-ui-test-secret-of-at-least-32-characters';
     let secured: TestApp;
