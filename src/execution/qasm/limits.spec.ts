@@ -11,13 +11,8 @@ function errorOf(src: string, options?: { maxOperations?: number }): CircuitErro
   throw new Error('expected a CircuitError');
 }
 
-function timed<T>(f: () => T): [T, number] {
-  const start = performance.now();
-  const result = f();
-  return [result, performance.now() - start];
-}
-
-describe('performance', () => {
+// Parse speed is measured by the benchmarks (npm run bench), never asserted here: the machines are shared.
+describe('large programs', () => {
   const gates2 = [
     'h q[{a}];',
     'cx q[{a}], q[{b}];',
@@ -66,34 +61,25 @@ describe('performance', () => {
     }
     return out.join('\n');
   }
-  /** Best of a few runs, to keep other load on the machine out of the measure. */
-  const best = (f: () => unknown, runs = 3) => Math.min(...Array.from({ length: runs }, () => timed(f)[1]));
-
-  // Typically 10 to 30 ms for 10,000 lines on a quiet machine; the bounds leave room for slow,
-  // busy CI machines. 100,000 lines within 10 s rules out quadratic behaviour.
   it.each([
     ['OpenQASM 2', program2],
     ['OpenQASM 3', program3],
-  ])('%s: 10,000 lines parse in milliseconds, 100,000 in linear time', (_name, program) => {
-    const ten = program(10_000);
-    parseQasm(ten); // warm up
-    expect(parseQasm(ten).ops.length).toBeGreaterThan(10_000);
-    expect(best(() => parseQasm(ten))).toBeLessThan(1000);
-    const hundred = program(100_000);
-    expect(best(() => parseQasm(hundred), 1)).toBeLessThan(10_000);
+  ])('%s: 10,000 and 100,000 lines parse completely', (_name, program) => {
+    const ten = parseQasm(program(10_000));
+    const hundred = parseQasm(program(100_000));
+    expect(ten.ops.length).toBeGreaterThan(10_000);
+    expect(hundred.ops.length).toBeGreaterThan(9 * ten.ops.length);
+    expect(hundred.numQubits).toBe(20);
   });
 
   it('unrolls a loop to a million operations', () => {
-    const [circuit, ms] = timed(() =>
-      parseQasm('OPENQASM 3; include "stdgates.inc"; qubit[10] q; for int i in [0:99999] { h q; }'),
-    );
+    const circuit = parseQasm('OPENQASM 3; include "stdgates.inc"; qubit[10] q; for int i in [0:99999] { h q; }');
     expect(circuit.ops.length).toBe(1_000_000);
-    expect(ms).toBeLessThan(10_000);
   });
 });
 
 describe('limits', () => {
-  it('rejects programs that expand beyond the operation limit, quickly', () => {
+  it('rejects programs that expand beyond the operation limit, before expanding them', () => {
     const cases: [string, number, number][] = [
       ['OPENQASM 3; qubit q; for int i in [0:1000000000000] { }', 1, 22],
       ['OPENQASM 3; include "stdgates.inc"; qubit q;\npow(100000000000) @ x q;', 2, 1],
@@ -105,10 +91,9 @@ describe('limits', () => {
       ['OPENQASM 2.0; qreg q[100000000000];', 1, 22],
     ];
     for (const [src, line, column] of cases) {
-      const [err, ms] = timed(() => errorOf(src));
+      const err = errorOf(src);
       expect(err.reason).toMatch(/^program too large/);
       expect([err.line, err.column]).toEqual([line, column]);
-      expect(ms).toBeLessThan(3000);
     }
   });
 
@@ -116,10 +101,9 @@ describe('limits', () => {
     const defs = ['OPENQASM 2.0;', 'qreg q[1];', 'gate g0 a { U(0.1, 0, 0) a; }'];
     for (let i = 1; i <= 40; i++) defs.push(`gate g${i} a { g${i - 1} a; g${i - 1} a; }`);
     defs.push('g40 q[0];');
-    const [err, ms] = timed(() => errorOf(defs.join('\n')));
+    const err = errorOf(defs.join('\n'));
     expect(err.reason).toBe('program too large: it expands to more than 10000000 operations');
     expect([err.line, err.column]).toEqual([44, 1]);
-    expect(ms).toBeLessThan(5000);
   });
 
   it('honours a smaller maxOperations option', () => {
