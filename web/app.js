@@ -161,7 +161,7 @@ function onEvent(name, p) {
         finishedAt: null,
       });
       trimJobs();
-      renderJobs();
+      renderJobsSoon();
       live.follow();
       break;
     }
@@ -181,7 +181,7 @@ function onEvent(name, p) {
         if (!matches(job)) state.jobs.delete(p.jobId);
         if (p.jobId === state.selected) void loadDetail(p.jobId);
       }
-      renderJobs();
+      renderJobsSoon();
       break;
     }
     case 'job.result':
@@ -193,7 +193,7 @@ function onEvent(name, p) {
       if (state.jobs.delete(p.jobId)) state.jobsTotal = Math.max(0, state.jobsTotal - 1);
       state.seq.delete(p.jobId);
       if (p.jobId === state.selected) closeDetail();
-      renderJobs();
+      renderJobsSoon();
       break;
     case 'deployment.created':
     case 'deployment.updated':
@@ -234,7 +234,7 @@ function onSnapshot(target, snap) {
     );
     touched = true;
   }
-  if (touched) renderJobs();
+  if (touched) renderJobsSoon();
 }
 
 function matches(job) {
@@ -700,6 +700,16 @@ function trimJobs() {
   for (const job of sortedJobs().slice(-excess)) {
     if (job.id !== state.selected) state.jobs.delete(job.id);
   }
+}
+
+let jobsFrame = 0;
+
+/** Events can come by the hundred a second: the table is redrawn at most once a frame. */
+function renderJobsSoon() {
+  jobsFrame ||= requestAnimationFrame(() => {
+    jobsFrame = 0;
+    renderJobs();
+  });
 }
 
 function sortedJobs() {
