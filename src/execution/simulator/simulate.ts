@@ -43,8 +43,19 @@ const MAX_SNAPSHOTS = 64;
 /** ...and at most this many bytes for them: large states replay branches instead (memory stays ~2x). */
 const SNAPSHOT_BUDGET_BYTES = 128 * 2 ** 20;
 
-/** Outcomes of the shots: clbits as a '0'/'1' string (clbit 0 first) → number of shots. */
-type Outcomes = Map<string, number>;
+/**
+ * Outcomes of the shots → number of shots. The key is the clbits read as an integer (clbit 0 least
+ * significant) when there are at most NUMERIC_CLBITS of them, else a '0'/'1' string (clbit 0 first).
+ */
+type Outcomes = Map<number | string, number>;
+const NUMERIC_CLBITS = 30;
+
+function outcomeKey(clbits: Uint8Array): number | string {
+  if (clbits.length > NUMERIC_CLBITS) return clbits.join('');
+  let v = 0;
+  for (let c = 0; c < clbits.length; c++) v |= clbits[c] << c;
+  return v;
+}
 
 function validate(req: SimulationRequest): void {
   if (req === null || typeof req !== 'object') throw new SimulationInputError('request must be an object');
@@ -157,10 +168,10 @@ function sampleTerminal(req: SimulationRequest, rng: Rng, abort: AbortLike | nul
   const basis = sampleSorted(state.data, n, fixed, setMask, sortedUniforms(rng, shots, total), abort);
   const src = clbitSources(circuit);
   const outcomes: Outcomes = new Map();
-  const bits = new Array<string>(circuit.numClbits);
+  const clbits = new Uint8Array(circuit.numClbits);
   for (const [index, count] of basis) {
-    for (let c = 0; c < bits.length; c++) bits[c] = src[c] < 0 ? '0' : (index >>> src[c]) & 1 ? '1' : '0';
-    const key = bits.join('');
+    for (let c = 0; c < clbits.length; c++) clbits[c] = src[c] < 0 ? 0 : (index >>> src[c]) & 1;
+    const key = outcomeKey(clbits);
     outcomes.set(key, (outcomes.get(key) ?? 0) + count);
   }
   return outcomes;
@@ -326,7 +337,7 @@ function sampleTrajectories(
         pc++;
       }
     }
-    const key = clbits.join('');
+    const key = outcomeKey(clbits);
     outcomes.set(key, (outcomes.get(key) ?? 0) + shots);
     shotsDone += shots;
     progress((prefixEnd + (rest * shotsDone) / req.shots) / work);
@@ -365,17 +376,23 @@ function formatSamples(
   timeTakenMs: number,
 ): SimulationResult[] {
   const { circuit, shots } = req;
+  const numeric = circuit.numClbits <= NUMERIC_CLBITS;
   // Sorted by the integer value of all clbits, so that the output is deterministic.
   const sorted = [...outcomes.entries()].sort(([a], [b]) => {
-    for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    if (numeric) return (a as number) - (b as number);
+    const x = a as string;
+    const y = b as string;
+    for (let i = x.length - 1; i >= 0; i--) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
     return 0;
   });
+  const hex = (key: number | string, offset: number, size: number): string =>
+    numeric ? '0x' + (((key as number) >>> offset) & (2 ** size - 1)).toString(16) : hexOfBits(key as string, offset, size);
   const regs = keyRegisters(circuit);
   const registers: RegisterInfo[] = regs.map((r) => ({ name: r.name, size: r.size }));
   if (req.type === 'SAMPLER') {
     const data: Record<string, number> = {};
     for (const [bits, count] of sorted) {
-      const key = hexOfBits(bits, 0, circuit.numClbits);
+      const key = hex(bits, 0, circuit.numClbits);
       data[key] = (data[key] ?? 0) + count / shots;
     }
     return [
@@ -388,7 +405,7 @@ function formatSamples(
   }
   const counts: Record<string, number> = {};
   for (const [bits, count] of sorted) {
-    const key = regs.map((r) => hexOfBits(bits, r.offset, r.size)).join(' ');
+    const key = regs.map((r) => hex(bits, r.offset, r.size)).join(' ');
     counts[key] = (counts[key] ?? 0) + count;
   }
   const probabilities: Record<string, number> = {};

@@ -414,6 +414,17 @@ describe('result formats', () => {
     b.creg('wide', 60);
     b.x(1).measure(1, 59).measure(0, 0);
     expect(counts(b.build(), { shots: 3 })).toEqual({ '0x800000000000000': 3 });
+    // more than 30 clbits (string keys inside) and two registers; and the same in 30 clbits (integer keys)
+    for (const size of [20, 15]) {
+      const c = new CircuitBuilder(3, 0);
+      const lo = c.creg('lo', size);
+      const hi = c.creg('hi', size);
+      c.x(0).x(2).measure(0, lo).measure(2, hi + size - 1).measure(1, lo + 3);
+      const top = (2 ** (size - 1)).toString(16);
+      expect(counts(c.build(), { shots: 2 })).toEqual({ [`0x${top} 0x1`]: 2 });
+      const [q] = simulate(req(c.build(), { shots: 2, type: 'SAMPLER' }));
+      expect(q.data).toEqual({ [`0x${(BigInt(2 ** (size - 1)) * 2n ** BigInt(size) + 1n).toString(16)}`]: 1 });
+    }
     expect(hexOfBits('0000', 0, 4)).toBe('0x0');
     expect(hexOfBits('10001', 0, 5)).toBe('0x11');
   });
