@@ -3,8 +3,7 @@ import type { Circuit } from '../circuit/circuit';
 /**
  * Request and result shapes of the simulator. The result shapes follow qunicorn-core's
  * `{resultType, data, meta}` (its ADRs 0010 "Job Results" and 0011 "Result Types", and the mapping
- * code of its IBM pilot); deviations are listed in docs/benchmarks.md's "Simulator" section and in
- * the report of the change that introduced this file.
+ * code of its IBM pilot); README.md beside this file explains the choices and the deviations.
  */
 
 export type JobType = 'RUNNER' | 'SAMPLER' | 'ESTIMATOR';
