@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
@@ -14,6 +14,8 @@ import { RealtimeModule } from './realtime/realtime.module';
 
 export function loggerModule(config: AppConfig) {
   return LoggerModule.forRoot({
+    // Nest 11's router syntax (the default '*' makes path-to-regexp 8 warn at every start).
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: config.logLevel,
       autoLogging: { ignore: (req) => req.url === '/api/health' },

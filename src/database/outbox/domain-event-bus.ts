@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import pg from 'pg';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -14,7 +14,7 @@ type Handler = (event: AnyDomainEvent) => void;
  * too large for NOTIFY is read back from the outbox by id without reordering the stream.
  */
 @Injectable()
-export class DomainEventBus implements OnModuleInit, OnApplicationShutdown {
+export class DomainEventBus implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(DomainEventBus.name);
   private readonly handlers = new Set<Handler>();
   private client?: pg.Client;
@@ -59,6 +59,11 @@ export class DomainEventBus implements OnModuleInit, OnApplicationShutdown {
     await this.ready;
     this.cleanupTimer = setInterval(() => void this.cleanup(), 60_000);
     this.cleanupTimer.unref();
+  }
+
+  /** Shutting down: a lost connection is no longer worth a reconnect (events still flow meanwhile). */
+  beforeApplicationShutdown(): void {
+    this.closed = true;
   }
 
   async onApplicationShutdown(): Promise<void> {
