@@ -132,6 +132,16 @@ describe('REST API (foundation)', () => {
       expect((await http.get('/api/deployments?name=broken')).body.total).toBe(0);
     });
 
+    it('refuses a program that unrolls to more operations than MAX_CIRCUIT_OPERATIONS', async () => {
+      const r = await http.post('/api/deployments', {
+        name: 'huge',
+        programs: [{ quantumCircuit: 'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[20] q;\nfor int i in [0:999999] { h q; }', assemblerLanguage: 'QASM3' }],
+      });
+      expect(r.status).toBe(422);
+      expect(r.body.message).toContain('program too large');
+      expect(r.body).toMatchObject({ programIndex: 0, line: 4 });
+    });
+
     it('answers malformed JSON with 400 and an oversized body with 413', async () => {
       const bad = await http.post('/api/deployments', '{"name": ');
       expect(bad.status).toBe(400);

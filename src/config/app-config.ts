@@ -13,6 +13,8 @@ export interface AppConfig {
   /** Qubits of the built-in statevector simulator device. */
   localDeviceQubits: number;
   maxShots: number;
+  /** Most gate and measure operations a program may expand to (loops and gate calls unrolled). */
+  maxCircuitOperations: number;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   /** Run queue workers inside this process. */
@@ -131,6 +133,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     localDeviceQubits: r.int('LOCAL_DEVICE_QUBITS', 26, 1, 32),
     maxShots: r.int('MAX_SHOTS', 1_000_000, 1, 100_000_000),
+    maxCircuitOperations: r.int('MAX_CIRCUIT_OPERATIONS', 2_000_000, 1, 10_000_000),
     bodyLimitBytes: r.bytes('BODY_LIMIT', 1024 * 1024),
     runWorkers: r.bool('RUN_WORKERS', true),
     workerConcurrency: r.int('WORKER_CONCURRENCY', Math.max(1, cpus().length), 1, 256),

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { CircuitError } from '../execution/circuit/circuit';
 import { parseQasm } from '../execution/qasm';
 import { Unprocessable } from '../common/errors';
@@ -11,11 +13,13 @@ import type { ProgramInputDto } from './dto/deployment.dto';
  */
 @Injectable()
 export class ProgramValidator {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
   validate(programs: ProgramInputDto[]): void {
     programs.forEach((program, programIndex) => {
       if (program.assemblerLanguage !== 'QASM2' && program.assemblerLanguage !== 'QASM3') return;
       try {
-        parseQasm(program.quantumCircuit, program.assemblerLanguage);
+        parseQasm(program.quantumCircuit, program.assemblerLanguage, { maxOperations: this.config.maxCircuitOperations });
       } catch (err) {
         if (err instanceof CircuitError) {
           throw new Unprocessable(`programs[${programIndex}]: ${err.message}`, {
