@@ -130,7 +130,15 @@ function histogram(r) {
   return h(
     'div',
     { class: 'histogram-wrap' },
-    h('div', { class: 'histogram', role: 'img', 'aria-label': `${r.resultType} histogram` }, bars),
+    h(
+      'div',
+      {
+        class: `histogram${shown.some(([key]) => bitsLabel(key, r.meta).length > 5) ? ' vertical' : ''}`,
+        role: 'img',
+        'aria-label': `${r.resultType} histogram`,
+      },
+      bars,
+    ),
     entries.length > shown.length
       ? h('p', { class: 'hint' }, `${shown.length} most frequent of ${entries.length} outcomes`)
       : null,
