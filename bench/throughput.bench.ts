@@ -46,6 +46,60 @@ measure q -> c;
 `;
 
 const now = () => performance.now();
+
+/** Busy and total jiffies of the whole machine (/proc/stat), to tell this process's CPU from PostgreSQL's. */
+function machineJiffies(): { busy: number; total: number } {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}
+
+let postmasterPid = 0;
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds used so far by our PostgreSQL: the postmaster and its live children (backends, walwriter, ...). */
+function postgresCpuSeconds(): number {
+  if (!postmasterPid) return NaN;
+  let ticks = 0;
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // after the command: state(0) ppid(1) ... utime(11) stime(12)
+      if (Number(pid) === postmasterPid || Number(f[1]) === postmasterPid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+/**
+ * Measures CPU over a phase, in cores: this process (API, workers, simulator threads, HTTP clients),
+ * our PostgreSQL (backends that exited during the phase are not counted), and the whole machine
+ * (anything else running on it included).
+ */
+function cpuMeter() {
+  const u0 = process.cpuUsage();
+  const m0 = machineJiffies();
+  const p0 = postgresCpuSeconds();
+  const t0 = now();
+  return () => {
+    const u = process.cpuUsage(u0);
+    const m = machineJiffies();
+    const wall = (now() - t0) / 1000;
+    const node = (u.user + u.system) / 1e6 / wall;
+    const pg = (postgresCpuSeconds() - p0) / wall;
+    const machine = ((m.busy - m0.busy) / (m.total - m0.total)) * cpus().length;
+    return `${node.toFixed(2)} / ${pg.toFixed(2)} / ${machine.toFixed(2)}`;
+  };
+}
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 function pct(xs: number[], p: number): number {
@@ -124,7 +178,13 @@ async function submitAll(s: Started, n: number, ids: { deploymentId: string; dev
 async function main(): Promise<void> {
   const startedAt = new Date();
   const startLoad = loadavg().map((x) => x.toFixed(2)).join(' ');
-  const db = await startEmbeddedPostgres({ dataDir: path.join(tmpdir(), 'qunest', `bench-tp-${process.pid}-${Date.now()}`), persistent: false });
+  const dataDir = path.join(tmpdir(), 'qunest', `bench-tp-${process.pid}-${Date.now()}`);
+  const db = await startEmbeddedPostgres({ dataDir, persistent: false });
+  try {
+    postmasterPid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    postmasterPid = 0;
+  }
   const base = loadConfig({ LOG_LEVEL: 'silent' });
   const concurrency = CONCURRENCIES[0];
   const configFor = async (name: string, runWorkers: boolean, url?: string): Promise<AppConfig> => ({
@@ -156,11 +216,13 @@ async function main(): Promise<void> {
       const api = await start(await splitCfg('bench_submit'));
       const ids = await setUp(api);
       const t = now();
+      const cpu = cpuMeter();
       const submitted = await submitAll(api, JOBS, ids);
       const secs = (now() - t) / 1000;
+      const cpuUsed = cpu();
       const lat = submitted.map((j) => j.submitMs);
       log(`submit only: ${(JOBS / secs).toFixed(0)} jobs/s`);
-      rows.push(`| submit only (POST /api/jobs, no workers) | – | ${(JOBS / secs).toFixed(0)} | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | 0 |`);
+      rows.push(`| submit only (POST /api/jobs, no workers) | – | ${(JOBS / secs).toFixed(0)} | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | 0 | ${cpuUsed} |`);
       await api.app.close();
     }
     for (const c of CONCURRENCIES) {
@@ -172,12 +234,14 @@ async function main(): Promise<void> {
         const submitted = await submitAll(api, JOBS, await setUp(api));
         const workers = await start({ ...cfg, runWorkers: true });
         const drainStart = now();
+        const cpu = cpuMeter();
         await waitFor(() => submitted.every((j) => workers.finishedAt.has(j.id) || workers.failed.has(j.id)), 'drain');
         const drainEnd = Math.max(...submitted.map((j) => workers.finishedAt.get(j.id) ?? 0));
         const secs = (drainEnd - drainStart) / 1000;
+        const cpuUsed = cpu();
         const failed = submitted.filter((j) => workers.failed.has(j.id)).length;
         log(`drain only, concurrency ${c}: ${(JOBS / secs).toFixed(0)} jobs/s`);
-        rows.push(`| drain only (workers on a backlog of ${JOBS} READY jobs) | ${c} | ${(JOBS / secs).toFixed(0)} | – | – | ${failed} |`);
+        rows.push(`| drain only (workers on a backlog of ${JOBS} READY jobs) | ${c} | ${(JOBS / secs).toFixed(0)} | – | – | ${failed} | ${cpuUsed} |`);
         await workers.app.close();
         await api.app.close();
       }
@@ -186,17 +250,19 @@ async function main(): Promise<void> {
         const e2e = await start({ ...(await configFor(`bench_e2e_${c}`, true)), workerConcurrency: c });
         const ids = await setUp(e2e);
         const firstPost = now();
+        const cpu = cpuMeter();
         const jobs = await submitAll(e2e, JOBS, ids);
         await waitFor(() => jobs.every((j) => e2e.finishedAt.has(j.id) || e2e.failed.has(j.id)), 'end to end');
         const lastFinish = Math.max(...jobs.map((j) => e2e.finishedAt.get(j.id) ?? 0));
         const secs = (lastFinish - firstPost) / 1000;
+        const cpuUsed = cpu();
         const lat = jobs.filter((j) => e2e.finishedAt.has(j.id)).map((j) => e2e.finishedAt.get(j.id)! - j.t0);
         const failed = jobs.filter((j) => e2e.failed.has(j.id)).length;
         const sub = jobs.map((j) => j.submitMs);
         log(`end to end, concurrency ${c}: ${(JOBS / secs).toFixed(0)} jobs/s`);
         rows.push(
-          `| **end to end** (POST to FINISHED event; API + workers in one process) | ${c} | **${(JOBS / secs).toFixed(0)}** | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | ${failed} |`,
-          `| … of which the POST itself | ${c} | – | ${ms(pct(sub, 50))} ms | ${ms(pct(sub, 99))} ms | – |`,
+          `| **end to end** (POST to FINISHED event; API + workers in one process) | ${c} | **${(JOBS / secs).toFixed(0)}** | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | ${failed} | ${cpuUsed} |`,
+          `| … of which the POST itself | ${c} | – | ${ms(pct(sub, 50))} ms | ${ms(pct(sub, 99))} ms | – | |`,
         );
         await e2e.app.close();
       }
@@ -223,6 +289,7 @@ async function main(): Promise<void> {
       );
     }
     const bossStart = now();
+    const bossCpu = cpuMeter();
     await pool(JOBS, CLIENTS, async (k) => {
       sentAt.set(String(k), now());
       await boss.send('bench', { k });
@@ -230,6 +297,7 @@ async function main(): Promise<void> {
     });
     await waitFor(() => doneAt.size >= JOBS, 'pg-boss baseline');
     const bossSecs = (Math.max(...doneAt.values()) - bossStart) / 1000;
+    const bossCpuUsed = bossCpu();
     const bossLat = [...doneAt.entries()].map(([k, d]) => d - sentAt.get(k)!);
     log(`pg-boss alone: ${(JOBS / bossSecs).toFixed(0)} jobs/s`);
     await boss.stop({ graceful: false, timeout: 1000 });
@@ -241,10 +309,10 @@ async function main(): Promise<void> {
         `${JOBS} one-program Bell jobs of ${SHOTS} shots, ${CLIENTS} HTTP clients at a time (in the same process), ` +
         `embedded PostgreSQL (fsync on) on the same machine.`,
       '',
-      '| phase | worker concurrency | jobs/s | latency p50 | latency p99 | failed |',
-      '|---|---|---|---|---|---|',
+      '| phase | worker concurrency | jobs/s | latency p50 | latency p99 | failed | CPU cores: this process / our PostgreSQL / whole machine |',
+      '|---|---|---|---|---|---|---|',
       ...rows,
-      `| baseline: pg-boss alone (send, work with an empty handler) | ${concurrency} | ${(JOBS / bossSecs).toFixed(0)} | ${ms(pct(bossLat, 50))} ms | ${ms(pct(bossLat, 99))} ms | 0 |`,
+      `| baseline: pg-boss alone (send, work with an empty handler) | ${concurrency} | ${(JOBS / bossSecs).toFixed(0)} | ${ms(pct(bossLat, 50))} ms | ${ms(pct(bossLat, 99))} ms | 0 | ${bossCpuUsed} |`,
     );
   } finally {
     await db.stop();

@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEventBus } from '../src/database/outbox/domain-event-bus';
 import type { AnyDomainEvent } from '../src/database/outbox/domain-events';
 import { Job } from '../src/jobs/job.entity';
+import { JobsService } from '../src/jobs/jobs.service';
 import { Provider } from '../src/devices/provider.entity';
 import { QuantumProgram } from '../src/deployments/quantum-program.entity';
 import { JOBS_QUEUE, PgBossQueue } from '../src/execution/queue/pg-boss.provider';
@@ -177,7 +178,7 @@ describe('execution workers', () => {
     // An ERROR is an outcome, not a crash: the queue entry is completed, not retried.
     const row = await em.fork().findOneOrFail(Job, id);
     expect(row.attempts).toBe(1);
-    const entry = await t.get<PgBossQueue>(PgBossQueue).boss.getJobById(JOBS_QUEUE, row.queueJobId!);
+    const [entry] = await t.get<PgBossQueue>(PgBossQueue).boss.findJobs(JOBS_QUEUE, { id: row.queueJobId! });
     expect(entry).toMatchObject({ state: 'completed', retryCount: 0 });
   });
 
@@ -240,6 +241,7 @@ describe('execution workers', () => {
     expect(cancel.status).toBeLessThan(300);
     const job = await finished(id);
     expect(job.state).toBe('CANCELED');
+    await waitUntil(async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'CANCELED'), 'CANCELED event');
     const states = eventsOf(id).filter((e) => e.name === 'job.state').map((e) => (e.payload as { state: string }).state);
     expect(states).toEqual(['RUNNING', 'CANCELED']);
     expect(job.results.filter((r: any) => r.resultType === 'COUNTS')).toHaveLength(0);
@@ -287,4 +289,36 @@ describe('execution workers', () => {
       await db.drop();
     }
   }, 120_000);
+
+  it('ends in ERROR a RUNNING job whose queue entry is gone (nobody would ever finish it)', async () => {
+    const db = await freshDatabase();
+    let a: TestApp | undefined;
+    let b: TestApp | undefined;
+    try {
+      a = await startTestApp({ runWorkers: false, databaseUrl: db.url });
+      const ha = new Http(a.baseUrl);
+      const dev = (await ha.get('/api/devices')).body.items[0].id;
+      const dep = await ha.post('/api/deployments', { name: 'orphan', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }] });
+      const id = (await ha.post('/api/jobs', { deploymentId: dep.body.id, deviceId: dev, shots: 10 })).body.id;
+      // A worker that claimed the entry and started the job, then its entry vanished (deleted by hand).
+      const boss = a.get<PgBossQueue>(PgBossQueue).boss;
+      const [entry] = await boss.fetch(JOBS_QUEUE);
+      expect(entry.data).toEqual({ jobId: id });
+      expect(await a.get<JobsService>(JobsService).start(id)).not.toBeNull();
+      await boss.deleteJob(JOBS_QUEUE, entry.id);
+
+      b = await startTestApp({ runWorkers: true, databaseUrl: db.url });
+      const job = await waitUntil(async () => {
+        const j = (await ha.get(`/api/jobs/${id}`)).body;
+        return TERMINAL.has(j.state) ? j : undefined;
+      }, 'the orphaned job to end');
+      expect(job.state).toBe('ERROR');
+      expect(job.results[0].data).toMatchObject({ reason: 'queue-entry-lost', queueState: null });
+      expect(job.results[0].data.exceptionMessage).toMatch(/queue entry of this RUNNING job is gone/);
+    } finally {
+      await a?.app.close();
+      await b?.app.close();
+      await db.drop();
+    }
+  });
 });

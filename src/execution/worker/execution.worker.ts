@@ -23,6 +23,9 @@ import { SimulatorPoolService } from './simulator-pool.service';
 /** Where pg-boss moves a queue entry whose retries are used up (its workers kept dying). */
 export const JOBS_DEAD_QUEUE = 'qunest-jobs-dead';
 
+/** How often a worker process looks for RUNNING jobs whose queue entry is gone (see sweepOrphans). */
+export const ORPHAN_SWEEP_MS = 60_000;
+
 /** How long a shutdown waits for running jobs before it stops them and hands them back to the queue. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -62,6 +65,8 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
   private unsubscribe?: () => void;
   private working = false;
   private nextWake = 0;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping = false;
   private stopping = false;
 
   constructor(
@@ -116,6 +121,48 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
       for (const entry of batch) await this.giveUp(entry);
     });
     this.logger.log(`executing jobs, ${this.config.workerConcurrency} at a time`);
+    void this.sweepOrphans();
+    this.sweepTimer = setInterval(() => void this.sweepOrphans(), ORPHAN_SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * The last line of defence against a job RUNNING forever: a RUNNING job whose queue entry has ended
+   * (or is gone) has nobody left to finish it - e.g. an entry that failed for good without the dead
+   * letter queue attached (sent before it was), or one deleted by hand. Such a job ends in ERROR.
+   * Jobs running in this process are skipped; an entry still active or waiting for a retry is left
+   * to pg-boss. A job that finishes meanwhile is not touched (saveError ignores terminal jobs).
+   */
+  async sweepOrphans(): Promise<number> {
+    if (this.sweeping || this.stopping) return 0;
+    this.sweeping = true;
+    let ended = 0;
+    try {
+      const running = await this.em
+        .fork()
+        .find(Job, { state: 'RUNNING', queueJobId: { $ne: null } }, { orderBy: { startedAt: 'asc' }, limit: 500 });
+      for (const job of running) {
+        if (this.active.has(job.id) || this.stopping) continue;
+        const [entry] = await this.queue.boss.findJobs(JOBS_QUEUE, { id: job.queueJobId! });
+        if (entry && entry.state !== 'completed' && entry.state !== 'failed' && entry.state !== 'cancelled') continue;
+        const what = entry ? `has ended (${entry.state})` : 'is gone';
+        const { applied } = await this.jobs.saveError(
+          job.id,
+          { message: `the queue entry of this RUNNING job ${what}, so no worker will finish it (its worker probably died)` },
+          null,
+          { reason: 'queue-entry-lost', queueState: entry?.state ?? null, attempts: job.attempts },
+        );
+        if (applied) {
+          ended++;
+          this.logger.warn(`job ${job.id}: queue entry ${what} while RUNNING; ended in ERROR`);
+        }
+      }
+    } catch (err) {
+      this.logger.warn(`looking for orphaned RUNNING jobs failed: ${String(err)}`);
+    } finally {
+      this.sweeping = false;
+    }
+    return ended;
   }
 
   private onEvent(e: AnyDomainEvent): void {
@@ -258,6 +305,7 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.working) return;
     this.stopping = true;
+    clearInterval(this.sweepTimer);
     const boss = this.queue.boss;
     const drained = boss.offWork(JOBS_QUEUE, { wait: true });
     let timer: NodeJS.Timeout | undefined;
