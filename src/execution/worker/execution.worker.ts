@@ -145,6 +145,8 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
         if (this.active.has(job.id) || this.stopping) continue;
         const [entry] = await this.queue.boss.findJobs(JOBS_QUEUE, { id: job.queueJobId! });
         if (entry && entry.state !== 'completed' && entry.state !== 'failed' && entry.state !== 'cancelled') continue;
+        // A failed entry with the dead letter queue attached is that queue's handler's to end (giveUp).
+        if (entry?.state === 'failed' && entry.deadLetter === JOBS_DEAD_QUEUE) continue;
         const what = entry ? `has ended (${entry.state})` : 'is gone';
         const { applied } = await this.jobs.saveError(
           job.id,
