@@ -269,7 +269,10 @@ export class SimulatorPool {
     }
     slot.job = null;
     slot.worker.unref();
-    this.settle(job, reply.type === 'result' ? reply.results : deserialize(reply.error));
+    // A result that crossed an abort still counts as aborted: the caller asked to stop.
+    const aborted = Atomics.load(job.cancel, 0) !== 0;
+    if (reply.type === 'result') this.settle(job, aborted ? new SimulationAbortedError() : reply.results);
+    else this.settle(job, deserialize(reply.error));
     this.dispatch();
   }
 
