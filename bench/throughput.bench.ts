@@ -28,7 +28,14 @@ import { PgBoss } from 'pg-boss';
 import { createApp } from '../src/bootstrap';
 import { loadConfig, type AppConfig } from '../src/config/app-config';
 import { createDatabase, startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEventBus } from '../src/database/outbox/domain-event-bus';
+import { QuantumProgram } from '../src/deployments/quantum-program.entity';
+import { Device } from '../src/devices/device.entity';
+import { JOBS_QUEUE, PgBossQueue, type QueuedJobData } from '../src/execution/queue/pg-boss.provider';
+import { preparePrograms } from '../src/execution/worker/program-runner';
+import { SimulatorPoolService } from '../src/execution/worker/simulator-pool.service';
+import { JobsService } from '../src/jobs/jobs.service';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
@@ -175,6 +182,51 @@ async function submitAll(s: Started, n: number, ids: { deploymentId: string; dev
   return jobs;
 }
 
+/**
+ * The worker's steps for one job, timed one job at a time (no overlap, so each number is the latency
+ * of that step alone): the same calls ExecutionWorker makes, in the same order.
+ */
+async function anatomy(s: Started, n: number, ids: { deploymentId: string; deviceId: string }): Promise<string[]> {
+  const jobs = s.app.get(JobsService);
+  const em = s.app.get(EntityManager);
+  const boss = s.app.get(PgBossQueue).boss;
+  const pool = s.app.get(SimulatorPoolService);
+  for (let i = 0; i < n; i++) await post(`${s.url}/api/jobs`, { ...ids, shots: SHOTS });
+  const steps = new Map<string, number>();
+  const timed = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
+    const t = now();
+    const r = await f();
+    steps.set(name, (steps.get(name) ?? 0) + now() - t);
+    return r;
+  };
+  for (let i = 0; i < n; i++) {
+    const [entry] = await timed('pg-boss fetch (claim the entry)', () => boss.fetch<QueuedJobData>(JOBS_QUEUE));
+    const job = (await timed('JobsService.start (READY -> RUNNING, one transaction)', () => jobs.start(entry.data.jobId)))!;
+    const [device, programs] = await timed('load device and programs (two queries in parallel)', () =>
+      Promise.all([
+        em.fork().findOneOrFail(Device, job.executedOn.id, { populate: ['provider'] }),
+        em.fork().find(QuantumProgram, { deployment: job.deployment!.id }, { orderBy: { position: 'asc' } }),
+      ]),
+    );
+    const target = { label: 'x', numQubits: device.numQubits, acceptedLanguages: device.provider.supportedLanguages };
+    const [circuit] = await timed('parse OpenQASM', () => preparePrograms(programs, target));
+    const results = await timed('simulate in the worker-thread pool', () =>
+      pool.run({ circuit, shots: job.shots, type: job.type, maxQubits: device.numQubits }),
+    );
+    await timed('JobsService.saveResults (2 results, FINISHED, one transaction)', () =>
+      jobs.saveResults(job.id, results.map((r) => ({ program: programs[0], resultType: r.resultType, data: r.data, meta: r.meta }))),
+    );
+    await timed('pg-boss complete', () => boss.complete(JOBS_QUEUE, entry.id));
+  }
+  const total = [...steps.values()].reduce((a, b) => a + b, 0);
+  return [
+    '| step of one job (one at a time) | mean | share |',
+    '|---|---|---|',
+    ...[...steps].map(([k, v]) => `| ${k} | ${ms(v / n)} ms | ${((v / total) * 100).toFixed(0)} % |`),
+    `| **total** | **${ms(total / n)} ms** | |`,
+  ];
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const startLoad = loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -206,6 +258,15 @@ async function main(): Promise<void> {
       await waitFor(() => jobs.every((j) => s.finishedAt.has(j.id) || s.failed.has(j.id)), 'warm-up');
       await s.app.close();
       log('warm-up done');
+    }
+
+    // 0: the anatomy of one job, on an app without workers (the bench makes the worker's calls).
+    let anatomyRows: string[];
+    {
+      const s = await start(await configFor('bench_anatomy', false));
+      anatomyRows = await anatomy(s, Number(process.env.BENCH_ANATOMY_JOBS ?? 200), await setUp(s));
+      await s.app.close();
+      log('anatomy done');
     }
 
     // 1: submit only.
@@ -314,6 +375,7 @@ async function main(): Promise<void> {
       ...rows,
       `| baseline: pg-boss alone (send, work with an empty handler) | ${concurrency} | ${(JOBS / bossSecs).toFixed(0)} | ${ms(pct(bossLat, 50))} ms | ${ms(pct(bossLat, 99))} ms | 0 | ${bossCpuUsed} |`,
     );
+    lines.push('', ...anatomyRows);
   } finally {
     await db.stop();
   }
