@@ -20,6 +20,7 @@
  * "End-to-end throughput" section (other sections are left alone).
  */
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -68,6 +69,17 @@ function machineJiffies(): { busy: number; total: number } {
 
 let postmasterPid = 0;
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds used so far by one process (all its threads). */
+function procCpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
 
 /** CPU seconds used so far by our PostgreSQL: the postmaster and its live children (backends, walwriter, ...). */
 function postgresCpuSeconds(): number {
@@ -327,6 +339,39 @@ async function main(): Promise<void> {
         );
         await e2e.app.close();
       }
+    }
+
+    // 3b: end to end with the workers in their own process (`npm run worker`), the API in this one.
+    for (const c of [CONCURRENCIES[CONCURRENCIES.length - 1]]) {
+      const cfg = await configFor(`bench_split_proc_${c}`, false);
+      const api = await start(cfg);
+      const child = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'worker.js')], {
+        env: { ...process.env, DATABASE_URL: cfg.databaseUrl, WORKER_CONCURRENCY: String(c), LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      await waitFor(() => out.includes('Qunest worker ready') || child.exitCode !== null, 'the worker process', 60_000);
+      if (child.exitCode !== null) throw new Error(`worker process exited: ${out}`);
+      const ids = await setUp(api);
+      const firstPost = now();
+      const cpu = cpuMeter();
+      const child0 = procCpuSeconds(child.pid!);
+      const jobs = await submitAll(api, JOBS, ids);
+      await waitFor(() => jobs.every((j) => api.finishedAt.has(j.id) || api.failed.has(j.id)), 'end to end, two processes');
+      const childCores = (procCpuSeconds(child.pid!) - child0) / ((now() - firstPost) / 1000);
+      const lastFinish = Math.max(...jobs.map((j) => api.finishedAt.get(j.id) ?? 0));
+      const secs = (lastFinish - firstPost) / 1000;
+      const cpuUsed = cpu();
+      const lat = jobs.filter((j) => api.finishedAt.has(j.id)).map((j) => api.finishedAt.get(j.id)! - j.t0);
+      const failed = jobs.filter((j) => api.failed.has(j.id)).length;
+      log(`end to end, API + worker process (concurrency ${c}): ${(JOBS / secs).toFixed(0)} jobs/s`);
+      rows.push(
+        `| **end to end, API here + one \`npm run worker\` process** | ${c} | **${(JOBS / secs).toFixed(0)}** | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | ${failed} | ${cpuUsed} (+ ${childCores.toFixed(2)} the worker process) |`,
+      );
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await api.app.close();
     }
 
     // 4: baseline, pg-boss alone.
