@@ -165,13 +165,18 @@ async function start(config: AppConfig): Promise<Started> {
   app.get(DomainEventBus).subscribe((e) => {
     if (e.name !== 'job.state') return;
     if (e.payload.state === 'FINISHED') finishedAt.set(e.payload.jobId, now());
-    else if (e.payload.state === 'ERROR' || e.payload.state === 'CANCELED') failed.set(e.payload.jobId, e.payload.state);
+    else if (e.payload.state === 'ERROR' || e.payload.state === 'CANCELED')
+      failed.set(e.payload.jobId, e.payload.state);
   });
   return { app, url: `http://127.0.0.1:${port}`, finishedAt, failed };
 }
 
 async function post(url: string, body: unknown): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = await res.json();
   if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -179,7 +184,10 @@ async function post(url: string, body: unknown): Promise<any> {
 
 async function setUp(s: Started): Promise<{ deploymentId: string; deviceId: string }> {
   const devices = (await (await fetch(`${s.url}/api/devices`)).json()) as { items: { id: string }[] };
-  const dep = await post(`${s.url}/api/deployments`, { name: 'bench', programs: [{ quantumCircuit: BELL, assemblerLanguage: 'QASM2' }] });
+  const dep = await post(`${s.url}/api/deployments`, {
+    name: 'bench',
+    programs: [{ quantumCircuit: BELL, assemblerLanguage: 'QASM2' }],
+  });
   return { deploymentId: dep.id, deviceId: devices.items[0].id };
 }
 
@@ -213,7 +221,9 @@ async function anatomy(s: Started, n: number, ids: { deploymentId: string; devic
   };
   for (let i = 0; i < n; i++) {
     const [entry] = await timed('pg-boss fetch (claim the entry)', () => boss.fetch<QueuedJobData>(JOBS_QUEUE));
-    const job = (await timed('JobsService.start (READY -> RUNNING, one transaction)', () => jobs.start(entry.data.jobId)))!;
+    const job = (await timed('JobsService.start (READY -> RUNNING, one transaction)', () =>
+      jobs.start(entry.data.jobId),
+    ))!;
     const [device, programs] = await timed('load device and programs (two queries in parallel)', () =>
       Promise.all([
         em.fork().findOneOrFail(Device, job.executedOn.id, { populate: ['provider'] }),
@@ -226,7 +236,10 @@ async function anatomy(s: Started, n: number, ids: { deploymentId: string; devic
       pool.run({ circuit, shots: job.shots, type: job.type, maxQubits: device.numQubits }),
     );
     await timed('JobsService.saveResults (2 results, FINISHED, one transaction)', () =>
-      jobs.saveResults(job.id, results.map((r) => ({ program: programs[0], resultType: r.resultType, data: r.data, meta: r.meta }))),
+      jobs.saveResults(
+        job.id,
+        results.map((r) => ({ program: programs[0], resultType: r.resultType, data: r.data, meta: r.meta })),
+      ),
     );
     await timed('pg-boss complete', () => boss.complete(JOBS_QUEUE, entry.id));
   }
@@ -241,7 +254,9 @@ async function anatomy(s: Started, n: number, ids: { deploymentId: string; devic
 
 async function main(): Promise<void> {
   const startedAt = new Date();
-  const startLoad = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const startLoad = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   const dataDir = path.join(tmpdir(), 'qunest', `bench-tp-${process.pid}-${Date.now()}`);
   const db = await startEmbeddedPostgres({ dataDir, persistent: false });
   try {
@@ -295,7 +310,9 @@ async function main(): Promise<void> {
       const cpuUsed = cpu();
       const lat = submitted.map((j) => j.submitMs);
       log(`submit only: ${(JOBS / secs).toFixed(0)} jobs/s`);
-      rows.push(`| submit only (POST /api/jobs, no workers) | – | ${(JOBS / secs).toFixed(0)} | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | 0 | ${cpuUsed} |`);
+      rows.push(
+        `| submit only (POST /api/jobs, no workers) | – | ${(JOBS / secs).toFixed(0)} | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | 0 | ${cpuUsed} |`,
+      );
       await api.app.close();
     }
     for (const c of CONCURRENCIES) {
@@ -314,7 +331,9 @@ async function main(): Promise<void> {
         const cpuUsed = cpu();
         const failed = submitted.filter((j) => workers.failed.has(j.id)).length;
         log(`drain only, concurrency ${c}: ${(JOBS / secs).toFixed(0)} jobs/s`);
-        rows.push(`| drain only (workers on a backlog of ${JOBS} READY jobs) | ${c} | ${(JOBS / secs).toFixed(0)} | – | – | ${failed} | ${cpuUsed} |`);
+        rows.push(
+          `| drain only (workers on a backlog of ${JOBS} READY jobs) | ${c} | ${(JOBS / secs).toFixed(0)} | – | – | ${failed} | ${cpuUsed} |`,
+        );
         await workers.app.close();
         await api.app.close();
       }
@@ -358,7 +377,10 @@ async function main(): Promise<void> {
       const cpu = cpuMeter();
       const child0 = procCpuSeconds(child.pid!);
       const jobs = await submitAll(api, JOBS, ids);
-      await waitFor(() => jobs.every((j) => api.finishedAt.has(j.id) || api.failed.has(j.id)), 'end to end, two processes');
+      await waitFor(
+        () => jobs.every((j) => api.finishedAt.has(j.id) || api.failed.has(j.id)),
+        'end to end, two processes',
+      );
       const childCores = (procCpuSeconds(child.pid!) - child0) / ((now() - firstPost) / 1000);
       const lastFinish = Math.max(...jobs.map((j) => api.finishedAt.get(j.id) ?? 0));
       const secs = (lastFinish - firstPost) / 1000;
@@ -386,12 +408,16 @@ async function main(): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
       busy.push(false);
       slotIds.push(
-        await boss.work<{ k: number }>('bench', { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 2 }, async (batch) => {
-          busy[i] = true;
-          for (const j of batch) doneAt.set(String(j.data.k), now());
-          busy[i] = false;
-          if (slotIds[i]) boss.notifyWorker(slotIds[i]!);
-        }),
+        await boss.work<{ k: number }>(
+          'bench',
+          { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 2 },
+          async (batch) => {
+            busy[i] = true;
+            for (const j of batch) doneAt.set(String(j.data.k), now());
+            busy[i] = false;
+            if (slotIds[i]) boss.notifyWorker(slotIds[i]!);
+          },
+        ),
       );
     }
     const bossStart = now();
@@ -411,7 +437,9 @@ async function main(): Promise<void> {
     const cpu = cpus();
     lines.push(
       `Machine: ${cpu[0]?.model ?? 'unknown'} × ${cpu.length} (nproc ${cpu.length}), Node ${process.version}, ${startedAt.toISOString()}; ` +
-        `load average at start ${startLoad}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}. ` +
+        `load average at start ${startLoad}, at end ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}. ` +
         `${JOBS} one-program Bell jobs of ${SHOTS} shots, ${CLIENTS} HTTP clients at a time (in the same process), ` +
         `embedded PostgreSQL (fsync on) on the same machine.`,
       '',

@@ -20,7 +20,11 @@ const WORKER = join(ROOT, 'dist', 'src', 'worker.js');
 /** Builds dist/ (incremental; a fresh clone has none). Type errors elsewhere do not stop the emit. */
 function build(): void {
   try {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+      timeout: 120_000,
+    });
   } catch (err) {
     const out = String((err as { stdout?: Buffer }).stdout ?? err);
     if (!existsSync(WORKER)) throw new Error(`the build did not produce ${WORKER}:\n${out}`);
@@ -104,7 +108,10 @@ describe('worker processes', () => {
     const deviceId: string = (await http.get('/api/devices')).body.items[0].id;
     const em = t.get<EntityManager>(EntityManager);
     const deploy = async (quantumCircuit: string, assemblerLanguage = 'QASM2') => {
-      const res = await http.post('/api/deployments', { name: 'proc', programs: [{ quantumCircuit, assemblerLanguage }] });
+      const res = await http.post('/api/deployments', {
+        name: 'proc',
+        programs: [{ quantumCircuit, assemblerLanguage }],
+      });
       expect(res.status).toBe(201);
       return res.body.id as string;
     };
@@ -133,10 +140,14 @@ describe('worker processes', () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push(await submit(dep, 200));
     for (const id of ids) {
-      const job = await waitUntil(async () => {
-        const j = await row(id);
-        return j.isTerminal ? j : undefined;
-      }, `job ${id} to end`, 60_000);
+      const job = await waitUntil(
+        async () => {
+          const j = await row(id);
+          return j.isTerminal ? j : undefined;
+        },
+        `job ${id} to end`,
+        60_000,
+      );
       expect(job.state).toBe('FINISHED');
       expect(job.attempts).toBe(1);
       const results = job.results.getItems();
@@ -160,10 +171,14 @@ describe('worker processes', () => {
     await stopWorker(first, 'SIGKILL');
     expect((await row(id)).state).toBe('RUNNING');
     await spawnWorker(url);
-    const job = await waitUntil(async () => {
-      const j = await row(id);
-      return j.isTerminal ? j : undefined;
-    }, 'the retried job to end', 240_000);
+    const job = await waitUntil(
+      async () => {
+        const j = await row(id);
+        return j.isTerminal ? j : undefined;
+      },
+      'the retried job to end',
+      240_000,
+    );
     expect(job.state).toBe('FINISHED');
     expect(job.attempts).toBe(2);
     const results = job.results.getItems();
@@ -180,10 +195,14 @@ describe('worker processes', () => {
     await waitUntil(async () => (await row(id)).state === 'RUNNING', 'the job to run', 60_000);
     await stopWorker(first, 'SIGKILL');
     await spawnWorker(url, { JOB_RETRY_LIMIT: '0' });
-    const job = await waitUntil(async () => {
-      const j = await row(id);
-      return j.isTerminal ? j : undefined;
-    }, 'the job to end', 240_000);
+    const job = await waitUntil(
+      async () => {
+        const j = await row(id);
+        return j.isTerminal ? j : undefined;
+      },
+      'the job to end',
+      240_000,
+    );
     expect(job.state).toBe('ERROR');
     expect(job.attempts).toBe(1);
     const results = job.results.getItems();

@@ -48,7 +48,9 @@ describe('execution workers', () => {
   const eventsOf = (jobId: string) => events.filter((e) => 'jobId' in e.payload && e.payload.jobId === jobId);
   afterAll(() => t?.close());
 
-  async function deploy(programs: { quantumCircuit: string; assemblerLanguage?: string }[]): Promise<{ id: string; programIds: string[] }> {
+  async function deploy(
+    programs: { quantumCircuit: string; assemblerLanguage?: string }[],
+  ): Promise<{ id: string; programIds: string[] }> {
     const res = await http.post('/api/deployments', {
       name: 'exec',
       programs: programs.map((p) => ({ assemblerLanguage: 'QASM2', ...p })),
@@ -134,7 +136,10 @@ describe('execution workers', () => {
     const dep = await deploy([{ quantumCircuit: BELL_QASM2 }]);
     const [s, e] = await Promise.all([
       submit(dep.id, { type: 'SAMPLER' }),
-      submit(dep.id, { type: 'ESTIMATOR', observables: [{ pauli: 'ZZ' }, { pauli: 'XX', coefficient: 2 }, { pauli: 'ZI' }] }),
+      submit(dep.id, {
+        type: 'ESTIMATOR',
+        observables: [{ pauli: 'ZZ' }, { pauli: 'XX', coefficient: 2 }, { pauli: 'ZI' }],
+      }),
     ]);
     const sampler = await finished(s);
     expect(sampler.state).toBe('FINISHED');
@@ -156,7 +161,10 @@ describe('execution workers', () => {
   });
 
   it('ends in ERROR naming the language when the device cannot run a stored QISKIT program', async () => {
-    const dep = await deploy([{ quantumCircuit: BELL_QASM2 }, { quantumCircuit: 'qc = QuantumCircuit(2)', assemblerLanguage: 'QISKIT' }]);
+    const dep = await deploy([
+      { quantumCircuit: BELL_QASM2 },
+      { quantumCircuit: 'qc = QuantumCircuit(2)', assemblerLanguage: 'QISKIT' },
+    ]);
     // POST /api/jobs refuses this with 422; a provider that claims QISKIT lets it through to the worker.
     const provider = await em.fork().findOneOrFail(Provider, { name: 'LOCAL' });
     const before = provider.supportedLanguages;
@@ -185,7 +193,13 @@ describe('execution workers', () => {
   it('ends in ERROR with line and column when a stored program does not parse', async () => {
     const dep = await deploy([{ quantumCircuit: BELL_QASM2 }]);
     // Uploads are validated; a program changed behind the API's back reaches the worker unparsed.
-    await em.fork().nativeUpdate(QuantumProgram, { id: dep.programIds[0] }, { quantumCircuit: 'OPENQASM 2.0;\nqreg q[2];\nfoo q[0];\n' });
+    await em
+      .fork()
+      .nativeUpdate(
+        QuantumProgram,
+        { id: dep.programIds[0] },
+        { quantumCircuit: 'OPENQASM 2.0;\nqreg q[2];\nfoo q[0];\n' },
+      );
     const job = await finished(await submit(dep.id));
     expect(job.state).toBe('ERROR');
     const error = job.results.find((r: any) => r.resultType === 'ERROR');
@@ -201,7 +215,9 @@ describe('execution workers', () => {
     expect(job.state).toBe('ERROR');
     const error = job.results.find((r: any) => r.resultType === 'ERROR');
     expect(error.programId).toBe(dep.programIds[0]);
-    expect(error.data.exceptionMessage).toMatch(/uses 21 qubits, more than the 20 of device LOCAL\/statevector-simulator/);
+    expect(error.data.exceptionMessage).toMatch(
+      /uses 21 qubits, more than the 20 of device LOCAL\/statevector-simulator/,
+    );
     expect(error.meta.stackTrace).toEqual(expect.any(String));
   });
 
@@ -221,7 +237,10 @@ describe('execution workers', () => {
     const id = await submit(dep.id, { shots: 100 });
     const job = await finished(id, 60_000);
     expect(job.state).toBe('FINISHED');
-    await waitUntil(async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'FINISHED'), 'FINISHED event');
+    await waitUntil(
+      async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'FINISHED'),
+      'FINISHED event',
+    );
     const progress = eventsOf(id)
       .filter((e) => e.name === 'job.progress')
       .map((e) => (e.payload as { progress: number }).progress);
@@ -241,8 +260,13 @@ describe('execution workers', () => {
     expect(cancel.status).toBeLessThan(300);
     const job = await finished(id);
     expect(job.state).toBe('CANCELED');
-    await waitUntil(async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'CANCELED'), 'CANCELED event');
-    const states = eventsOf(id).filter((e) => e.name === 'job.state').map((e) => (e.payload as { state: string }).state);
+    await waitUntil(
+      async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'CANCELED'),
+      'CANCELED event',
+    );
+    const states = eventsOf(id)
+      .filter((e) => e.name === 'job.state')
+      .map((e) => (e.payload as { state: string }).state);
     expect(states).toEqual(['RUNNING', 'CANCELED']);
     expect(job.results.filter((r: any) => r.resultType === 'COUNTS')).toHaveLength(0);
     // The worker let go of it: a new job runs to the end on the freed slot.
@@ -298,7 +322,10 @@ describe('execution workers', () => {
       a = await startTestApp({ runWorkers: false, databaseUrl: db.url });
       const ha = new Http(a.baseUrl);
       const dev = (await ha.get('/api/devices')).body.items[0].id;
-      const dep = await ha.post('/api/deployments', { name: 'orphan', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }] });
+      const dep = await ha.post('/api/deployments', {
+        name: 'orphan',
+        programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+      });
       const id = (await ha.post('/api/jobs', { deploymentId: dep.body.id, deviceId: dev, shots: 10 })).body.id;
       // A worker that claimed the entry and started the job, then its entry vanished (deleted by hand).
       const boss = a.get<PgBossQueue>(PgBossQueue).boss;

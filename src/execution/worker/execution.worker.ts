@@ -1,11 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job as QueueJob } from 'pg-boss';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -87,7 +81,11 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
     const boss = this.queue.boss;
     // Every process (API-only ones too) makes sure the dead letter queue exists and is attached, so
     // that the entries it sends carry it.
-    await boss.createQueue(JOBS_DEAD_QUEUE, { retryLimit: 3, retentionSeconds: 7 * 24 * 3600, deleteAfterSeconds: 24 * 3600 });
+    await boss.createQueue(JOBS_DEAD_QUEUE, {
+      retryLimit: 3,
+      retentionSeconds: 7 * 24 * 3600,
+      deleteAfterSeconds: 24 * 3600,
+    });
     await boss.updateQueue(JOBS_QUEUE, { deadLetter: JOBS_DEAD_QUEUE });
     if (this.config.runWorkers) await this.startWorking();
   }
@@ -150,7 +148,9 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
         const what = entry ? `has ended (${entry.state})` : 'is gone';
         const { applied } = await this.jobs.saveError(
           job.id,
-          { message: `the queue entry of this RUNNING job ${what}, so no worker will finish it (its worker probably died)` },
+          {
+            message: `the queue entry of this RUNNING job ${what}, so no worker will finish it (its worker probably died)`,
+          },
           null,
           { reason: 'queue-entry-lost', queueState: entry?.state ?? null, attempts: job.attempts },
         );
@@ -248,7 +248,10 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
       acceptedLanguages: device.provider.supportedLanguages,
     };
     if (!device.isLocal || !device.isSimulator) {
-      throw new ProgramFailure(`device ${target.label} is not a local simulator, and this service has no other backend`, null);
+      throw new ProgramFailure(
+        `device ${target.label} is not a local simulator, and this service has no other backend`,
+        null,
+      );
     }
     const toRun: ProgramToRun[] = programs.map((p) => ({
       id: p.id,

@@ -1,5 +1,12 @@
 import { SimulationAbortedError } from '../simulator';
-import { preparePrograms, ProgramFailure, runPrograms, simulatorSeed, type DeviceToRunOn, type ProgramToRun } from './program-runner';
+import {
+  preparePrograms,
+  ProgramFailure,
+  runPrograms,
+  simulatorSeed,
+  type DeviceToRunOn,
+  type ProgramToRun,
+} from './program-runner';
 import { simulate } from '../simulator';
 
 const BELL = `OPENQASM 2.0;
@@ -36,11 +43,21 @@ describe('preparePrograms', () => {
     expect(circuits.map((c) => c.numQubits)).toEqual([2, 3]);
   });
 
-  it.each(['QISKIT', 'BRAKET', 'QUIL', 'QRISP', 'PYTHON'])('refuses %s, naming the languages the device runs', (lang) => {
-    const f = failure(() => preparePrograms([program(BELL), program('import os', lang, 1)], { ...device, acceptedLanguages: ['QASM2', 'QASM3', lang] }));
-    expect(f.message).toBe(`program 1 is written in ${lang}, which device LOCAL/sim cannot run (it runs QASM2, QASM3)`);
-    expect(f.programId).toBe('p1');
-  });
+  it.each(['QISKIT', 'BRAKET', 'QUIL', 'QRISP', 'PYTHON'])(
+    'refuses %s, naming the languages the device runs',
+    (lang) => {
+      const f = failure(() =>
+        preparePrograms([program(BELL), program('import os', lang, 1)], {
+          ...device,
+          acceptedLanguages: ['QASM2', 'QASM3', lang],
+        }),
+      );
+      expect(f.message).toBe(
+        `program 1 is written in ${lang}, which device LOCAL/sim cannot run (it runs QASM2, QASM3)`,
+      );
+      expect(f.programId).toBe('p1');
+    },
+  );
 
   it('refuses a language the provider does not accept', () => {
     const f = failure(() => preparePrograms([program(BELL, 'QASM3')], { ...device, acceptedLanguages: ['QASM2'] }));
@@ -79,7 +96,9 @@ describe('runPrograms', () => {
   it('runs each program and reports progress from 0 to 1 without going back', async () => {
     const programs = [program(BELL), program(BELL, 'QASM2', 1)];
     const seen: number[] = [];
-    const out = await runPrograms(inline, programs, preparePrograms(programs, device), settings, device, { onProgress: (f) => seen.push(f) });
+    const out = await runPrograms(inline, programs, preparePrograms(programs, device), settings, device, {
+      onProgress: (f) => seen.push(f),
+    });
     expect(out.map((o) => o.programId)).toEqual(['p0', 'p1']);
     expect(out[0].results.map((r) => r.resultType)).toEqual(['COUNTS', 'PROBABILITIES']);
     expect(seen[0]).toBe(0);
@@ -90,7 +109,9 @@ describe('runPrograms', () => {
   it('names the program the simulator failed on', async () => {
     const programs = [program(BELL)];
     const estimator = { ...settings, type: 'ESTIMATOR' as const, observables: [{ pauli: 'ZZZ' }] };
-    await expect(runPrograms(inline, programs, preparePrograms(programs, device), estimator, device)).rejects.toMatchObject({
+    await expect(
+      runPrograms(inline, programs, preparePrograms(programs, device), estimator, device),
+    ).rejects.toMatchObject({
       name: 'ProgramFailure',
       programId: 'p0',
       message: expect.stringMatching(/^program 0 failed in the simulator: observable ZZZ has 3 Paulis/),
@@ -102,6 +123,8 @@ describe('runPrograms', () => {
     const aborted = async () => {
       throw new SimulationAbortedError();
     };
-    await expect(runPrograms(aborted, programs, preparePrograms(programs, device), settings, device)).rejects.toBeInstanceOf(SimulationAbortedError);
+    await expect(
+      runPrograms(aborted, programs, preparePrograms(programs, device), settings, device),
+    ).rejects.toBeInstanceOf(SimulationAbortedError);
   });
 });

@@ -1,12 +1,6 @@
 import { CircuitError, type Circuit } from '../circuit/circuit';
 import { parseQasm, type QasmLanguage } from '../qasm';
-import type {
-  JobType,
-  Observable,
-  PoolRunOptions,
-  SimulationRequest,
-  SimulationResult,
-} from '../simulator';
+import type { JobType, Observable, PoolRunOptions, SimulationRequest, SimulationResult } from '../simulator';
 
 /** Languages this service can execute itself. Anything else (QISKIT, BRAKET, QUIL, PYTHON, ...) is refused: user code never runs here. */
 export const EXECUTABLE_LANGUAGES: readonly QasmLanguage[] = ['QASM2', 'QASM3'];
@@ -84,9 +78,16 @@ export function preparePrograms(programs: ProgramToRun[], device: DeviceToRunOn)
       circuit = parseQasm(program.quantumCircuit, lang as QasmLanguage);
     } catch (err) {
       if (err instanceof CircuitError) {
-        throw new ProgramFailure(`${where} does not parse: ${err.message}`, program.id, err, { line: err.line, column: err.column });
+        throw new ProgramFailure(`${where} does not parse: ${err.message}`, program.id, err, {
+          line: err.line,
+          column: err.column,
+        });
       }
-      throw new ProgramFailure(`${where} could not be parsed: ${String((err as Error)?.message ?? err)}`, program.id, err);
+      throw new ProgramFailure(
+        `${where} could not be parsed: ${String((err as Error)?.message ?? err)}`,
+        program.id,
+        err,
+      );
     }
     if (circuit.numQubits > device.numQubits) {
       throw new ProgramFailure(
@@ -135,9 +136,14 @@ export async function runPrograms(
     } catch (err) {
       if ((err as Error)?.name === 'SimulationAbortedError') throw err;
       const e = err as Error;
-      throw new ProgramFailure(`program ${program.position} failed in the simulator: ${e?.message ?? String(err)}`, program.id, err, {
-        errorType: e?.name ?? 'Error',
-      });
+      throw new ProgramFailure(
+        `program ${program.position} failed in the simulator: ${e?.message ?? String(err)}`,
+        program.id,
+        err,
+        {
+          errorType: e?.name ?? 'Error',
+        },
+      );
     }
     out.push({ programId: program.id, results });
   }
