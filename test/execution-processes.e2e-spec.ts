@@ -208,5 +208,6 @@ describe('worker processes', () => {
     const results = job.results.getItems();
     expect(results.map((r) => r.resultType)).toEqual(['ERROR']);
     expect(results[0].data.exceptionMessage).toMatch(/the worker died 1 time while running this job/);
+    expect(results[0].data).toMatchObject({ reason: 'worker-died', attempts: 1 });
   }, 300_000);
 });

@@ -302,7 +302,7 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
     const job = await this.em.fork().findOne(Job, jobId);
     if (!job || job.isTerminal) return;
     const times = Math.max(1, job.attempts);
-    const message = `the worker died ${times} time${times === 1 ? '' : 's'} while running this job (no heartbeat for ${this.config.jobHeartbeatSeconds} s); giving up after ${this.config.jobRetryLimit} retr${this.config.jobRetryLimit === 1 ? 'y' : 'ies'}`;
+    const message = `the worker died ${times} time${times === 1 ? '' : 's'} while running this job (its heartbeat stopped), and no retries are left`;
     this.logger.warn(`job ${jobId}: ${message}`);
     await this.jobs.saveError(jobId, { message }, null, { attempts: job.attempts, reason: 'worker-died' });
   }
