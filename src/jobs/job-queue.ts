@@ -6,8 +6,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * entry commit (or roll back) together.
  */
 export abstract class JobQueue {
-  /** Adds the job to the queue inside `em`'s transaction; returns the queue entry id. */
-  abstract enqueue(jobId: string, em: EntityManager): Promise<string>;
+  /** Adds the job to the queue inside `em`'s transaction, as entry `entryId` (a UUID the caller made). */
+  abstract enqueue(jobId: string, em: EntityManager, entryId: string): Promise<void>;
   /** Takes a waiting job off the queue inside `em`'s transaction (no-op when it is no longer waiting). */
   abstract remove(queueJobId: string, em: EntityManager): Promise<void>;
 }

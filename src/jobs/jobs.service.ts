@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ownerFilter, type Principal } from '../auth/principal';
 import { PROVIDER_TOKEN_KEY, ProviderTokens } from '../auth/provider-tokens';
 import { Conflict, NotFound, Unprocessable } from '../common/errors';
+import { uuidv7 } from '../common/uuid';
 import { Page } from '../common/paging';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -17,6 +18,14 @@ import type { JobState } from './job.enums';
 import { JobQueue } from './job-queue';
 import { Result } from './result.entity';
 import { TransientJobState } from './transient-job-state.entity';
+
+/** What a job asks for, as submitted (and as a rerun copies it). */
+type JobSettings = Pick<Job, 'shots' | 'type' | 'errorMitigation'> & {
+  name: string | null;
+  cutToWidth: number | null;
+  seed: number | null;
+  observables: Job['observables'];
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LOCK_RETRIES = 8;
@@ -115,31 +124,48 @@ export class JobsService {
       const device = dto.deviceId
         ? await this.devices.getDevice(dto.deviceId, em)
         : await this.devices.findByName(dto.providerName!, dto.deviceName!, em);
-      this.checkRunnable(deployment, device);
-      const job = em.create(Job, {
+      const settings: JobSettings = {
         name: dto.name ?? null,
-        executedBy: user.userId,
-        executedOn: device,
-        deployment,
         shots: dto.shots,
         type: dto.type,
         errorMitigation: dto.errorMitigation,
         cutToWidth: dto.cutToWidth ?? null,
         seed: dto.seed ?? null,
         observables: dto.observables?.map((o) => ({ pauli: o.pauli, coefficient: o.coefficient ?? 1 })) ?? null,
-        createdAt: new Date(),
-      });
-      await em.flush();
-      // The provider token lives only in transient state (deleted when the job ends), sealed.
-      if (dto.token !== undefined) {
-        em.create(TransientJobState, {
-          job,
-          data: { [PROVIDER_TOKEN_KEY]: this.providerTokens.seal(job.id, dto.token) },
-        });
-      }
-      job.queueJobId = await this.queue.enqueue(job.id, em);
-      return job;
+      };
+      return this.submit(em, deployment, device, user.userId, settings, dto.token);
     });
+  }
+
+  /**
+   * The one way a job comes to be (create and rerun): checked, inserted READY with its queue entry
+   * and (sealed) provider token, all written by the one flush of the caller's transaction. The ids of
+   * the job and of its queue entry are made here, so nothing needs a second write.
+   */
+  private async submit(
+    em: EntityManager,
+    deployment: Deployment,
+    device: Device,
+    owner: string | null,
+    settings: JobSettings,
+    token?: string,
+  ): Promise<Job> {
+    this.checkRunnable(deployment, device);
+    const job = em.create(Job, {
+      ...settings,
+      id: uuidv7(),
+      queueJobId: uuidv7(),
+      executedBy: owner,
+      executedOn: device,
+      deployment,
+      createdAt: new Date(),
+    });
+    // The provider token lives only in transient state (deleted when the job ends), sealed.
+    if (token !== undefined) {
+      em.create(TransientJobState, { job, data: { [PROVIDER_TOKEN_KEY]: this.providerTokens.seal(job.id, token) } });
+    }
+    await this.queue.enqueue(job.id, em, job.queueJobId!);
+    return job;
   }
 
   /** Answers 422 for a job that cannot run: an offline device, or a program in a language it does not accept. */
@@ -204,23 +230,16 @@ export class JobsService {
     return this.em.transactional(async (em) => {
       const deployment = await this.deployments.get(user, original.deployment!.id, em);
       const device = await this.devices.getDevice(original.executedOn.id, em);
-      this.checkRunnable(deployment, device);
-      const job = em.create(Job, {
+      const settings: JobSettings = {
         name: original.name ?? null,
-        executedBy: original.executedBy ?? null,
-        executedOn: device,
-        deployment,
         shots: original.shots,
         type: original.type,
         errorMitigation: original.errorMitigation,
         cutToWidth: original.cutToWidth ?? null,
         seed: original.seed ?? null,
         observables: original.observables ?? null,
-        createdAt: new Date(),
-      });
-      await em.flush();
-      job.queueJobId = await this.queue.enqueue(job.id, em);
-      return job;
+      };
+      return this.submit(em, deployment, device, original.executedBy ?? null, settings);
     });
   }
 

@@ -53,10 +53,9 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
     return trx ? fromKysely(trx as never) : undefined;
   }
 
-  async enqueue(jobId: string, em: EntityManager): Promise<string> {
-    const id = await this.boss.send(JOBS_QUEUE, { jobId } satisfies QueuedJobData, { db: this.db(em) });
-    if (!id) throw new Error(`pg-boss did not accept job ${jobId}`);
-    return id;
+  async enqueue(jobId: string, em: EntityManager, entryId: string): Promise<void> {
+    const id = await this.boss.send(JOBS_QUEUE, { jobId } satisfies QueuedJobData, { id: entryId, db: this.db(em) });
+    if (id !== entryId) throw new Error(`pg-boss did not accept job ${jobId}`);
   }
 
   async remove(queueJobId: string, em: EntityManager): Promise<void> {
