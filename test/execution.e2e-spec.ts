@@ -117,16 +117,13 @@ describe('execution workers', () => {
     const dep = await deploy([{ quantumCircuit: BELL_QASM2 }, { quantumCircuit: ghz }]);
     const job = await finished(await submit(dep.id));
     expect(job.state).toBe('FINISHED');
-    // Results of one commit share a millisecond, so their (UUIDv7) ids do not order them: compare as sets.
-    const pairs = job.results.map((r: any) => `${r.programId} ${r.resultType}`).sort();
-    expect(pairs).toEqual(
-      [
-        `${dep.programIds[0]} COUNTS`,
-        `${dep.programIds[0]} PROBABILITIES`,
-        `${dep.programIds[1]} COUNTS`,
-        `${dep.programIds[1]} PROBABILITIES`,
-      ].sort(),
-    );
+    // Results come in program order (ids are monotonic UUIDv7s, and results are ordered by id).
+    expect(job.results.map((r: any) => [r.programId, r.resultType])).toEqual([
+      [dep.programIds[0], 'COUNTS'],
+      [dep.programIds[0], 'PROBABILITIES'],
+      [dep.programIds[1], 'COUNTS'],
+      [dep.programIds[1], 'PROBABILITIES'],
+    ]);
     const ghzCounts = job.results.find((r: any) => r.programId === dep.programIds[1] && r.resultType === 'COUNTS');
     expect(ghzCounts.meta.registers).toEqual([{ name: 'c', size: 3 }]);
     for (const k of Object.keys(ghzCounts.data)) expect(['0x0', '0x7']).toContain(k);
