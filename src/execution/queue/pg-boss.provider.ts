@@ -28,6 +28,11 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
       schema: 'pgboss',
       application_name: 'qunest-queue',
       max: 5,
+      // A worker that died is noticed at the next supervision pass after its heartbeat is overdue:
+      // pass as often as the heartbeat, not every 60 s (pg-boss's default), so a crashed job is
+      // retried within about two heartbeats.
+      superviseIntervalSeconds: config.jobHeartbeatSeconds,
+      monitorIntervalSeconds: config.jobHeartbeatSeconds,
     });
     this.boss.on('error', (err: Error) => this.logger.error(`pg-boss: ${err.message}`));
   }
