@@ -5,6 +5,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Job } from '../src/jobs/job.entity';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
+import { longQasm3 } from './helpers/circuits';
 
 /**
  * Worker processes (`node dist/src/worker.js`, as `npm run worker` starts them) on the database of a
@@ -30,22 +31,6 @@ function build(): void {
     if (!existsSync(WORKER)) throw new Error(`the build did not produce ${WORKER}:\n${out}`);
     console.warn(`tsc reported errors (dist/ was emitted anyway):\n${out.slice(0, 2000)}`);
   }
-}
-
-function longQasm3(qubits: number, layers: number): string {
-  return `OPENQASM 3.0;
-include "stdgates.inc";
-qubit[${qubits}] q;
-bit[${qubits}] c;
-for int i in [0:${layers - 1}] {
-  for int k in [0:${qubits - 2}] {
-    h q[k];
-    cx q[k], q[k + 1];
-    rz(0.1 * i) q[k + 1];
-  }
-}
-c = measure q;
-`;
 }
 
 interface WorkerProcess {

@@ -9,23 +9,7 @@ import { JOBS_QUEUE, PgBossQueue } from '../src/execution/queue/pg-boss.provider
 import { startTestApp, type TestApp } from './helpers/app';
 import { freshDatabase } from './helpers/database';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
-
-/** A 20-qubit program that takes the simulator seconds: many layers of entangling gates. */
-function longQasm3(qubits = 20, layers = 400): string {
-  return `OPENQASM 3.0;
-include "stdgates.inc";
-qubit[${qubits}] q;
-bit[${qubits}] c;
-for int i in [0:${layers - 1}] {
-  for int k in [0:${qubits - 2}] {
-    h q[k];
-    cx q[k], q[k + 1];
-    rz(0.1 * i) q[k + 1];
-  }
-}
-c = measure q;
-`;
-}
+import { longQasm3 } from './helpers/circuits';
 
 const TERMINAL = new Set(['FINISHED', 'ERROR', 'CANCELED']);
 
@@ -250,7 +234,7 @@ describe('execution workers', () => {
   });
 
   it('stops a RUNNING job canceled through the API: CANCELED, no counts', async () => {
-    const dep = await deploy([{ quantumCircuit: longQasm3(), assemblerLanguage: 'QASM3' }]);
+    const dep = await deploy([{ quantumCircuit: longQasm3(20, 400), assemblerLanguage: 'QASM3' }]);
     const id = await submit(dep.id, { shots: 100 });
     await waitUntil(async () => (await http.get(`/api/jobs/${id}`)).body.state === 'RUNNING', 'job to run');
     const cancel = await http.post(`/api/jobs/${id}/cancel`);

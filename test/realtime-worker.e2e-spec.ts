@@ -2,23 +2,7 @@ import { connectQunest, type QunestSocket } from '../src/realtime/client';
 import type { DeploymentSnapshot, JobSnapshot, ServerEventName } from '../src/realtime/realtime.contract';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
-
-/** A 20-qubit program that keeps the simulator busy long enough to report progress. */
-function longQasm3(qubits = 20, layers = 60): string {
-  return `OPENQASM 3.0;
-include "stdgates.inc";
-qubit[${qubits}] q;
-bit[${qubits}] c;
-for int i in [0:${layers - 1}] {
-  for int k in [0:${qubits - 2}] {
-    h q[k];
-    cx q[k], q[k + 1];
-    rz(0.1 * i) q[k + 1];
-  }
-}
-c = measure q;
-`;
-}
+import { longQasm3 } from './helpers/circuits';
 
 interface Received {
   name: ServerEventName;
@@ -62,7 +46,7 @@ describe('realtime gateway with real workers', () => {
     const dep = await http.post('/api/deployments', {
       name: 'live',
       programs: [
-        { quantumCircuit: longQasm3(), assemblerLanguage: 'QASM3' },
+        { quantumCircuit: longQasm3(20, 60), assemblerLanguage: 'QASM3' },
         { quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' },
       ],
     });
