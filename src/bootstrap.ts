@@ -6,8 +6,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
-import type { AppConfig } from './config/app-config';
-import { createDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { createDatabase, embeddedUrl, startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
 
 /** Builds the HTTP application (API under /api, OpenAPI at /api/docs) without listening. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -32,6 +32,19 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   return app;
 }
 
+/** The validated configuration, or exit 2 with a message that names every bad value. */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
 /**
  * Resolves the database: DATABASE_URL when set, else a private PostgreSQL (embedded-postgres) whose
  * data directory survives restarts. Returns the handle of the embedded server, to stop it at the end.
@@ -41,13 +54,11 @@ export async function resolveDatabase(config: AppConfig): Promise<EmbeddedDataba
   const log = new NestLogger('EmbeddedPostgres');
   const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, persistent: true, stopOnSignals: false });
   try {
-    config.databaseUrl = await createDatabase(embedded.url, 'qunest');
+    await createDatabase(embedded.url, 'qunest');
   } catch (err) {
     if (!String(err).includes('already exists')) throw err;
-    const url = new URL(embedded.url);
-    url.pathname = '/qunest';
-    config.databaseUrl = url.toString();
   }
+  config.databaseUrl = embeddedUrl(embedded.port, 'qunest');
   log.log(`started a private PostgreSQL on port ${embedded.port} (data in ${config.embeddedDataDir}); set DATABASE_URL to use your own`);
   return embedded;
 }

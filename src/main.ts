@@ -1,18 +1,8 @@
 import 'reflect-metadata';
-import { closeOnSignals, createApp, resolveDatabase } from './bootstrap';
-import { ConfigError, loadConfig } from './config/app-config';
+import { closeOnSignals, createApp, loadConfigOrExit, resolveDatabase } from './bootstrap';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const embedded = await resolveDatabase(config);
   const app = await createApp(config);
   closeOnSignals(async () => {

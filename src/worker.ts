@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { closeOnSignals, resolveDatabase } from './bootstrap';
-import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { closeOnSignals, loadConfigOrExit, resolveDatabase } from './bootstrap';
+import type { AppConfig } from './config/app-config';
+import { embeddedUrl } from './database/embedded-postgres';
 
 /**
  * `npm run worker`: a process that only executes jobs (no HTTP). Any number of them may run beside
@@ -34,7 +35,7 @@ async function resolveWorkerDatabase(config: AppConfig) {
   if (!config.databaseUrl) {
     const port = runningEmbeddedPort(config.embeddedDataDir);
     if (port !== undefined) {
-      config.databaseUrl = `postgres://postgres:qunest@127.0.0.1:${port}/qunest`;
+      config.databaseUrl = embeddedUrl(port, 'qunest');
       return undefined;
     }
   }
@@ -42,16 +43,7 @@ async function resolveWorkerDatabase(config: AppConfig) {
 }
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   // This process exists to execute jobs, whatever RUN_WORKERS says.
   config.runWorkers = true;
   const embedded = await resolveWorkerDatabase(config);

@@ -11,6 +11,14 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+const USER = 'postgres';
+const PASSWORD = 'qunest';
+
+/** URL of database `database` on an embedded server listening on `port`. */
+export function embeddedUrl(port: number, database = 'postgres'): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -55,12 +63,11 @@ export async function startEmbeddedPostgres(options: {
     ensurePostgresCanWrite(parent);
   }
   const port = await freePort();
-  const password = 'qunest';
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
-    user: 'postgres',
-    password,
+    user: USER,
+    password: PASSWORD,
     persistent,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
@@ -80,7 +87,7 @@ export async function startEmbeddedPostgres(options: {
     );
   }
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    url: embeddedUrl(port),
     port,
     stop: () => pg.stop(),
   };
