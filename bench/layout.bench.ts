@@ -12,7 +12,10 @@ function gateInterleaved(d: Float64Array, n: number, t: number, m: number[]): vo
     for (let j = base, e = base + L; j < e; j++) {
       const p = 2 * j;
       const q = 2 * (j + L);
-      const ar = d[p], ai = d[p + 1], br = d[q], bi = d[q + 1];
+      const ar = d[p],
+        ai = d[p + 1],
+        br = d[q],
+        bi = d[q + 1];
       d[p] = m0 * ar - m1 * ai + m2 * br - m3 * bi;
       d[p + 1] = m0 * ai + m1 * ar + m2 * bi + m3 * br;
       d[q] = m4 * ar - m5 * ai + m6 * br - m7 * bi;
@@ -28,7 +31,10 @@ function gateSplit(re: Float64Array, im: Float64Array, n: number, t: number, m: 
   for (let base = 0; base < N; base += 2 * L) {
     for (let j = base, e = base + L; j < e; j++) {
       const q = j + L;
-      const ar = re[j], ai = im[j], br = re[q], bi = im[q];
+      const ar = re[j],
+        ai = im[j],
+        br = re[q],
+        bi = im[q];
       re[j] = m0 * ar - m1 * ai + m2 * br - m3 * bi;
       im[j] = m0 * ai + m1 * ar + m2 * bi + m3 * br;
       re[q] = m4 * ar - m5 * ai + m6 * br - m7 * bi;

@@ -214,7 +214,9 @@ async function circuitBench(log: (s: string) => void): Promise<CircuitRow[]> {
         qc,
       };
       rows.push(row);
-      log(`  ${family} ${n}: simulate ${fmtMs(simulateMs)}${statevectorMs !== null ? `, state ${fmtMs(statevectorMs)}` : ''}${qc ? `, quantum-circuit ${qc.capped ? `> ${fmtMs(qc.ms)} (stopped)` : fmtMs(qc.ms)}` : ''}`);
+      log(
+        `  ${family} ${n}: simulate ${fmtMs(simulateMs)}${statevectorMs !== null ? `, state ${fmtMs(statevectorMs)}` : ''}${qc ? `, quantum-circuit ${qc.capped ? `> ${fmtMs(qc.ms)} (stopped)` : fmtMs(qc.ms)}` : ''}`,
+      );
     }
   }
   return rows;
@@ -254,7 +256,10 @@ export function memoryProbe(family: string, n: number): void {
     rssPeak = Math.max(rssPeak, m.rss);
     abPeak = Math.max(abPeak, m.arrayBuffers);
   };
-  const [counts] = simulate({ circuit, shots: SHOTS, seed: 1, type: 'RUNNER', maxQubits: 26 }, { onProgress: sample }) as CountsResult[];
+  const [counts] = simulate(
+    { circuit, shots: SHOTS, seed: 1, type: 'RUNNER', maxQubits: 26 },
+    { onProgress: sample },
+  ) as CountsResult[];
   sample();
   const probe: MemoryProbe = {
     family,
@@ -271,7 +276,9 @@ export function memoryProbe(family: string, n: number): void {
 
 function runProbe(family: string, n: number): Promise<MemoryProbe> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'run.js'), ['--memory-probe', family, String(n)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = fork(path.join(__dirname, 'run.js'), ['--memory-probe', family, String(n)], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     child.on('exit', (code) => {
@@ -312,7 +319,8 @@ async function poolBench(): Promise<{ runMs: number; cancelMs: number; workerFil
       () => null,
       (e: unknown) => e,
     );
-    if (!(err instanceof SimulationAbortedError)) throw new Error(`pool cancel: expected SimulationAbortedError, got ${String(err)}`);
+    if (!(err instanceof SimulationAbortedError))
+      throw new Error(`pool cancel: expected SimulationAbortedError, got ${String(err)}`);
     return { runMs, cancelMs: performance.now() - abortedAt, workerFile };
   } finally {
     await pool.close();
@@ -334,13 +342,21 @@ function machine(): string[] {
     `- node ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${os.release()}`,
     `- CPU: ${cpu}, nproc ${os.availableParallelism()}`,
     `- memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(os.freemem() / 2 ** 30).toFixed(1)} GiB available at start`,
-    `- load average at start (1, 5, 15 min): ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`,
+    `- load average at start (1, 5, 15 min): ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`,
   ];
 }
 
 export async function runSimulatorBench(log: (s: string) => void = console.error): Promise<string> {
   const t0 = performance.now();
-  const out: string[] = ['## Simulator', '', 'Produced by `npm run bench` (bench/simulator.bench.ts); medians of repeated runs.', ''];
+  const out: string[] = [
+    '## Simulator',
+    '',
+    'Produced by `npm run bench` (bench/simulator.bench.ts); medians of repeated runs.',
+    '',
+  ];
   out.push(...machine(), '');
 
   log('streaming passes');
@@ -359,8 +375,17 @@ export async function runSimulatorBench(log: (s: string) => void = console.error
 
   log('kernels at 24 qubits');
   const kernels = kernelBench(24);
-  out.push(`### Kernels at 24 qubits (state ${fmtMiB(stateBytes(24))}), dense state, each timed alternately with a streaming pass`, '');
-  out.push(table(['gate', 'kernel', 'time', 'x streaming pass'], kernels.map((k) => [k.name, k.kernel, fmtMs(k.ms), k.ratio.toFixed(2)])), '');
+  out.push(
+    `### Kernels at 24 qubits (state ${fmtMiB(stateBytes(24))}), dense state, each timed alternately with a streaming pass`,
+    '',
+  );
+  out.push(
+    table(
+      ['gate', 'kernel', 'time', 'x streaming pass'],
+      kernels.map((k) => [k.name, k.kernel, fmtMs(k.ms), k.ratio.toFixed(2)]),
+    ),
+    '',
+  );
   const worstKernel = kernels.reduce((a, b) => (a.ratio > b.ratio ? a : b));
 
   log('circuits');
@@ -372,7 +397,18 @@ export async function runSimulatorBench(log: (s: string) => void = console.error
   );
   out.push(
     table(
-      ['circuit', 'qubits', 'IR gates', 'kernel instr.', 'simulate', 'state only', 'per pass / stream', 'quantum-circuit', 'speed-up (state)', 'max |Δamp|'],
+      [
+        'circuit',
+        'qubits',
+        'IR gates',
+        'kernel instr.',
+        'simulate',
+        'state only',
+        'per pass / stream',
+        'quantum-circuit',
+        'speed-up (state)',
+        'max |Δamp|',
+      ],
       rows.map((r) => {
         let qcCell = '—';
         let speed = '—';
@@ -441,7 +477,13 @@ export async function runSimulatorBench(log: (s: string) => void = console.error
   out.push(
     table(
       ['qubits', 'target', 'interleaved', 'split', 'split / interleaved'],
-      layout.map((l) => [l.qubits, l.target, fmtMs(l.interleavedMs), fmtMs(l.splitMs), (l.splitMs / l.interleavedMs).toFixed(2)]),
+      layout.map((l) => [
+        l.qubits,
+        l.target,
+        fmtMs(l.interleavedMs),
+        fmtMs(l.splitMs),
+        (l.splitMs / l.interleavedMs).toFixed(2),
+      ]),
     ),
     '',
   );
@@ -452,13 +494,18 @@ export async function runSimulatorBench(log: (s: string) => void = console.error
     r.qc ? `${r.family} ${r.qc.capped ? '> ' : ''}${(r.qc.ms / r.statevectorMs!).toFixed(0)}x` : `${r.family} n/a`,
   );
   const worst24 = rows.filter((r) => r.qubits === 24).reduce((a, b) => (a.perPassRatio > b.perPassRatio ? a : b));
-  const worstMem = probes.reduce((a, b) => (a.rssPeak - a.rssBefore) / a.stateBytes > (b.rssPeak - b.rssBefore) / b.stateBytes ? a : b);
+  const worstMem = probes.reduce((a, b) =>
+    (a.rssPeak - a.rssBefore) / a.stateBytes > (b.rssPeak - b.rssBefore) / b.stateBytes ? a : b,
+  );
   out.push('### Goals', '');
   out.push(
     `- 100x faster than quantum-circuit at 20 qubits: ${speedups.join(', ')}`,
     `- each gate within 3x of a streaming pass at 24 qubits: worst kernel ${worstKernel.name} ${worstKernel.ratio.toFixed(2)}x; worst circuit average ${worst24.family} ${worst24.perPassRatio.toFixed(2)}x`,
     `- memory at most 2x the state vector: worst ${worstMem.family} (${worstMem.mode}) ${((worstMem.rssPeak - worstMem.rssBefore) / worstMem.stateBytes).toFixed(2)}x (RSS)`,
-    `- total benchmark time: ${fmtMs(performance.now() - t0)}; load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`,
+    `- total benchmark time: ${fmtMs(performance.now() - t0)}; load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`,
     '',
   );
   return out.join('\n');

@@ -7,7 +7,12 @@ import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
-import { createDatabase, embeddedUrl, startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+import {
+  createDatabase,
+  embeddedUrl,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from './database/embedded-postgres';
 
 /** Builds the HTTP application (API under /api, OpenAPI at /api/docs) without listening. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -52,14 +57,20 @@ export function loadConfigOrExit(): AppConfig {
 export async function resolveDatabase(config: AppConfig): Promise<EmbeddedDatabase | undefined> {
   if (config.databaseUrl) return undefined;
   const log = new NestLogger('EmbeddedPostgres');
-  const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, persistent: true, stopOnSignals: false });
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.embeddedDataDir,
+    persistent: true,
+    stopOnSignals: false,
+  });
   try {
     await createDatabase(embedded.url, 'qunest');
   } catch (err) {
     if (!String(err).includes('already exists')) throw err;
   }
   config.databaseUrl = embeddedUrl(embedded.port, 'qunest');
-  log.log(`started a private PostgreSQL on port ${embedded.port} (data in ${config.embeddedDataDir}); set DATABASE_URL to use your own`);
+  log.log(
+    `started a private PostgreSQL on port ${embedded.port} (data in ${config.embeddedDataDir}); set DATABASE_URL to use your own`,
+  );
   return embedded;
 }
 

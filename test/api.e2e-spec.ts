@@ -30,14 +30,22 @@ describe('REST API (foundation)', () => {
       const local = r.body.items[0];
       expect(local).toMatchObject({ name: 'LOCAL', withToken: false, supportedLanguages: ['QASM2', 'QASM3'] });
       expect(local.devices).toEqual([
-        expect.objectContaining({ name: 'statevector-simulator', numQubits: 20, isSimulator: true, isLocal: true, status: 'online' }),
+        expect.objectContaining({
+          name: 'statevector-simulator',
+          numQubits: 20,
+          isSimulator: true,
+          isLocal: true,
+          status: 'online',
+        }),
       ]);
       const one = await http.get(`/api/providers/${local.id}`);
       expect(one.body.name).toBe('LOCAL');
     });
 
     it('filters devices', async () => {
-      expect((await http.get('/api/devices?provider=LOCAL&isSimulator=true&isLocal=true&minQubits=20')).body.total).toBe(1);
+      expect(
+        (await http.get('/api/devices?provider=LOCAL&isSimulator=true&isLocal=true&minQubits=20')).body.total,
+      ).toBe(1);
       expect((await http.get('/api/devices?minQubits=21')).body.total).toBe(0);
       expect((await http.get('/api/devices?isSimulator=false')).body.total).toBe(0);
       expect((await http.get('/api/devices?provider=IBM')).body.total).toBe(0);
@@ -48,7 +56,11 @@ describe('REST API (foundation)', () => {
     it('answers 400 naming the field for bad filters, 404 for unknown ids', async () => {
       const bad = await http.get('/api/devices?minQubits=lots&isLocal=maybe&limit=1000');
       expect(bad.status).toBe(400);
-      expect([...new Set(bad.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual(['isLocal', 'limit', 'minQubits']);
+      expect([...new Set(bad.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual([
+        'isLocal',
+        'limit',
+        'minQubits',
+      ]);
       expect((await http.get('/api/devices/3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f')).status).toBe(404);
       expect((await http.get('/api/devices/not-a-uuid')).status).toBe(404);
       expect((await http.get('/api/providers/3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f')).status).toBe(404);
@@ -69,7 +81,11 @@ describe('REST API (foundation)', () => {
     it('creates, reads, lists, replaces and deletes', async () => {
       const created = await http.post('/api/deployments', bell('crud'));
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ name: 'crud', deployedBy: null, programs: [{ assemblerLanguage: 'QASM2', quantumCircuit: BELL_QASM2 }] });
+      expect(created.body).toMatchObject({
+        name: 'crud',
+        deployedBy: null,
+        programs: [{ assemblerLanguage: 'QASM2', quantumCircuit: BELL_QASM2 }],
+      });
       const id = created.body.id;
       expect((await http.get(`/api/deployments/${id}`)).body.id).toBe(id);
 
@@ -86,7 +102,10 @@ describe('REST API (foundation)', () => {
       });
       expect(replaced.status).toBe(200);
       expect(replaced.body.name).toBe('crud2');
-      expect(replaced.body.programs.map((p: { assemblerLanguage: string }) => p.assemblerLanguage)).toEqual(['QASM2', 'QISKIT']);
+      expect(replaced.body.programs.map((p: { assemblerLanguage: string }) => p.assemblerLanguage)).toEqual([
+        'QASM2',
+        'QISKIT',
+      ]);
 
       expect((await http.delete(`/api/deployments/${id}`)).status).toBe(204);
       expect((await http.get(`/api/deployments/${id}`)).status).toBe(404);
@@ -105,10 +124,16 @@ describe('REST API (foundation)', () => {
       const cases: [unknown, string][] = [
         [{ programs: [] }, 'name'],
         [{ name: 'x', programs: [] }, 'programs must contain at least 1 elements'],
-        [{ name: 'x', programs: [{ quantumCircuit: 'x', assemblerLanguage: 'COBOL' }] }, 'programs[0].assemblerLanguage'],
+        [
+          { name: 'x', programs: [{ quantumCircuit: 'x', assemblerLanguage: 'COBOL' }] },
+          'programs[0].assemblerLanguage',
+        ],
         [{ name: 'x', programs: [{ assemblerLanguage: 'QASM2' }] }, 'programs[0].quantumCircuit'],
         [{ name: 42, programs: 'no' }, 'name must be a string'],
-        [{ name: 'x', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }], extra: 1 }, 'property extra should not exist'],
+        [
+          { name: 'x', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }], extra: 1 },
+          'property extra should not exist',
+        ],
       ];
       for (const [body, needle] of cases) {
         const r = await http.post('/api/deployments', body);
@@ -123,7 +148,10 @@ describe('REST API (foundation)', () => {
         name: 'broken',
         programs: [
           { quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' },
-          { quantumCircuit: 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nfoo q[0];\n', assemblerLanguage: 'QASM2' },
+          {
+            quantumCircuit: 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nfoo q[0];\n',
+            assemblerLanguage: 'QASM2',
+          },
         ],
       });
       expect(r.status).toBe(422);
@@ -135,7 +163,12 @@ describe('REST API (foundation)', () => {
     it('refuses a program that unrolls to more operations than MAX_CIRCUIT_OPERATIONS', async () => {
       const r = await http.post('/api/deployments', {
         name: 'huge',
-        programs: [{ quantumCircuit: 'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[20] q;\nfor int i in [0:999999] { h q; }', assemblerLanguage: 'QASM3' }],
+        programs: [
+          {
+            quantumCircuit: 'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[20] q;\nfor int i in [0:999999] { h q; }',
+            assemblerLanguage: 'QASM3',
+          },
+        ],
       });
       expect(r.status).toBe(422);
       expect(r.body.message).toContain('program too large');
@@ -146,7 +179,10 @@ describe('REST API (foundation)', () => {
       const bad = await http.post('/api/deployments', '{"name": ');
       expect(bad.status).toBe(400);
       expect(bad.body.statusCode).toBe(400);
-      const huge = await http.post('/api/deployments', { name: 'big', programs: [{ quantumCircuit: 'x'.repeat(2 * 1024 * 1024), assemblerLanguage: 'QASM2' }] });
+      const huge = await http.post('/api/deployments', {
+        name: 'big',
+        programs: [{ quantumCircuit: 'x'.repeat(2 * 1024 * 1024), assemblerLanguage: 'QASM2' }],
+      });
       expect(huge.status).toBe(413);
       expect(huge.body.message).toContain('larger than the limit');
     });
@@ -161,9 +197,25 @@ describe('REST API (foundation)', () => {
     it('creates a job READY, by device id or by provider and device name', async () => {
       const a = await http.post('/api/jobs', { deploymentId, deviceId, shots: 100 });
       expect(a.status).toBe(201);
-      expect(a.body).toMatchObject({ state: 'READY', progress: 0, shots: 100, type: 'RUNNER', errorMitigation: 'none', deploymentId, deviceId, executedBy: null, finishedAt: null });
+      expect(a.body).toMatchObject({
+        state: 'READY',
+        progress: 0,
+        shots: 100,
+        type: 'RUNNER',
+        errorMitigation: 'none',
+        deploymentId,
+        deviceId,
+        executedBy: null,
+        finishedAt: null,
+      });
       const b = await http.post('/api/jobs', {
-        name: 'named', deploymentId, providerName: 'LOCAL', deviceName: 'statevector-simulator', shots: 10, type: 'SAMPLER', seed: 7,
+        name: 'named',
+        deploymentId,
+        providerName: 'LOCAL',
+        deviceName: 'statevector-simulator',
+        shots: 10,
+        type: 'SAMPLER',
+        seed: 7,
       });
       expect(b.status).toBe(201);
       expect(b.body).toMatchObject({ name: 'named', type: 'SAMPLER', seed: 7, deviceId });
@@ -174,7 +226,8 @@ describe('REST API (foundation)', () => {
 
     it('lists newest first with filters', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 3; i++) ids.push((await http.post('/api/jobs', { deploymentId, deviceId, shots: 1 })).body.id);
+      for (let i = 0; i < 3; i++)
+        ids.push((await http.post('/api/jobs', { deploymentId, deviceId, shots: 1 })).body.id);
       const r = await http.get(`/api/jobs?deploymentId=${deploymentId}&state=READY&limit=2`);
       expect(r.body.items.map((j: { id: string }) => j.id)).toEqual([ids[2], ids[1]]);
       expect(r.body.total).toBeGreaterThanOrEqual(3);
@@ -192,7 +245,11 @@ describe('REST API (foundation)', () => {
         [{ deploymentId, deviceId, shots: 1, type: 'ANNEALER' }, 400, 'type must be one of'],
         [{ deploymentId, deviceId, shots: 1, errorMitigation: 'magic' }, 400, 'errorMitigation'],
         [{ deploymentId, deviceId, shots: 1, type: 'ESTIMATOR' }, 400, 'observables'],
-        [{ deploymentId, deviceId, shots: 1, type: 'ESTIMATOR', observables: [{ pauli: 'ZQ' }] }, 400, 'observables[0].pauli'],
+        [
+          { deploymentId, deviceId, shots: 1, type: 'ESTIMATOR', observables: [{ pauli: 'ZQ' }] },
+          400,
+          'observables[0].pauli',
+        ],
         [{ deploymentId: 'nope', deviceId, shots: 1 }, 400, 'deploymentId must be a UUID'],
         [{ deploymentId: '3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f', deviceId, shots: 1 }, 404, 'deployment 3c1a0b4e'],
         [{ deploymentId, deviceId: '3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f', shots: 1 }, 404, 'device 3c1a0b4e'],
@@ -208,7 +265,8 @@ describe('REST API (foundation)', () => {
 
     it('refuses a job whose program the device cannot run', async () => {
       const qiskit = await http.post('/api/deployments', {
-        name: 'qiskit', programs: [{ quantumCircuit: 'qc = QuantumCircuit(2)', assemblerLanguage: 'QISKIT' }],
+        name: 'qiskit',
+        programs: [{ quantumCircuit: 'qc = QuantumCircuit(2)', assemblerLanguage: 'QISKIT' }],
       });
       const r = await http.post('/api/jobs', { deploymentId: qiskit.body.id, deviceId, shots: 1 });
       expect(r.status).toBe(422);
@@ -232,7 +290,15 @@ describe('REST API (foundation)', () => {
       const r = await http.post(`/api/jobs/${job.id}/rerun`);
       expect(r.status).toBe(201);
       expect(r.body.id).not.toBe(job.id);
-      expect(r.body).toMatchObject({ shots: 33, seed: 5, name: 'again', state: 'READY', deploymentId, deviceId, executedBy: null });
+      expect(r.body).toMatchObject({
+        shots: 33,
+        seed: 5,
+        name: 'again',
+        state: 'READY',
+        deploymentId,
+        deviceId,
+        executedBy: null,
+      });
     });
 
     it('deletes a job, and the jobs of a deployment', async () => {
@@ -271,7 +337,13 @@ describe('REST API (foundation)', () => {
     const r = await http.get('/api/docs/openapi.json');
     expect(r.status).toBe(200);
     expect(Object.keys(r.body.paths)).toEqual(
-      expect.arrayContaining(['/api/jobs', '/api/jobs/{id}/cancel', '/api/deployments/{id}/jobs', '/api/devices', '/api/health']),
+      expect.arrayContaining([
+        '/api/jobs',
+        '/api/jobs/{id}/cancel',
+        '/api/deployments/{id}/jobs',
+        '/api/devices',
+        '/api/health',
+      ]),
     );
     expect(r.body.components.securitySchemes.bearer).toMatchObject({ scheme: 'bearer' });
   });

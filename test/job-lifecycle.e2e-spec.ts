@@ -28,7 +28,10 @@ describe('job lifecycle on PostgreSQL', () => {
     bus = t.get(DomainEventBus);
     bus.subscribe((e) => events.push(e));
     deviceId = (await http.get('/api/devices')).body.items[0].id;
-    const dep = await http.post('/api/deployments', { name: 'life', programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }] });
+    const dep = await http.post('/api/deployments', {
+      name: 'life',
+      programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+    });
     deploymentId = dep.body.id;
     programId = dep.body.programs[0].id;
   });
@@ -64,7 +67,10 @@ describe('job lifecycle on PostgreSQL', () => {
     expect(one.body.data).toEqual({ '0x0': 6, '0x3': 4 });
 
     // Events arrive after commit, numbered without gaps; results come before the terminal state.
-    await waitUntil(async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'FINISHED'), 'FINISHED event');
+    await waitUntil(
+      async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'FINISHED'),
+      'FINISHED event',
+    );
     const mine = eventsOf(id);
     expect(mine.map((e) => e.name)).toEqual(['job.created', 'job.state', 'job.result', 'job.result', 'job.state']);
     expect(mine.map((e) => (e.payload as { seq: number }).seq)).toEqual([1, 2, 3, 4, 5]);
@@ -85,8 +91,15 @@ describe('job lifecycle on PostgreSQL', () => {
     expect(result.meta).toMatchObject({ worker: 'w1' });
     expect(String(result.meta.stackTrace)).toContain('job-lifecycle.e2e-spec');
     expect(await em.fork().count(TransientJobState, { job: id })).toBe(0);
-    await waitUntil(async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'ERROR'), 'ERROR event');
-    expect(eventsOf(id).map((e) => e.name).slice(-2)).toEqual(['job.error', 'job.state']);
+    await waitUntil(
+      async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'ERROR'),
+      'ERROR event',
+    );
+    expect(
+      eventsOf(id)
+        .map((e) => e.name)
+        .slice(-2),
+    ).toEqual(['job.error', 'job.state']);
   });
 
   it('a failure inside saveResults leaves nothing half-written and raises no event', async () => {
@@ -166,8 +179,20 @@ describe('job lifecycle on PostgreSQL', () => {
   it('finds jobs by deployment with the ownership rule', async () => {
     const own = em.fork();
     const template = await own.findOneOrFail(Job, { deployment: deploymentId });
-    own.create(Job, { executedBy: 'alice', executedOn: template.executedOn, deployment: template.deployment, shots: 1, createdAt: new Date() });
-    own.create(Job, { executedBy: 'bob', executedOn: template.executedOn, deployment: template.deployment, shots: 1, createdAt: new Date() });
+    own.create(Job, {
+      executedBy: 'alice',
+      executedOn: template.executedOn,
+      deployment: template.deployment,
+      shots: 1,
+      createdAt: new Date(),
+    });
+    own.create(Job, {
+      executedBy: 'bob',
+      executedOn: template.executedOn,
+      deployment: template.deployment,
+      shots: 1,
+      createdAt: new Date(),
+    });
     await own.flush();
     const all = await jobs.findByDeployment(deploymentId);
     const anon = await jobs.findByDeploymentAuthenticated(deploymentId, null);

@@ -52,13 +52,18 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
-      if (typeof response === 'string') return { statusCode: status, error: REASONS[status] ?? 'Error', message: response };
+      if (typeof response === 'string')
+        return { statusCode: status, error: REASONS[status] ?? 'Error', message: response };
       const r = response as Record<string, unknown>;
       const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? exception.message);
       return { ...r, statusCode: status, error: String(r.error ?? REASONS[status] ?? 'Error'), message };
     }
     if (exception instanceof OptimisticLockError) {
-      return { statusCode: 409, error: 'Conflict', message: 'the row was changed by someone else meanwhile; try again' };
+      return {
+        statusCode: 409,
+        error: 'Conflict',
+        message: 'the row was changed by someone else meanwhile; try again',
+      };
     }
     if (exception instanceof UniqueConstraintViolationException) {
       return { statusCode: 409, error: 'Conflict', message: 'a row with these values exists already' };
@@ -78,6 +83,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (e.type === 'entity.too.large') message = `request body is larger than the limit of ${e.limit} bytes`;
       return { statusCode: status, error: REASONS[status] ?? 'Error', message };
     }
-    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', message: 'internal server error' };
+    return {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      error: 'Internal Server Error',
+      message: 'internal server error',
+    };
   }
 }

@@ -4,10 +4,17 @@ import type { FieldError } from './errors';
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
-    const field = prefix ? (/^\d+$/.test(e.property) ? `${prefix}[${e.property}]` : `${prefix}.${e.property}`) : e.property;
+    const field = prefix
+      ? /^\d+$/.test(e.property)
+        ? `${prefix}[${e.property}]`
+        : `${prefix}.${e.property}`
+      : e.property;
     for (const message of Object.values(e.constraints ?? {})) {
       // class-validator says "shots must be ..."; name nested fields in full ("programs[0].quantumCircuit ...").
-      out.push({ field, message: message.startsWith(`${e.property} `) ? `${field}${message.slice(e.property.length)}` : message });
+      out.push({
+        field,
+        message: message.startsWith(`${e.property} `) ? `${field}${message.slice(e.property.length)}` : message,
+      });
     }
     if (e.children?.length) out.push(...flatten(e.children, field));
   }

@@ -32,6 +32,8 @@ describe('loadConfig', () => {
   });
 
   it('refuses AUTH_REQUIRED without a key source', () => {
-    expect(() => loadConfig({ AUTH_REQUIRED: 'true' })).toThrow(/AUTH_REQUIRED=true needs AUTH_JWT_SECRET or AUTH_JWKS_URL/);
+    expect(() => loadConfig({ AUTH_REQUIRED: 'true' })).toThrow(
+      /AUTH_REQUIRED=true needs AUTH_JWT_SECRET or AUTH_JWKS_URL/,
+    );
   });
 });

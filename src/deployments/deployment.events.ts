@@ -10,7 +10,8 @@ export const deploymentEventMapper: EventMapper = (cs: ChangeSet<object>, out) =
   let name: 'deployment.created' | 'deployment.updated' | 'deployment.deleted';
   if (entity instanceof Deployment) {
     deployment = entity;
-    name = cs.type === 'create' ? 'deployment.created' : cs.type === 'delete' ? 'deployment.deleted' : 'deployment.updated';
+    name =
+      cs.type === 'create' ? 'deployment.created' : cs.type === 'delete' ? 'deployment.deleted' : 'deployment.updated';
   } else if (entity instanceof QuantumProgram) {
     // A program removed from its deployment (orphan removal) no longer points to it; the programs
     // added in the same flush, or the deployment's own change set, raise the event instead.

@@ -16,11 +16,17 @@ export class DeploymentsController {
   @ApiOperation({ summary: 'List the deployments you can see (filter by name, paging, newest first)' })
   async list(@CurrentUser() user: Principal, @Query() q: DeploymentQueryDto): Promise<Page<DeploymentDto>> {
     const [items, total] = await this.deployments.list(user, q);
-    return page(items.map((d) => DeploymentDto.from(d)), total, q);
+    return page(
+      items.map((d) => DeploymentDto.from(d)),
+      total,
+      q,
+    );
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a deployment; OpenQASM programs are parsed, a bad one answers 422 with its line and column' })
+  @ApiOperation({
+    summary: 'Create a deployment; OpenQASM programs are parsed, a bad one answers 422 with its line and column',
+  })
   @ApiCreatedResponse({ type: DeploymentDto })
   async create(@CurrentUser() user: Principal, @Body() dto: CreateDeploymentDto): Promise<DeploymentDto> {
     return DeploymentDto.from(await this.deployments.create(user, dto));
@@ -35,7 +41,11 @@ export class DeploymentsController {
   @Put(':id')
   @ApiOperation({ summary: 'Replace name and programs' })
   @ApiOkResponse({ type: DeploymentDto })
-  async update(@CurrentUser() user: Principal, @Param('id') id: string, @Body() dto: UpdateDeploymentDto): Promise<DeploymentDto> {
+  async update(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Body() dto: UpdateDeploymentDto,
+  ): Promise<DeploymentDto> {
     return DeploymentDto.from(await this.deployments.update(user, id, dto));
   }
 

@@ -19,7 +19,9 @@ export class ProgramValidator {
     programs.forEach((program, programIndex) => {
       if (program.assemblerLanguage !== 'QASM2' && program.assemblerLanguage !== 'QASM3') return;
       try {
-        parseQasm(program.quantumCircuit, program.assemblerLanguage, { maxOperations: this.config.maxCircuitOperations });
+        parseQasm(program.quantumCircuit, program.assemblerLanguage, {
+          maxOperations: this.config.maxCircuitOperations,
+        });
       } catch (err) {
         if (err instanceof CircuitError) {
           throw new Unprocessable(`programs[${programIndex}]: ${err.message}`, {

@@ -7,7 +7,10 @@ export const QuantumProgramSchema = defineEntity({
   name: 'QuantumProgram',
   tableName: 'quantum_program',
   properties: {
-    id: p.uuid().primary().onCreate(() => uuidv7()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => uuidv7()),
     deployment: () => p.manyToOne(Deployment).deleteRule('cascade'),
     /** Order of the program inside its deployment, from 0. */
     position: p.integer(),

@@ -10,7 +10,10 @@ export const DeviceSchema = defineEntity({
   tableName: 'device',
   uniques: [{ properties: ['provider', 'name'] }],
   properties: {
-    id: p.uuid().primary().onCreate(() => uuidv7()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => uuidv7()),
     name: p.string().length(200),
     numQubits: p.integer(),
     isSimulator: p.boolean().default(false),

@@ -16,7 +16,11 @@ export class ProvidersController {
   @ApiOperation({ summary: 'List providers with their devices' })
   async list(@Query() q: PageQueryDto): Promise<Page<ProviderDto>> {
     const [items, total] = await this.devices.listProviders(q.limit, q.offset);
-    return page(items.map((p) => ProviderDto.from(p)), total, q);
+    return page(
+      items.map((p) => ProviderDto.from(p)),
+      total,
+      q,
+    );
   }
 
   @Get(':id')
@@ -36,7 +40,11 @@ export class DevicesController {
   @ApiOperation({ summary: 'List devices (filters: provider, minQubits, isSimulator, isLocal)' })
   async list(@Query() q: DeviceQueryDto): Promise<Page<DeviceDto>> {
     const [items, total] = await this.devices.listDevices(q);
-    return page(items.map((d) => DeviceDto.from(d)), total, q);
+    return page(
+      items.map((d) => DeviceDto.from(d)),
+      total,
+      q,
+    );
   }
 
   @Get(':id')
@@ -48,7 +56,11 @@ export class DevicesController {
   @Patch(':id')
   @ApiOperation({ summary: 'Set a device online or offline (admins)' })
   @ApiOkResponse({ type: DeviceDto })
-  async update(@Param('id') id: string, @Body() dto: UpdateDeviceDto, @CurrentUser() user: Principal): Promise<DeviceDto> {
+  async update(
+    @Param('id') id: string,
+    @Body() dto: UpdateDeviceDto,
+    @CurrentUser() user: Principal,
+  ): Promise<DeviceDto> {
     if (!user.isAdmin) throw new ForbiddenException('only admins may change a device');
     return DeviceDto.from(await this.devices.update(id, dto));
   }

@@ -30,7 +30,11 @@ export class DevicesService {
       try {
         let provider = await em.findOne(Provider, { name: LOCAL_PROVIDER });
         if (!provider) {
-          provider = em.create(Provider, { name: LOCAL_PROVIDER, withToken: false, supportedLanguages: ['QASM2', 'QASM3'] });
+          provider = em.create(Provider, {
+            name: LOCAL_PROVIDER,
+            withToken: false,
+            supportedLanguages: ['QASM2', 'QASM3'],
+          });
         }
         let device = await em.findOne(Device, { provider, name: LOCAL_SIMULATOR });
         if (!device) {
@@ -85,7 +89,11 @@ export class DevicesService {
   }
 
   async findByName(providerName: string, deviceName: string, em: EntityManager = this.em): Promise<Device> {
-    const device = await em.findOne(Device, { provider: { name: providerName }, name: deviceName }, { populate: ['provider'] });
+    const device = await em.findOne(
+      Device,
+      { provider: { name: providerName }, name: deviceName },
+      { populate: ['provider'] },
+    );
     if (!device) throw new NotFound('device', `${providerName}/${deviceName}`);
     return device;
   }

@@ -6,7 +6,10 @@ export const ProviderSchema = defineEntity({
   name: 'Provider',
   tableName: 'provider',
   properties: {
-    id: p.uuid().primary().onCreate(() => uuidv7()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => uuidv7()),
     name: p.string().length(100).unique(),
     withToken: p.boolean().default(false),
     supportedLanguages: p.array<string>().default([]),

@@ -26,7 +26,10 @@ export const JobSchema = defineEntity({
   tableName: 'job',
   indexes: [{ properties: ['state'] }, { properties: ['executedBy'] }],
   properties: {
-    id: p.uuid().primary().onCreate(() => uuidv7()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => uuidv7()),
     name: p.string().length(200).nullable(),
     /** Owner: the JWT `sub` of whoever submitted it, or null for a public job. */
     executedBy: p.string().length(255).nullable(),

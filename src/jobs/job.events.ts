@@ -17,7 +17,14 @@ function ref(job: Job): Omit<JobRef, 'seq'> {
   };
 }
 
-function jobEvent(out: PendingEvent[], job: Job, name: PendingEvent['name'], payload: object, order: number, seq?: number) {
+function jobEvent(
+  out: PendingEvent[],
+  job: Job,
+  name: PendingEvent['name'],
+  payload: object,
+  order: number,
+  seq?: number,
+) {
   const r = ref(job);
   out.push({
     name,
@@ -40,7 +47,13 @@ export const jobEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
         out,
         entity,
         'job.created',
-        { name: entity.name ?? null, state: entity.state, progress: entity.progress, type: entity.type, shots: entity.shots },
+        {
+          name: entity.name ?? null,
+          state: entity.state,
+          progress: entity.progress,
+          type: entity.type,
+          shots: entity.shots,
+        },
         ORDER.created,
         1,
       );

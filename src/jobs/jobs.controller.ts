@@ -17,7 +17,11 @@ export class JobsController {
   @ApiOperation({ summary: 'List the jobs you can see, newest first (filters: state, deploymentId, deviceId)' })
   async list(@CurrentUser() user: Principal, @Query() q: JobQueryDto): Promise<Page<JobDto>> {
     const [items, total] = await this.jobs.list(user, q);
-    return page(items.map((j) => JobDto.from(j)), total, q);
+    return page(
+      items.map((j) => JobDto.from(j)),
+      total,
+      q,
+    );
   }
 
   @Post()

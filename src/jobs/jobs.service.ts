@@ -67,7 +67,11 @@ export class JobsService {
     if (q.state) where.state = q.state;
     if (q.deploymentId) where.deployment = q.deploymentId;
     if (q.deviceId) where.executedOn = q.deviceId;
-    return this.em.findAndCount(Job, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: q.limit, offset: q.offset });
+    return this.em.findAndCount(Job, where, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: q.limit,
+      offset: q.offset,
+    });
   }
 
   async get(user: Principal, id: string, withResults = false, em: EntityManager = this.em): Promise<Job> {
@@ -187,12 +191,16 @@ export class JobsService {
   /** Cancels a job that has not ended: a READY one leaves the queue; a RUNNING one is stopped by its worker. */
   async cancel(user: Principal, id: string): Promise<Job> {
     await this.get(user, id);
-    const outcome = await this.mutate(id, async (job, em) => {
-      const wasReady = job.state === 'READY' || job.state === 'BLOCKED';
-      if (!job.cancel()) return false;
-      if (wasReady && job.queueJobId) await this.queue.remove(job.queueJobId, em);
-      return true;
-    }, ['transientStates']);
+    const outcome = await this.mutate(
+      id,
+      async (job, em) => {
+        const wasReady = job.state === 'READY' || job.state === 'BLOCKED';
+        if (!job.cancel()) return false;
+        if (wasReady && job.queueJobId) await this.queue.remove(job.queueJobId, em);
+        return true;
+      },
+      ['transientStates'],
+    );
     const { job, applied } = outcome!;
     if (!applied) throw new Conflict(`job ${id} has already ended (${job.state}) and cannot be canceled`);
     return job;
@@ -292,7 +300,9 @@ export class JobsService {
     const states = await this.em.fork().find(TransientJobState, where, { orderBy: { id: 'asc' } });
     const filter = q.filter;
     if (!filter) return states;
-    return states.filter((s) => Object.entries(filter).every(([k, v]) => JSON.stringify(s.data[k]) === JSON.stringify(v)));
+    return states.filter((s) =>
+      Object.entries(filter).every(([k, v]) => JSON.stringify(s.data[k]) === JSON.stringify(v)),
+    );
   }
 
   /** The value under `key` of the first matching transient state, or `fallback`. */

@@ -8,7 +8,10 @@ export const ResultSchema = defineEntity({
   name: 'Result',
   tableName: 'result',
   properties: {
-    id: p.uuid().primary().onCreate(() => uuidv7()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => uuidv7()),
     job: () => p.manyToOne(Job).deleteRule('cascade'),
     program: () => p.manyToOne(QuantumProgram).nullable().deleteRule('set null'),
     resultType: p.enum(RESULT_TYPES),

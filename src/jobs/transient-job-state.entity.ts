@@ -8,7 +8,10 @@ export const TransientJobStateSchema = defineEntity({
   name: 'TransientJobState',
   tableName: 'transient_job_state',
   properties: {
-    id: p.uuid().primary().onCreate(() => uuidv7()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => uuidv7()),
     job: () => p.manyToOne(Job).deleteRule('cascade'),
     program: () => p.manyToOne(QuantumProgram).nullable().deleteRule('cascade'),
     circuitFragmentId: p.string().length(255).nullable(),

@@ -1,4 +1,11 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import pg from 'pg';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -79,9 +86,11 @@ export class DomainEventBus implements OnModuleInit, BeforeApplicationShutdown, 
     client.on('notification', (msg) => {
       if (msg.channel !== EVENTS_CHANNEL || !msg.payload) return;
       const raw = msg.payload;
-      this.chain = this.chain.then(() => this.handle(client, raw)).catch((err: unknown) => {
-        this.logger.error(`could not deliver an event: ${String(err)}`);
-      });
+      this.chain = this.chain
+        .then(() => this.handle(client, raw))
+        .catch((err: unknown) => {
+          this.logger.error(`could not deliver an event: ${String(err)}`);
+        });
     });
     client.on('error', (err) => {
       if (this.closed) return;
@@ -113,14 +122,17 @@ export class DomainEventBus implements OnModuleInit, BeforeApplicationShutdown, 
       'select id, name, payload from outbox_event where id > $1 order by id',
       [id],
     );
-    for (const row of rows) this.dispatch({ id: Number(row.id), name: row.name, payload: row.payload } as AnyDomainEvent);
+    for (const row of rows)
+      this.dispatch({ id: Number(row.id), name: row.name, payload: row.payload } as AnyDomainEvent);
   }
 
   private async handle(client: pg.Client, raw: string): Promise<void> {
     const msg = JSON.parse(raw) as { id: number; name: DomainEventName; payload?: object };
     let payload = msg.payload;
     if (payload === undefined) {
-      const { rows } = await client.query<{ payload: object }>('select payload from outbox_event where id = $1', [msg.id]);
+      const { rows } = await client.query<{ payload: object }>('select payload from outbox_event where id = $1', [
+        msg.id,
+      ]);
       if (rows.length === 0) return;
       payload = rows[0].payload;
     }

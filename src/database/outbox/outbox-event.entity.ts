@@ -18,7 +18,10 @@ export const OutboxEventSchema = defineEntity({
     /** Filled by the trigger for job events. */
     seq: p.integer().nullable(),
     payload: p.json<Record<string, unknown>>(),
-    createdAt: p.datetime().onCreate(() => new Date()).index(),
+    createdAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .index(),
   },
 });
 

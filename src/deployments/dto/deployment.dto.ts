@@ -19,7 +19,10 @@ import type { QuantumProgram } from '../quantum-program.entity';
 export const MAX_CIRCUIT_LENGTH = 512 * 1024;
 
 export class ProgramInputDto {
-  @ApiProperty({ description: 'Program text', example: 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0], q[1];\nmeasure q -> c;' })
+  @ApiProperty({
+    description: 'Program text',
+    example: 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0], q[1];\nmeasure q -> c;',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_CIRCUIT_LENGTH)

@@ -8,6 +8,7 @@ const { cos, sin } = Math;
 export function u3(theta: number, phi: number, lambda: number): Matrix2 {
   const c = cos(theta / 2);
   const s = sin(theta / 2);
+  // prettier-ignore
   return [
     c, 0,
     -cos(lambda) * s, -sin(lambda) * s,

@@ -1,14 +1,5 @@
 import { SimulationAbortedError } from './errors';
-import {
-  type Instr,
-  OP_ANTIDIAGONAL,
-  OP_DIAGONAL,
-  OP_PHASE,
-  OP_SCALE,
-  OP_SWAP,
-  OP_UNITARY,
-  OP_X,
-} from './program';
+import { type Instr, OP_ANTIDIAGONAL, OP_DIAGONAL, OP_PHASE, OP_SCALE, OP_SWAP, OP_UNITARY, OP_X } from './program';
 import {
   applyAntiDiagonal,
   applyDiagonal,
@@ -74,7 +65,11 @@ function bitsOf(mask: number): Int32Array {
 }
 
 /** Fixed bits and values of the amplitudes that can be non-zero, with `free` bits left out. */
-export function supportFixed(sup: Support, extraMask: number, extraValue: number): { fixed: Int32Array; setMask: number } {
+export function supportFixed(
+  sup: Support,
+  extraMask: number,
+  extraValue: number,
+): { fixed: Int32Array; setMask: number } {
   return { fixed: bitsOf(sup.mask | extraMask), setMask: (sup.value & sup.mask & ~extraMask) | extraValue };
 }
 
@@ -128,8 +123,10 @@ export function applyTracked(d: Float64Array, n: number, ins: Instr, sup: Suppor
       if (freeControls === 0) {
         const a = ins.a;
         const b = ins.b;
-        const ma = (sup.mask >>> a) & 1, mb = (sup.mask >>> b) & 1;
-        const va = (sup.value >>> a) & 1, vb = (sup.value >>> b) & 1;
+        const ma = (sup.mask >>> a) & 1,
+          mb = (sup.mask >>> b) & 1;
+        const va = (sup.value >>> a) & 1,
+          vb = (sup.value >>> b) & 1;
         sup.mask = (sup.mask & ~own) | (mb << a) | (ma << b);
         sup.value = (sup.value & ~own) | (vb << a) | (va << b);
       } else {

@@ -93,7 +93,9 @@ describe('SimulatorPool', () => {
       expect(single.stats.queued).toBe(0);
       first.abort();
       await expect(a).rejects.toBeInstanceOf(SimulationAbortedError);
-      await expect(single.run(req(ghz(2)), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(SimulationAbortedError);
+      await expect(single.run(req(ghz(2)), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+        SimulationAbortedError,
+      );
     } finally {
       await single.close();
     }
@@ -107,7 +109,10 @@ describe('SimulatorPool', () => {
   });
 
   it('a worker running out of memory rejects its run and is replaced; the process survives', async () => {
-    const small = new SimulatorPool({ size: 1, resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 } });
+    const small = new SimulatorPool({
+      size: 1,
+      resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 },
+    });
     try {
       // ~600k gate objects: the worker's heap cannot hold the request and its compiled program.
       const b = new CircuitBuilder(4, 1);

@@ -92,7 +92,9 @@ function resolveWorker(): WorkerSpec {
     try {
       swc = require.resolve('@swc/core');
     } catch {
-      throw new Error(`${base}.js does not exist and @swc/core, needed to run ${base}.ts, is not installed: build first`);
+      throw new Error(
+        `${base}.js does not exist and @swc/core, needed to run ${base}.ts, is not installed: build first`,
+      );
     }
     return { file: TS_BOOTSTRAP, eval: true, workerData: { entry: `${base}.ts`, swc } };
   }
@@ -235,7 +237,11 @@ export class SimulatorPool {
 
   private spawn(): Slot {
     const worker = this.spec.eval
-      ? new Worker(this.spec.file, { eval: true, workerData: this.spec.workerData, resourceLimits: this.options.resourceLimits })
+      ? new Worker(this.spec.file, {
+          eval: true,
+          workerData: this.spec.workerData,
+          resourceLimits: this.options.resourceLimits,
+        })
       : new Worker(this.spec.file, { resourceLimits: this.options.resourceLimits });
     const slot: Slot = { worker, job: null, dead: false };
     worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));

@@ -364,7 +364,12 @@ export function hexOfBits(bits: string, offset: number, size: number): string {
 
 /** The classical registers in key order: the last-declared first (qiskit prints counts that way). */
 export function keyRegisters(circuit: Circuit): Register[] {
-  const regs = circuit.cregs.length > 0 ? circuit.cregs : circuit.numClbits > 0 ? [{ name: 'c', size: circuit.numClbits, offset: 0 }] : [];
+  const regs =
+    circuit.cregs.length > 0
+      ? circuit.cregs
+      : circuit.numClbits > 0
+        ? [{ name: 'c', size: circuit.numClbits, offset: 0 }]
+        : [];
   return [...regs].reverse();
 }
 
@@ -386,7 +391,9 @@ function formatSamples(
     return 0;
   });
   const hex = (key: number | string, offset: number, size: number): string =>
-    numeric ? '0x' + (((key as number) >>> offset) & (2 ** size - 1)).toString(16) : hexOfBits(key as string, offset, size);
+    numeric
+      ? '0x' + (((key as number) >>> offset) & (2 ** size - 1)).toString(16)
+      : hexOfBits(key as string, offset, size);
   const regs = keyRegisters(circuit);
   const registers: RegisterInfo[] = regs.map((r) => ({ name: r.name, size: r.size }));
   if (req.type === 'SAMPLER') {
@@ -410,7 +417,14 @@ function formatSamples(
   }
   const probabilities: Record<string, number> = {};
   for (const [key, count] of Object.entries(counts)) probabilities[key] = count / shots;
-  const meta = (): CountsMeta => ({ format: 'hex', shots, registers: registers.map((r) => ({ ...r })), seed, timeTakenMs, mode });
+  const meta = (): CountsMeta => ({
+    format: 'hex',
+    shots,
+    registers: registers.map((r) => ({ ...r })),
+    seed,
+    timeTakenMs,
+    mode,
+  });
   return [
     { resultType: 'COUNTS', data: counts, meta: meta() },
     { resultType: 'PROBABILITIES', data: probabilities, meta: meta() },
@@ -469,7 +483,8 @@ function estimate(
   }
   const parsed = observables.map((o) => {
     const coefficient = o.coefficient ?? 1;
-    if (!Number.isFinite(coefficient)) throw new SimulationInputError(`coefficient of ${o.pauli} must be a finite number`);
+    if (!Number.isFinite(coefficient))
+      throw new SimulationInputError(`coefficient of ${o.pauli} must be a finite number`);
     return { pauli: String(o.pauli).toUpperCase(), coefficient, masks: parsePauli(o.pauli, circuit.numQubits) };
   });
   if (!measurementsAreTerminal(circuit.ops)) {
@@ -506,9 +521,17 @@ export interface StatevectorOptions {
  * global phase included. Throws for circuits with mid-circuit measurement, reset or conditionals.
  */
 export function runStatevector(circuit: Circuit, opts: StatevectorOptions = {}): StateVector {
-  validate({ circuit, shots: 1, type: 'RUNNER', maxQubits: opts.maxQubits ?? HARD_MAX_QUBITS, maxMemoryBytes: opts.maxMemoryBytes });
+  validate({
+    circuit,
+    shots: 1,
+    type: 'RUNNER',
+    maxQubits: opts.maxQubits ?? HARD_MAX_QUBITS,
+    maxMemoryBytes: opts.maxMemoryBytes,
+  });
   if (!measurementsAreTerminal(circuit.ops)) {
-    throw new SimulationInputError('runStatevector needs a circuit without mid-circuit measurement, reset or conditionals');
+    throw new SimulationInputError(
+      'runStatevector needs a circuit without mid-circuit measurement, reset or conditionals',
+    );
   }
   const { state, program } = runUnitaryPart(circuit, opts.maxMemoryBytes, opts.signal ?? null, () => {});
   if (program.globalPhase !== 0) {

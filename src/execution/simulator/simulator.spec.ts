@@ -78,7 +78,18 @@ describe('statevector engine: amplitudes', () => {
         }
       }
     }
-    for (const k of ['gate/0', 'gate/1', 'gate/2', 'gate/3', 'negctrl', 'swap/0', 'swap/1', 'swap/2', 'gphase', 'barrier']) {
+    for (const k of [
+      'gate/0',
+      'gate/1',
+      'gate/2',
+      'gate/3',
+      'negctrl',
+      'swap/0',
+      'swap/1',
+      'swap/2',
+      'gphase',
+      'barrier',
+    ]) {
       expect(kinds).toContain(k);
     }
   });
@@ -146,7 +157,10 @@ describe('statevector engine: amplitudes', () => {
   });
 
   it('keeps the global phase in the state vector', () => {
-    const circuit = new CircuitBuilder(1).gphase(Math.PI / 2).rz(Math.PI, 0).build();
+    const circuit = new CircuitBuilder(1)
+      .gphase(Math.PI / 2)
+      .rz(Math.PI, 0)
+      .build();
     // rz(pi) = diag(-i, i); times i: diag(1, -1) on |0> gives |0>.
     const d = runStatevector(circuit).data;
     expect(d[0]).toBeCloseTo(1, 14);
@@ -196,7 +210,10 @@ describe('sampling', () => {
         if ((bb >> i) & 1) b.x(3 + i);
       }
       for (let i = 0; i < 3; i++) {
-        const ai = i, bi = 3 + i, ci = 6 + i, co = 7 + i;
+        const ai = i,
+          bi = 3 + i,
+          ci = 6 + i,
+          co = 7 + i;
         b.ccx(ai, bi, co); // carry-out |= a & b
         b.cx(ai, bi); // b = a ^ b
         b.ccx(ci, bi, co); // carry-out |= c & (a ^ b)
@@ -267,7 +284,14 @@ describe('mid-circuit measurement, reset and conditionals', () => {
   it('teleportation: |1> arrives as 1 in every shot, whatever Alice measured', () => {
     const r = simulate(req(teleport(Math.PI), { shots: 2000, seed: 11 }));
     const c = (r[0] as CountsResult).data;
-    expect(r[0].meta).toMatchObject({ mode: 'per-shot', registers: [{ name: 'c2', size: 1 }, { name: 'c1', size: 1 }, { name: 'c0', size: 1 }] });
+    expect(r[0].meta).toMatchObject({
+      mode: 'per-shot',
+      registers: [
+        { name: 'c2', size: 1 },
+        { name: 'c1', size: 1 },
+        { name: 'c0', size: 1 },
+      ],
+    });
     // key "c2 c1 c0": c2 is always 1; Alice's bits are uniform
     expect(Object.keys(c).sort()).toEqual(['0x1 0x0 0x0', '0x1 0x0 0x1', '0x1 0x1 0x0', '0x1 0x1 0x1']);
     for (const v of Object.values(c)) expectBinomial(v, 2000, 0.25);
@@ -292,9 +316,14 @@ describe('mid-circuit measurement, reset and conditionals', () => {
   });
 
   it('reset sets a qubit to |0>, also one entangled with another', () => {
-    expect(counts(new CircuitBuilder(1, 1).x(0).reset(0).measure(0, 0).build(), { shots: 100 })).toEqual({ '0x0': 100 });
+    expect(counts(new CircuitBuilder(1, 1).x(0).reset(0).measure(0, 0).build(), { shots: 100 })).toEqual({
+      '0x0': 100,
+    });
     const shots = 4000;
-    const c = counts(new CircuitBuilder(2, 2).h(0).cx(0, 1).reset(0).measure(0, 0).measure(1, 1).build(), { shots, seed: 5 });
+    const c = counts(new CircuitBuilder(2, 2).h(0).cx(0, 1).reset(0).measure(0, 0).measure(1, 1).build(), {
+      shots,
+      seed: 5,
+    });
     expect(Object.keys(c).sort()).toEqual(['0x0', '0x2']);
     expectBinomial(c['0x2'], shots, 0.5);
   });
@@ -362,7 +391,9 @@ describe('result formats', () => {
     const c = b.creg('b', 4);
     b.x(0).x(3).x(4).x(5);
     b.measure(0, a).measure(1, a + 1);
-    b.measure(3, c + 1).measure(4, c + 2).measure(5, c + 3); // b[0] never written: reads 0
+    b.measure(3, c + 1)
+      .measure(4, c + 2)
+      .measure(5, c + 3); // b[0] never written: reads 0
     return b.build();
   }
 
@@ -398,7 +429,9 @@ describe('result formats', () => {
     expect(r.resultType).toBe('QUASI_DIST');
     expect(r.data).toEqual({ [`0x${((0b1110 << 2) | 0b01).toString(16)}`]: 1 });
     expect(r.meta).toMatchObject({ format: 'hex', shots: 10, numClbits: 6, seed: 1234 });
-    const [bell] = simulate(req(new CircuitBuilder(2, 2).h(0).cx(0, 1).measure(0, 0).measure(1, 1).build(), { type: 'SAMPLER', shots: 1000 }));
+    const [bell] = simulate(
+      req(new CircuitBuilder(2, 2).h(0).cx(0, 1).measure(0, 0).measure(1, 1).build(), { type: 'SAMPLER', shots: 1000 }),
+    );
     const values = Object.values(bell.data) as number[];
     expect(values.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
   });
@@ -419,7 +452,11 @@ describe('result formats', () => {
       const c = new CircuitBuilder(3, 0);
       const lo = c.creg('lo', size);
       const hi = c.creg('hi', size);
-      c.x(0).x(2).measure(0, lo).measure(2, hi + size - 1).measure(1, lo + 3);
+      c.x(0)
+        .x(2)
+        .measure(0, lo)
+        .measure(2, hi + size - 1)
+        .measure(1, lo + 3);
       const top = (2 ** (size - 1)).toString(16);
       expect(counts(c.build(), { shots: 2 })).toEqual({ [`0x${top} 0x1`]: 2 });
       const [q] = simulate(req(c.build(), { shots: 2, type: 'SAMPLER' }));
@@ -481,10 +518,14 @@ describe('estimator', () => {
           const m = single[p[n - 1 - q]];
           phi = phi.map((_, i) => {
             const b = (i >> q) & 1;
-            const j0 = i & ~(1 << q), j1 = i | (1 << q);
-            const [ar, ai] = [m[(b * 2) * 2], m[(b * 2) * 2 + 1]];
+            const j0 = i & ~(1 << q),
+              j1 = i | (1 << q);
+            const [ar, ai] = [m[b * 2 * 2], m[b * 2 * 2 + 1]];
             const [br, bi] = [m[(b * 2 + 1) * 2], m[(b * 2 + 1) * 2 + 1]];
-            return [ar * phi[j0][0] - ai * phi[j0][1] + br * phi[j1][0] - bi * phi[j1][1], ar * phi[j0][1] + ai * phi[j0][0] + br * phi[j1][1] + bi * phi[j1][0]];
+            return [
+              ar * phi[j0][0] - ai * phi[j0][1] + br * phi[j1][0] - bi * phi[j1][1],
+              ar * phi[j0][1] + ai * phi[j0][0] + br * phi[j1][1] + bi * phi[j1][0],
+            ];
           });
         }
         const ev = psi.reduce((s, [re, im], i) => s + re * phi[i][0] + im * phi[i][1], 0);
@@ -518,7 +559,13 @@ describe('limits, validation and cancellation', () => {
     const huge: Circuit = { numQubits: 31, numClbits: 0, qregs: [], cregs: [], ops: [] };
     expect(() => simulate(req(huge, { maxQubits: 40 }))).toThrow("more than the limit of 30 (the simulator's maximum)");
     // 2^30 amplitudes are 16 GiB: more than this machine allows, caught before allocating
-    const big: Circuit = { numQubits: 30, numClbits: 1, qregs: [], cregs: [], ops: [{ kind: 'measure', qubit: 0, clbit: 0 }] };
+    const big: Circuit = {
+      numQubits: 30,
+      numClbits: 1,
+      qregs: [],
+      cregs: [],
+      ops: [{ kind: 'measure', qubit: 0, clbit: 0 }],
+    };
     expect(() => simulate(req(big, { maxQubits: 30, maxMemoryBytes: 8 * 2 ** 30 }))).toThrow(
       /circuit needs 2\^30 amplitudes \(16\.0 GiB\), more than the limit of/,
     );
@@ -530,8 +577,12 @@ describe('limits, validation and cancellation', () => {
     expect(() => simulate(req(c, { shots: 1.5 }))).toThrow(/shots/);
     expect(() => simulate(req(c, { seed: -1 }))).toThrow(/seed/);
     expect(() => simulate(req(c, { type: 'OTHER' as never }))).toThrow(/type/);
-    expect(() => simulate(req(new CircuitBuilder(2, 1).cx(0, 2).measure(0, 0).build()))).toThrow(/qubit 2 is out of range/);
-    expect(() => simulate(req(new CircuitBuilder(2, 1).gate('cx', G.X, 1, [1]).measure(0, 0).build()))).toThrow(/twice/);
+    expect(() => simulate(req(new CircuitBuilder(2, 1).cx(0, 2).measure(0, 0).build()))).toThrow(
+      /qubit 2 is out of range/,
+    );
+    expect(() => simulate(req(new CircuitBuilder(2, 1).gate('cx', G.X, 1, [1]).measure(0, 0).build()))).toThrow(
+      /twice/,
+    );
     expect(() => simulate(req(new CircuitBuilder(2, 1).measure(0, 3).build()))).toThrow(/clbit 3 is out of range/);
   });
 

@@ -149,14 +149,24 @@ export function applyUnitary(
   setMask: number,
   abort: AbortLike | null,
 ): void {
-  const m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7];
+  const m0 = m[0],
+    m1 = m[1],
+    m2 = m[2],
+    m3 = m[3],
+    m4 = m[4],
+    m5 = m[5],
+    m6 = m[6],
+    m7 = m[7];
   const k = fixed.length;
   const E = 2 * 2 ** n;
   if (k === 1 && t === 0) {
     for (let c = 0; c < E; c += CHECK_DOUBLES) {
       const end = Math.min(E, c + CHECK_DOUBLES);
       for (let p = c; p < end; p += 4) {
-        const ar = d[p], ai = d[p + 1], br = d[p + 2], bi = d[p + 3];
+        const ar = d[p],
+          ai = d[p + 1],
+          br = d[p + 2],
+          bi = d[p + 3];
         d[p] = m0 * ar - m1 * ai + m2 * br - m3 * bi;
         d[p + 1] = m0 * ai + m1 * ar + m2 * bi + m3 * br;
         d[p + 2] = m4 * ar - m5 * ai + m6 * br - m7 * bi;
@@ -170,12 +180,18 @@ export function applyUnitary(
     for (let c = 0; c < E; c += CHECK_DOUBLES) {
       const end = Math.min(E, c + CHECK_DOUBLES);
       for (let p = c; p < end; p += 8) {
-        let ar = d[p], ai = d[p + 1], br = d[p + 4], bi = d[p + 5];
+        let ar = d[p],
+          ai = d[p + 1],
+          br = d[p + 4],
+          bi = d[p + 5];
         d[p] = m0 * ar - m1 * ai + m2 * br - m3 * bi;
         d[p + 1] = m0 * ai + m1 * ar + m2 * bi + m3 * br;
         d[p + 4] = m4 * ar - m5 * ai + m6 * br - m7 * bi;
         d[p + 5] = m4 * ai + m5 * ar + m6 * bi + m7 * br;
-        ar = d[p + 2]; ai = d[p + 3]; br = d[p + 6]; bi = d[p + 7];
+        ar = d[p + 2];
+        ai = d[p + 3];
+        br = d[p + 6];
+        bi = d[p + 7];
         d[p + 2] = m0 * ar - m1 * ai + m2 * br - m3 * bi;
         d[p + 3] = m0 * ai + m1 * ar + m2 * bi + m3 * br;
         d[p + 6] = m4 * ar - m5 * ai + m6 * br - m7 * bi;
@@ -200,7 +216,10 @@ export function applyUnitary(
       if (prefetch) sink += touch(d, start, start + off, len);
       for (let p = start; p < end; p += 2) {
         const q = p + off;
-        const ar = d[p], ai = d[p + 1], br = d[q], bi = d[q + 1];
+        const ar = d[p],
+          ai = d[p + 1],
+          br = d[q],
+          bi = d[q + 1];
         d[p] = m0 * ar - m1 * ai + m2 * br - m3 * bi;
         d[p + 1] = m0 * ai + m1 * ar + m2 * bi + m3 * br;
         d[q] = m4 * ar - m5 * ai + m6 * br - m7 * bi;
@@ -222,7 +241,10 @@ export function applyDiagonal(
   setMask: number,
   abort: AbortLike | null,
 ): void {
-  const ar0 = m[0], ai0 = m[1], ar1 = m[6], ai1 = m[7];
+  const ar0 = m[0],
+    ai0 = m[1],
+    ar1 = m[6],
+    ai1 = m[7];
   const k = fixed.length;
   const p0 = runLog2(fixed[0]);
   const len = 2 << p0;
@@ -239,7 +261,10 @@ export function applyDiagonal(
       if (prefetch) sink += touch(d, start, start + off, len);
       for (let p = start; p < end; p += 2) {
         const q = p + off;
-        const xr = d[p], xi = d[p + 1], yr = d[q], yi = d[q + 1];
+        const xr = d[p],
+          xi = d[p + 1],
+          yr = d[q],
+          yi = d[q + 1];
         d[p] = ar0 * xr - ai0 * xi;
         d[p + 1] = ar0 * xi + ai0 * xr;
         d[q] = ar1 * yr - ai1 * yi;
@@ -271,7 +296,8 @@ export function applyPhase(
     for (let ch = 0; ch < E; ch += CHECK_DOUBLES) {
       const end = Math.min(E, ch + CHECK_DOUBLES);
       for (let p = ch + 2; p < end; p += 4) {
-        const xr = d[p], xi = d[p + 1];
+        const xr = d[p],
+          xi = d[p + 1];
         d[p] = c * xr - s * xi;
         d[p + 1] = c * xi + s * xr;
       }
@@ -288,7 +314,8 @@ export function applyPhase(
       const start = 2 * runStart(b, p0, fixed, k, setMask);
       const end = start + len;
       for (let p = start; p < end; p += 2) {
-        const xr = d[p], xi = d[p + 1];
+        const xr = d[p],
+          xi = d[p + 1];
         d[p] = c * xr - s * xi;
         d[p + 1] = c * xi + s * xr;
       }
@@ -312,7 +339,8 @@ export function applyX(
     for (let ch = 0; ch < E; ch += CHECK_DOUBLES) {
       const end = Math.min(E, ch + CHECK_DOUBLES);
       for (let p = ch; p < end; p += 4) {
-        const xr = d[p], xi = d[p + 1];
+        const xr = d[p],
+          xi = d[p + 1];
         d[p] = d[p + 2];
         d[p + 1] = d[p + 3];
         d[p + 2] = xr;
@@ -337,7 +365,8 @@ export function applyX(
       if (prefetch) sink += touch(d, start, start + off, len);
       for (let p = start; p < end; p += 2) {
         const q = p + off;
-        const xr = d[p], xi = d[p + 1];
+        const xr = d[p],
+          xi = d[p + 1];
         d[p] = d[q];
         d[p + 1] = d[q + 1];
         d[q] = xr;
@@ -359,7 +388,10 @@ export function applyAntiDiagonal(
   setMask: number,
   abort: AbortLike | null,
 ): void {
-  const br = m[2], bi = m[3], cr = m[4], ci = m[5];
+  const br = m[2],
+    bi = m[3],
+    cr = m[4],
+    ci = m[5];
   const k = fixed.length;
   const p0 = runLog2(fixed[0]);
   const len = 2 << p0;
@@ -376,7 +408,10 @@ export function applyAntiDiagonal(
       if (prefetch) sink += touch(d, start, start + off, len);
       for (let p = start; p < end; p += 2) {
         const q = p + off;
-        const xr = d[p], xi = d[p + 1], yr = d[q], yi = d[q + 1];
+        const xr = d[p],
+          xi = d[p + 1],
+          yr = d[q],
+          yi = d[q + 1];
         d[p] = br * yr - bi * yi;
         d[p + 1] = br * yi + bi * yr;
         d[q] = cr * xr - ci * xi;
@@ -413,7 +448,8 @@ export function applySwap(
       for (let p = start; p < end; p += 2) {
         const i = p + offA;
         const j = p + offB;
-        const xr = d[i], xi = d[i + 1];
+        const xr = d[i],
+          xi = d[i + 1];
         d[i] = d[j];
         d[i + 1] = d[j + 1];
         d[j] = xr;
@@ -430,7 +466,8 @@ export function applyScale(d: Float64Array, c: number, s: number, abort: AbortLi
   for (let ch = 0; ch < E; ch += CHECK_DOUBLES) {
     const end = Math.min(E, ch + CHECK_DOUBLES);
     for (let p = ch; p < end; p += 2) {
-      const xr = d[p], xi = d[p + 1];
+      const xr = d[p],
+        xi = d[p + 1];
       d[p] = c * xr - s * xi;
       d[p + 1] = c * xi + s * xr;
     }
@@ -464,7 +501,8 @@ export function norm2(d: Float64Array, n: number, fixed: Int32Array, setMask: nu
       const start = 2 * runStart(b, p0, fixed, k, setMask);
       const end = start + len;
       for (let p = start; p < end; p += 2) {
-        const xr = d[p], xi = d[p + 1];
+        const xr = d[p],
+          xi = d[p + 1];
         part += xr * xr + xi * xi;
       }
     }
@@ -500,7 +538,10 @@ export function qubitProbabilities(
       const start = 2 * runStart(b, p0, fixed, k, setMask);
       const end = start + len;
       for (let p = start; p < end; p += 2) {
-        const xr = d[p], xi = d[p + 1], yr = d[p + off], yi = d[p + off + 1];
+        const xr = d[p],
+          xi = d[p + 1],
+          yr = d[p + off],
+          yi = d[p + off + 1];
         p0sum += xr * xr + xi * xi;
         p1sum += yr * yr + yi * yi;
       }
@@ -593,7 +634,8 @@ export function sampleSorted(
       const start = runStart(b, p0, fixed, k, setMask);
       const end = start + len;
       for (let i = start; i < end; i++) {
-        const xr = d[2 * i], xi = d[2 * i + 1];
+        const xr = d[2 * i],
+          xi = d[2 * i + 1];
         const p = xr * xr + xi * xi;
         if (p === 0) continue;
         acc += p;
@@ -636,8 +678,10 @@ export function pauliSum(d: Float64Array, n: number, x: number, z: number, abort
       v ^= v >>> 4;
       const sign = 1 - 2 * ((0x6996 >>> (v & 0xf)) & 1);
       const j = i ^ x;
-      const ar = d[2 * j], ai = -d[2 * j + 1];
-      const br = d[2 * i], bi = d[2 * i + 1];
+      const ar = d[2 * j],
+        ai = -d[2 * j + 1];
+      const br = d[2 * i],
+        bi = d[2 * i + 1];
       re += sign * (ar * br - ai * bi);
       im += sign * (ar * bi + ai * br);
     }

@@ -36,22 +36,54 @@ export class CircuitBuilder {
     this.ops.push({ kind: 'gate', name, matrix, target, controls, ...(controlStates ? { controlStates } : {}) });
     return this;
   }
-  h(q: number) { return this.gate('h', G.H, q); }
-  x(q: number) { return this.gate('x', G.X, q); }
-  y(q: number) { return this.gate('y', G.Y, q); }
-  z(q: number) { return this.gate('z', G.Z, q); }
-  s(q: number) { return this.gate('s', G.S, q); }
-  t(q: number) { return this.gate('t', G.T, q); }
-  sx(q: number) { return this.gate('sx', G.SX, q); }
-  rx(theta: number, q: number) { return this.gate('rx', G.rx(theta), q); }
-  ry(theta: number, q: number) { return this.gate('ry', G.ry(theta), q); }
-  rz(theta: number, q: number) { return this.gate('rz', G.rz(theta), q); }
-  p(lambda: number, q: number) { return this.gate('p', G.phase(lambda), q); }
-  u3(theta: number, phi: number, lambda: number, q: number) { return this.gate('u3', G.u3(theta, phi, lambda), q); }
-  cx(c: number, t: number) { return this.gate('cx', G.X, t, [c]); }
-  cz(c: number, t: number) { return this.gate('cz', G.Z, t, [c]); }
-  cp(lambda: number, c: number, t: number) { return this.gate('cp', G.phase(lambda), t, [c]); }
-  ccx(a: number, b: number, t: number) { return this.gate('ccx', G.X, t, [a, b]); }
+  h(q: number) {
+    return this.gate('h', G.H, q);
+  }
+  x(q: number) {
+    return this.gate('x', G.X, q);
+  }
+  y(q: number) {
+    return this.gate('y', G.Y, q);
+  }
+  z(q: number) {
+    return this.gate('z', G.Z, q);
+  }
+  s(q: number) {
+    return this.gate('s', G.S, q);
+  }
+  t(q: number) {
+    return this.gate('t', G.T, q);
+  }
+  sx(q: number) {
+    return this.gate('sx', G.SX, q);
+  }
+  rx(theta: number, q: number) {
+    return this.gate('rx', G.rx(theta), q);
+  }
+  ry(theta: number, q: number) {
+    return this.gate('ry', G.ry(theta), q);
+  }
+  rz(theta: number, q: number) {
+    return this.gate('rz', G.rz(theta), q);
+  }
+  p(lambda: number, q: number) {
+    return this.gate('p', G.phase(lambda), q);
+  }
+  u3(theta: number, phi: number, lambda: number, q: number) {
+    return this.gate('u3', G.u3(theta, phi, lambda), q);
+  }
+  cx(c: number, t: number) {
+    return this.gate('cx', G.X, t, [c]);
+  }
+  cz(c: number, t: number) {
+    return this.gate('cz', G.Z, t, [c]);
+  }
+  cp(lambda: number, c: number, t: number) {
+    return this.gate('cp', G.phase(lambda), t, [c]);
+  }
+  ccx(a: number, b: number, t: number) {
+    return this.gate('ccx', G.X, t, [a, b]);
+  }
   swap(a: number, b: number, controls: number[] = [], controlStates?: (0 | 1)[]): this {
     this.ops.push({ kind: 'swap', a, b, controls, ...(controlStates ? { controlStates } : {}) });
     return this;
@@ -129,7 +161,15 @@ export interface RandomCircuitOptions {
 }
 
 const FIXED: [string, Matrix2][] = [
-  ['h', G.H], ['x', G.X], ['y', G.Y], ['z', G.Z], ['s', G.S], ['sdg', G.SDG], ['t', G.T], ['tdg', G.TDG], ['sx', G.SX],
+  ['h', G.H],
+  ['x', G.X],
+  ['y', G.Y],
+  ['z', G.Z],
+  ['s', G.S],
+  ['sdg', G.SDG],
+  ['t', G.T],
+  ['tdg', G.TDG],
+  ['sx', G.SX],
 ];
 
 /**

@@ -9,7 +9,6 @@
  */
 import type { Circuit, Matrix2 } from '../../circuit/circuit';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const QuantumCircuit = require('quantum-circuit') as new (n: number) => QuantumCircuitInstance;
 
 interface QuantumCircuitInstance {
