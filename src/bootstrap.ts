@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { createValidationPipe } from './common/validation';
+import { createValidationPipe, RejectNulPipe } from './common/validation';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import {
   createDatabase,
@@ -23,7 +23,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.setGlobalPrefix('api');
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new RejectNulPipe(), createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   const openapi = new DocumentBuilder()
     .setTitle('Qunest')

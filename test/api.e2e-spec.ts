@@ -175,6 +175,23 @@ describe('REST API (foundation)', () => {
       expect(r.body).toMatchObject({ programIndex: 0, line: 4 });
     });
 
+    it('refuses the NUL character, which PostgreSQL cannot store, with 400 naming the field', async () => {
+      const body = await http.post('/api/deployments', {
+        name: 'a\u0000b',
+        programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
+      });
+      expect(body.status).toBe(400);
+      expect(body.body.errors).toEqual([
+        { field: 'name', message: 'name must not contain the NUL character (\\u0000)' },
+      ]);
+      const query = await http.get('/api/deployments?name=%00');
+      expect(query.status).toBe(400);
+      expect(query.body.message).toContain('name must not contain the NUL character');
+      expect((await http.get('/api/devices?provider=%00')).status).toBe(400);
+      const nested = await http.post('/api/jobs', { deploymentId: 'x', shots: 1, observables: [{ pauli: 'Z\u0000' }] });
+      expect(nested.body.message).toContain('observables[0].pauli must not contain the NUL character');
+    });
+
     it('answers malformed JSON with 400 and an oversized body with 413', async () => {
       const bad = await http.post('/api/deployments', '{"name": ');
       expect(bad.status).toBe(400);

@@ -1,4 +1,11 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  BadRequestException,
+  Injectable,
+  PipeTransform,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
 import type { FieldError } from './errors';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
@@ -37,4 +44,41 @@ export function createValidationPipe(): ValidationPipe {
       });
     },
   });
+}
+
+/** Where in a value (a body, a query) a string holds a NUL character, as a field path; or null. */
+export function findNul(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || 'value' : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNul(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found =
+        findNul(v, path ? `${path}.${k}` : k) ?? (k.includes('\u0000') ? (path ? `${path}.${k}` : k) : null);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/**
+ * PostgreSQL cannot store the NUL character in text or jsonb: refuse it at the edge with a 400 that
+ * names the field, instead of a database error.
+ */
+@Injectable()
+export class RejectNulPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type !== 'body' && metadata.type !== 'query') return value;
+    const field = findNul(value);
+    if (field) {
+      const message = `${field} must not contain the NUL character (\\u0000)`;
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message, errors: [{ field, message }] });
+    }
+    return value;
+  }
 }
