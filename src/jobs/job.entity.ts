@@ -51,8 +51,10 @@ export const JobSchema = defineEntity({
     /** How many times a worker has started it (crash recovery counts retries). */
     attempts: p.integer().default(0),
     /**
-     * Per-job event sequence. The outbox trigger raises it for every event of the job, in the same
-     * transaction; the ORM never writes it, it only reads it for snapshots.
+     * Per-job event sequence: the seq of the job's last event. When a flush updates the job, the
+     * outbox subscriber numbers its events from here and raises it, so the ORM's UPDATE (with its
+     * version check) writes it; otherwise (job.deleted) the outbox trigger raises it, and the version.
+     * Domain code never sets it.
      */
     eventSeq: p.integer().default(1),
     results: () => p.oneToMany(Result).mappedBy('job').orderBy({ id: 'asc' }),

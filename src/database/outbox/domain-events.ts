@@ -48,12 +48,3 @@ export interface DomainEvent<N extends DomainEventName = DomainEventName> {
 }
 
 export type AnyDomainEvent = { [N in DomainEventName]: DomainEvent<N> }[DomainEventName];
-
-export const JOB_EVENT_NAMES: ReadonlySet<DomainEventName> = new Set([
-  'job.created',
-  'job.state',
-  'job.progress',
-  'job.result',
-  'job.error',
-  'job.deleted',
-]);
