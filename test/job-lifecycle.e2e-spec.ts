@@ -167,6 +167,41 @@ describe('job lifecycle on PostgreSQL', () => {
     }
   });
 
+  it('concurrent writers of one job keep its seq gapless and strictly increasing, results before the end', async () => {
+    const id = await newRunningJob();
+    // Progress updates race the results: each is its own unit of work on the same job row.
+    await Promise.all([
+      ...[10, 20, 30, 40, 50, 60].map((p) => jobs.updateProgress(id, p)),
+      jobs.saveResults(id, [
+        { resultType: 'COUNTS', data: { '0x0': 5, '0x3': 5 } },
+        { resultType: 'PROBABILITIES', data: { '0x0': 0.5, '0x3': 0.5 } },
+      ]),
+    ]);
+    await waitUntil(
+      async () => eventsOf(id).some((e) => e.name === 'job.state' && e.payload.state === 'FINISHED'),
+      'FINISHED event',
+    );
+    const mine = eventsOf(id);
+    const seqs = mine.map((e) => (e.payload as { seq: number }).seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    const names = mine.map((e) => e.name);
+    expect(names.slice(-3)).toEqual(['job.result', 'job.result', 'job.state']);
+    const job = await em.fork().findOneOrFail(Job, id);
+    expect(job.eventSeq).toBe(seqs[seqs.length - 1]);
+    // The outbox rows carry the same numbers, once each.
+    const rows = await em
+      .fork()
+      .getConnection()
+      .execute<{ seq: number }[]>('select seq from outbox_event where job_id = ? order by id', [id]);
+    expect(rows.map((r) => r.seq)).toEqual(seqs);
+
+    // An event whose job row the flush does not update (job.deleted) is numbered by the trigger: next seq.
+    await http.delete(`/api/jobs/${id}`);
+    await waitUntil(async () => eventsOf(id).some((e) => e.name === 'job.deleted'), 'deleted event');
+    const deleted = eventsOf(id).find((e) => e.name === 'job.deleted')!;
+    expect((deleted.payload as { seq: number }).seq).toBe(seqs[seqs.length - 1] + 1);
+  });
+
   it('reads transient state by program, fragment and filter', async () => {
     const id = await newRunningJob();
     expect(await jobs.getTransientState(id, { circuitFragmentId: 'a' })).toHaveLength(1);

@@ -7,9 +7,9 @@ import { ResultSchema } from '../jobs/result.entity';
 import { TransientJobStateSchema } from '../jobs/transient-job-state.entity';
 import { deploymentEventMapper } from '../deployments/deployment.events';
 import { deviceEventMapper } from '../devices/device.events';
-import { jobEventMapper } from '../jobs/job.events';
+import { jobEventMapper, jobSeq } from '../jobs/job.events';
 import { OutboxEventSchema } from './outbox/outbox-event.entity';
-import type { EventMapper } from './outbox/outbox.subscriber';
+import type { EventMapper, JobSeq } from './outbox/outbox.subscriber';
 
 /** Every entity of Qunest. Each module owns its own; the ORM needs the whole list once. */
 export const ENTITIES = [
@@ -25,3 +25,6 @@ export const ENTITIES = [
 
 /** Every mapper from change sets to domain events; each module owns the one of its entities. */
 export const EVENT_MAPPERS: readonly EventMapper[] = [jobEventMapper, deploymentEventMapper, deviceEventMapper];
+
+/** Which entity carries the per-job event counter, so that the outbox numbers job events in the flush. */
+export const JOB_SEQ: JobSeq = jobSeq;

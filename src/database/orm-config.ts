@@ -1,7 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { MIGRATIONS } from './migrations';
-import { EVENT_MAPPERS, ENTITIES } from './entities';
+import { EVENT_MAPPERS, ENTITIES, JOB_SEQ } from './entities';
 import { OutboxSubscriber } from './outbox/outbox.subscriber';
 
 export interface OrmConfigOptions {
@@ -19,7 +19,7 @@ export function buildOrmConfig({ url, events = true, poolMax = 10, debug = false
     clientUrl: url,
     entities: ENTITIES,
     extensions: [Migrator],
-    subscribers: events ? [new OutboxSubscriber(EVENT_MAPPERS)] : [],
+    subscribers: events ? [new OutboxSubscriber(EVENT_MAPPERS, JOB_SEQ)] : [],
     migrations: {
       migrationsList: MIGRATIONS,
       tableName: 'mikro_orm_migrations',

@@ -1,6 +1,6 @@
 import type { ChangeSet } from '@mikro-orm/core';
 import type { JobRef } from '../database/outbox/domain-events';
-import type { EventMapper, PendingEvent } from '../database/outbox/outbox.subscriber';
+import type { EventMapper, JobSeq, PendingEvent } from '../database/outbox/outbox.subscriber';
 import { Job } from './job.entity';
 import { Result } from './result.entity';
 
@@ -83,4 +83,9 @@ export const jobEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
       );
     }
   }
+};
+
+/** A job's events are numbered from its eventSeq, written by the same UPDATE as the change itself. */
+export const jobSeq: JobSeq = {
+  counter: (entity) => (entity instanceof Job ? { jobId: entity.id, property: 'eventSeq' } : null),
 };
