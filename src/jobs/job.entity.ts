@@ -103,7 +103,9 @@ export class Job extends JobSchema.class {
 
   /**
    * Appends the results, sets progress 100, the state (FINISHED by default) and finishedAt, and
-   * removes all transient state. The transientStates collection must be loaded.
+   * removes all transient state: through the transientStates collection when it is loaded; when it
+   * is not, the caller deletes the rows in the same transaction when this returns true (JobsService
+   * does, with one DELETE instead of loading them first).
    */
   saveResults(results: NewResult[], state: JobState = 'FINISHED', now = new Date()): Applied {
     if (this.isTerminal || !this.canMoveTo(state)) return false;
@@ -111,13 +113,14 @@ export class Job extends JobSchema.class {
     this.progress = 100;
     this.state = state;
     this.finishedAt = now;
-    this.transientStates.removeAll();
+    if (this.transientStates.isInitialized()) this.transientStates.removeAll();
     return true;
   }
 
   /**
    * Adds an ERROR result with data {exceptionMessage, ...extraData} and meta {stackTrace, ...extraMeta},
-   * sets state ERROR, progress 100 and finishedAt (if unset), and removes all transient state.
+   * sets state ERROR, progress 100 and finishedAt (if unset), and removes all transient state (as
+   * saveResults does: the loaded collection, or else the caller's DELETE).
    */
   saveError(
     error: { message: string; stack?: string },
@@ -138,11 +141,14 @@ export class Job extends JobSchema.class {
     this.state = 'ERROR';
     this.progress = 100;
     this.finishedAt ??= now;
-    this.transientStates.removeAll();
+    if (this.transientStates.isInitialized()) this.transientStates.removeAll();
     return true;
   }
 
-  /** Ends a job that is not terminal as CANCELED; its results so far are kept, transient state removed. */
+  /**
+   * Ends a job that is not terminal as CANCELED; its results so far are kept, transient state removed
+   * (as saveResults does: the loaded collection, or else the caller's DELETE).
+   */
   cancel(now = new Date()): Applied {
     if (this.isTerminal) return false;
     this.state = 'CANCELED';

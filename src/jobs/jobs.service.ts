@@ -191,16 +191,13 @@ export class JobsService {
   /** Cancels a job that has not ended: a READY one leaves the queue; a RUNNING one is stopped by its worker. */
   async cancel(user: Principal, id: string): Promise<Job> {
     await this.get(user, id);
-    const outcome = await this.mutate(
-      id,
-      async (job, em) => {
-        const wasReady = job.state === 'READY' || job.state === 'BLOCKED';
-        if (!job.cancel()) return false;
-        if (wasReady && job.queueJobId) await this.queue.remove(job.queueJobId, em);
-        return true;
-      },
-      ['transientStates'],
-    );
+    const outcome = await this.mutate(id, async (job, em) => {
+      const wasReady = job.state === 'READY' || job.state === 'BLOCKED';
+      if (!job.cancel()) return false;
+      await this.deleteTransientState(job, em);
+      if (wasReady && job.queueJobId) await this.queue.remove(job.queueJobId, em);
+      return true;
+    });
     const { job, applied } = outcome!;
     if (!applied) throw new Conflict(`job ${id} has already ended (${job.state}) and cannot be canceled`);
     return job;
@@ -266,7 +263,11 @@ export class JobsService {
 
   /** saveResults: results appended, progress 100, state (FINISHED), transient state deleted; one commit. */
   async saveResults(jobId: string, results: NewResult[], state: JobState = 'FINISHED'): Promise<MutationOutcome> {
-    return (await this.mutate(jobId, (job) => job.saveResults(results, state), ['transientStates']))!;
+    return (await this.mutate(jobId, async (job, em) => {
+      const applied = job.saveResults(results, state);
+      if (applied) await this.deleteTransientState(job, em);
+      return applied;
+    }))!;
   }
 
   /** saveError: an ERROR result with message and stack, state ERROR, transient state deleted; one commit. */
@@ -277,14 +278,12 @@ export class JobsService {
     extraData?: Record<string, unknown>,
     extraMeta?: Record<string, unknown>,
   ): Promise<MutationOutcome> {
-    return (await this.mutate(
-      jobId,
-      (job, em) => {
-        const program = programId ? em.getReference(QuantumProgram, programId) : null;
-        return job.saveError(error, program, extraData, extraMeta);
-      },
-      ['transientStates'],
-    ))!;
+    return (await this.mutate(jobId, async (job, em) => {
+      const program = programId ? em.getReference(QuantumProgram, programId) : null;
+      const applied = job.saveError(error, program, extraData, extraMeta);
+      if (applied) await this.deleteTransientState(job, em);
+      return applied;
+    }))!;
   }
 
   /** A RUNNING job whose worker died goes back to READY (the queue retries it). */
@@ -354,6 +353,14 @@ export class JobsService {
         return { job, applied };
       }),
     );
+  }
+
+  /**
+   * The transient state of a job that has just ended, deleted with one statement in the caller's
+   * transaction (it commits or rolls back with the job's change) instead of being loaded to be removed.
+   */
+  private async deleteTransientState(job: Job, em: EntityManager): Promise<void> {
+    await em.nativeDelete(TransientJobState, { job: job.id });
   }
 
   private async withLockRetry<T>(fn: () => Promise<T>): Promise<T> {
