@@ -1,4 +1,4 @@
-import { uuidv7 } from './uuid';
+import { isUuid, uuidv7 } from './uuid';
 
 describe('uuidv7', () => {
   it('has version 7, the RFC variant, and the time in its first 48 bits', () => {
@@ -14,5 +14,19 @@ describe('uuidv7', () => {
     expect(new Set(ids).size).toBe(ids.length);
     const later = uuidv7(now + 10_000);
     expect(later > ids[ids.length - 1]).toBe(true);
+  });
+
+  it('recognises UUIDs and nothing else', () => {
+    expect(isUuid(uuidv7())).toBe(true);
+    expect(isUuid('3C1A0B4E-8A6F-4BB8-9D93-7A1B2C3D4E5F')).toBe(true);
+    for (const bad of [
+      '',
+      'abc',
+      '3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5',
+      '3c1a0b4e8a6f4bb89d937a1b2c3d4e5f',
+      `${uuidv7()}\n`,
+    ]) {
+      expect(isUuid(bad)).toBe(false);
+    }
   });
 });

@@ -6,8 +6,7 @@ import { Deployment } from './deployment.entity';
 import type { CreateDeploymentDto, DeploymentQueryDto, ProgramInputDto } from './dto/deployment.dto';
 import { ProgramValidator } from './program-validator';
 import { QuantumProgram } from './quantum-program.entity';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/uuid';
 
 @Injectable()
 export class DeploymentsService {
@@ -29,7 +28,7 @@ export class DeploymentsService {
 
   /** A deployment the user may see, or 404 (also for one they may not see, so that ids do not leak). */
   async get(user: Principal, id: string, em: EntityManager = this.em): Promise<Deployment> {
-    const deployment = UUID.test(id)
+    const deployment = isUuid(id)
       ? await em.findOne(Deployment, { id, ...ownerFilter(user, 'deployedBy') }, { populate: ['programs'] })
       : null;
     if (!deployment) throw new NotFound('deployment', id);

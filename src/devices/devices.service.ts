@@ -6,10 +6,10 @@ import { NotFound } from '../common/errors';
 import { Device } from './device.entity';
 import type { DeviceQueryDto, UpdateDeviceDto } from './dto/device.dto';
 import { Provider } from './provider.entity';
+import { isUuid } from '../common/uuid';
 
 export const LOCAL_PROVIDER = 'LOCAL';
 export const LOCAL_SIMULATOR = 'statevector-simulator';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class DevicesService {
@@ -63,14 +63,14 @@ export class DevicesService {
   }
 
   async getProvider(id: string): Promise<Provider> {
-    const provider = UUID.test(id) ? await this.em.findOne(Provider, { id }, { populate: ['devices'] }) : null;
+    const provider = isUuid(id) ? await this.em.findOne(Provider, { id }, { populate: ['devices'] }) : null;
     if (!provider) throw new NotFound('provider', id);
     return provider;
   }
 
   async listDevices(q: DeviceQueryDto): Promise<[Device[], number]> {
     const where: Record<string, unknown> = {};
-    if (q.provider !== undefined) where.provider = UUID.test(q.provider) ? { id: q.provider } : { name: q.provider };
+    if (q.provider !== undefined) where.provider = isUuid(q.provider) ? { id: q.provider } : { name: q.provider };
     if (q.minQubits !== undefined) where.numQubits = { $gte: q.minQubits };
     if (q.isSimulator !== undefined) where.isSimulator = q.isSimulator;
     if (q.isLocal !== undefined) where.isLocal = q.isLocal;
@@ -83,7 +83,7 @@ export class DevicesService {
   }
 
   async getDevice(id: string, em: EntityManager = this.em): Promise<Device> {
-    const device = UUID.test(id) ? await em.findOne(Device, { id }, { populate: ['provider'] }) : null;
+    const device = isUuid(id) ? await em.findOne(Device, { id }, { populate: ['provider'] }) : null;
     if (!device) throw new NotFound('device', id);
     return device;
   }

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ownerFilter, type Principal } from '../auth/principal';
 import { PROVIDER_TOKEN_KEY, ProviderTokens } from '../auth/provider-tokens';
 import { Conflict, NotFound, Unprocessable } from '../common/errors';
-import { uuidv7 } from '../common/uuid';
+import { isUuid, uuidv7 } from '../common/uuid';
 import { Page } from '../common/paging';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -27,7 +27,6 @@ type JobSettings = Pick<Job, 'shots' | 'type' | 'errorMitigation'> & {
   observables: Job['observables'];
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LOCK_RETRIES = 8;
 
 export interface TransientStateQuery {
@@ -75,7 +74,7 @@ export class JobsService {
   }
 
   async get(user: Principal, id: string, withResults = false, em: EntityManager = this.em): Promise<Job> {
-    const job = UUID.test(id)
+    const job = isUuid(id)
       ? await em.findOne(Job, { id, ...ownerFilter(user, 'executedBy') }, { populate: withResults ? ['results'] : [] })
       : null;
     if (!job) throw new NotFound('job', id);
@@ -84,7 +83,7 @@ export class JobsService {
 
   async getResult(user: Principal, jobId: string, resultId: string): Promise<Result> {
     const job = await this.get(user, jobId);
-    const result = UUID.test(resultId) ? await this.em.findOne(Result, { id: resultId, job }) : null;
+    const result = isUuid(resultId) ? await this.em.findOne(Result, { id: resultId, job }) : null;
     if (!result) throw new NotFound('result', resultId);
     return result;
   }

@@ -7,6 +7,7 @@
  */
 import type { DomainEventMap } from '../database/outbox/domain-events';
 import type { JobState, JobType } from '../jobs/job.enums';
+import { isUuid } from '../common/uuid';
 
 /** What a client can follow. `all` is for admins only. */
 export type SubscriptionTarget = { jobId: string } | { deploymentId: string } | { deviceId: string } | { all: true };
@@ -110,8 +111,6 @@ export interface ClientToServerEvents {
   unsubscribe: (target: SubscriptionTarget, ack: (reply: UnsubscribeAck) => void) => void;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Checks what a client sent as a target: exactly one of jobId / deploymentId / deviceId (a UUID),
  * or `{all: true}`. Returns the normalized target, or the reason it is not one.
@@ -132,7 +131,7 @@ export function parseTarget(raw: unknown): { target: SubscriptionTarget } | { er
   if (key !== 'jobId' && key !== 'deploymentId' && key !== 'deviceId') {
     return { error: `unknown target ${JSON.stringify(key)}: use jobId, deploymentId, deviceId or all` };
   }
-  if (typeof value !== 'string' || !UUID.test(value)) return { error: `${key} must be a UUID` };
+  if (typeof value !== 'string' || !isUuid(value)) return { error: `${key} must be a UUID` };
   return { target: { [key]: value.toLowerCase() } as SubscriptionTarget };
 }
 
