@@ -37,6 +37,7 @@ import { JOBS_QUEUE, PgBossQueue, type QueuedJobData } from '../src/execution/qu
 import { preparePrograms } from '../src/execution/worker/program-runner';
 import { SimulatorPoolService } from '../src/execution/worker/simulator-pool.service';
 import { JobsService } from '../src/jobs/jobs.service';
+import { BELL_QASM2 } from '../src/execution/circuit/examples';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
@@ -44,14 +45,7 @@ const SHOTS = 1000;
 /** Worker concurrencies to measure (jobs one process executes at once); the first is the default, nproc. */
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? `${cpus().length},8`).split(',').map(Number);
 const WAIT_MS = 10 * 60_000;
-const BELL = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0], q[1];
-measure q -> c;
-`;
+const BELL = BELL_QASM2;
 
 const now = () => performance.now();
 

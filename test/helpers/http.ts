@@ -56,14 +56,7 @@ export class Http {
   }
 }
 
-export const BELL_QASM2 = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0], q[1];
-measure q -> c;
-`;
+export { BELL_QASM2 } from '../../src/execution/circuit/examples';
 
 export async function waitUntil<T>(
   fn: () => Promise<T | undefined | null | false>,

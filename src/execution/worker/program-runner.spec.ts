@@ -8,15 +8,9 @@ import {
   type ProgramToRun,
 } from './program-runner';
 import { simulate } from '../simulator';
+import { BELL_QASM2 } from '../circuit/examples';
 
-const BELL = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0], q[1];
-measure q -> c;
-`;
+const BELL = BELL_QASM2;
 const ghz = (n: number) =>
   `OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[${n}];\ncreg c[${n}];\nh q[0];\n${Array.from({ length: n - 1 }, (_, i) => `cx q[${i}], q[${i + 1}];`).join('\n')}\nmeasure q -> c;\n`;
 const device: DeviceToRunOn = { label: 'LOCAL/sim', numQubits: 3, acceptedLanguages: ['QASM2', 'QASM3'] };
