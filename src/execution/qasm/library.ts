@@ -108,22 +108,9 @@ class Emitter {
 const u3m = (p: readonly number[]) => u3(p[0], p[1], p[2]);
 const phasem = (p: readonly number[]) => phase(p[0]);
 
-/** qelib1.inc, with the exact phases of its definitions. */
-function qelib1(): Map<string, NativeGate> {
+/** The gates that qelib1.inc and stdgates.inc define alike (same name, same unitary, same phase). */
+function sharedGates(): Map<string, NativeGate> {
   const g = new Map<string, NativeGate>();
-  g.set('u3', unitary('u3', 1, 3, u3m));
-  g.set(
-    'u2',
-    unitary('u2', 1, 2, (p) => u3(PI / 2, p[0], p[1])),
-  );
-  g.set('u1', unitary('u1', 1, 1, phasem));
-  g.set('cx', fixed('cx', 2, X));
-  g.set('id', fixed('id', 1, I));
-  g.set(
-    'u0',
-    unitary('u0', 1, 1, () => I),
-  );
-  g.set('u', unitary('u', 1, 3, u3m));
   g.set('p', unitary('p', 1, 1, phasem));
   g.set('x', fixed('x', 1, X));
   g.set('y', fixed('y', 1, Y));
@@ -141,27 +128,10 @@ function qelib1(): Map<string, NativeGate> {
     'ry',
     unitary('ry', 1, 1, (p) => ry(p[0])),
   );
-  // qelib1: rz(phi) = u1(phi), which is diag(1, e^{i phi}), not diag(e^{-i phi/2}, e^{i phi/2}).
-  g.set('rz', unitary('rz', 1, 1, phasem));
-  // qelib1: sx = sdg; h; sdg = e^{-i pi/4} sqrt(X) = rx(pi/2); sxdg = s; h; s = rx(-pi/2).
-  const SX_QELIB1 = rx(PI / 2);
-  const SXDG_QELIB1 = rx(-PI / 2);
-  g.set('sx', fixed('sx', 1, SX_QELIB1));
-  g.set('sxdg', fixed('sxdg', 1, SXDG_QELIB1));
-  g.set('cz', fixed('cz', 2, Z));
+  g.set('cx', fixed('cx', 2, X));
   g.set('cy', fixed('cy', 2, Y));
-  g.set('swap', swap(2));
-  // qelib1's ch is e^{i pi/4} times the controlled Hadamard.
-  g.set('ch', {
-    numParams: 0,
-    numQubits: 2,
-    lower(_p, q, out) {
-      out.push({ kind: 'gphase', theta: PI / 4 });
-      out.push(gate('ch', H, q[1], [q[0]]));
-    },
-  });
-  g.set('ccx', fixed('ccx', 3, X));
-  g.set('cswap', swap(3));
+  g.set('cz', fixed('cz', 2, Z));
+  g.set('cp', unitary('cp', 2, 1, phasem));
   g.set(
     'crx',
     unitary('crx', 2, 1, (p) => rx(p[0])),
@@ -174,14 +144,51 @@ function qelib1(): Map<string, NativeGate> {
     'crz',
     unitary('crz', 2, 1, (p) => rz(p[0])),
   );
-  g.set('cu1', unitary('cu1', 2, 1, phasem));
-  g.set('cp', unitary('cp', 2, 1, phasem));
-  g.set('cu3', unitary('cu3', 2, 3, u3m));
-  g.set('csx', fixed('csx', 2, SX));
+  g.set('swap', swap(2));
+  g.set('ccx', fixed('ccx', 3, X));
+  g.set('cswap', swap(3));
+  // cu(θ, φ, λ, γ) = p(γ) on the control, then ctrl @ U: one controlled e^{iγ} U.
   g.set(
     'cu',
     unitary('cu', 2, 4, (p) => scale(u3(p[0], p[1], p[2]), p[3])),
   );
+  g.set('id', fixed('id', 1, I));
+  g.set('u1', unitary('u1', 1, 1, phasem));
+  return g;
+}
+
+/** qelib1.inc, with the exact phases of its definitions. */
+function qelib1(): Map<string, NativeGate> {
+  const g = sharedGates();
+  g.set('u3', unitary('u3', 1, 3, u3m));
+  g.set(
+    'u2',
+    unitary('u2', 1, 2, (p) => u3(PI / 2, p[0], p[1])),
+  );
+  g.set(
+    'u0',
+    unitary('u0', 1, 1, () => I),
+  );
+  g.set('u', unitary('u', 1, 3, u3m));
+  // qelib1: rz(phi) = u1(phi), which is diag(1, e^{i phi}), not diag(e^{-i phi/2}, e^{i phi/2}).
+  g.set('rz', unitary('rz', 1, 1, phasem));
+  // qelib1: sx = sdg; h; sdg = e^{-i pi/4} sqrt(X) = rx(pi/2); sxdg = s; h; s = rx(-pi/2).
+  const SX_QELIB1 = rx(PI / 2);
+  const SXDG_QELIB1 = rx(-PI / 2);
+  g.set('sx', fixed('sx', 1, SX_QELIB1));
+  g.set('sxdg', fixed('sxdg', 1, SXDG_QELIB1));
+  // qelib1's ch is e^{i pi/4} times the controlled Hadamard.
+  g.set('ch', {
+    numParams: 0,
+    numQubits: 2,
+    lower(_p, q, out) {
+      out.push({ kind: 'gphase', theta: PI / 4 });
+      out.push(gate('ch', H, q[1], [q[0]]));
+    },
+  });
+  g.set('cu1', unitary('cu1', 2, 1, phasem));
+  g.set('cu3', unitary('cu3', 2, 3, u3m));
+  g.set('csx', fixed('csx', 2, SX));
   g.set(
     'rxx',
     sequence('rxx', 2, 1, (e, [th], [a, b]) => {
@@ -247,59 +254,16 @@ function qelib1(): Map<string, NativeGate> {
 
 /** stdgates.inc, with the exact phases of its definitions (e.g. rz and u3 carry a gphase). */
 function stdgates(): Map<string, NativeGate> {
-  const g = new Map<string, NativeGate>();
-  g.set('p', unitary('p', 1, 1, phasem));
-  g.set('x', fixed('x', 1, X));
-  g.set('y', fixed('y', 1, Y));
-  g.set('z', fixed('z', 1, Z));
-  g.set('h', fixed('h', 1, H));
-  g.set('s', fixed('s', 1, S));
-  g.set('sdg', fixed('sdg', 1, SDG));
-  g.set('t', fixed('t', 1, T));
-  g.set('tdg', fixed('tdg', 1, TDG));
+  const g = sharedGates();
   g.set('sx', fixed('sx', 1, SX));
-  g.set(
-    'rx',
-    unitary('rx', 1, 1, (p) => rx(p[0])),
-  );
-  g.set(
-    'ry',
-    unitary('ry', 1, 1, (p) => ry(p[0])),
-  );
   g.set(
     'rz',
     unitary('rz', 1, 1, (p) => rz(p[0])),
   );
-  g.set('cx', fixed('cx', 2, X));
-  g.set('cy', fixed('cy', 2, Y));
-  g.set('cz', fixed('cz', 2, Z));
-  g.set('cp', unitary('cp', 2, 1, phasem));
-  g.set(
-    'crx',
-    unitary('crx', 2, 1, (p) => rx(p[0])),
-  );
-  g.set(
-    'cry',
-    unitary('cry', 2, 1, (p) => ry(p[0])),
-  );
-  g.set(
-    'crz',
-    unitary('crz', 2, 1, (p) => rz(p[0])),
-  );
   g.set('ch', fixed('ch', 2, H));
-  g.set('swap', swap(2));
-  g.set('ccx', fixed('ccx', 3, X));
-  g.set('cswap', swap(3));
-  // cu(θ, φ, λ, γ) = p(γ) on the control, then ctrl @ U: one controlled e^{iγ} U.
-  g.set(
-    'cu',
-    unitary('cu', 2, 4, (p) => scale(u3(p[0], p[1], p[2]), p[3])),
-  );
   g.set('CX', fixed('CX', 2, X));
   g.set('phase', unitary('phase', 1, 1, phasem));
   g.set('cphase', unitary('cphase', 2, 1, phasem));
-  g.set('id', fixed('id', 1, I));
-  g.set('u1', unitary('u1', 1, 1, phasem));
   // u2 and u3 carry gphase(-(φ+λ)/2) in stdgates.inc.
   g.set(
     'u2',
