@@ -27,6 +27,12 @@ export class DeploymentsService {
   }
 
   /** A deployment the user may see, or 404 (also for one they may not see, so that ids do not leak). */
+  /** 404 unless the user may see the deployment; reads only its id (not its programs). */
+  async assertVisible(user: Principal, id: string): Promise<void> {
+    const visible = isUuid(id) && (await this.em.count(Deployment, { id, ...ownerFilter(user, 'deployedBy') })) > 0;
+    if (!visible) throw new NotFound('deployment', id);
+  }
+
   async get(user: Principal, id: string, em: EntityManager = this.em): Promise<Deployment> {
     const deployment = isUuid(id)
       ? await em.findOne(Deployment, { id, ...ownerFilter(user, 'deployedBy') }, { populate: ['programs'] })

@@ -100,7 +100,7 @@ export class JobsService {
   }
 
   async listByDeployment(user: Principal, deploymentId: string, limit: number, offset: number): Promise<Page<Job>> {
-    await this.deployments.get(user, deploymentId);
+    await this.deployments.assertVisible(user, deploymentId);
     const where = { deployment: deploymentId, ...ownerFilter(user, 'executedBy') };
     const [items, total] = await this.em.findAndCount(Job, where, {
       orderBy: { createdAt: 'desc', id: 'desc' },
@@ -216,7 +216,7 @@ export class JobsService {
 
   /** Deletes the jobs of a deployment that the user may see. Returns how many. */
   async deleteByDeployment(user: Principal, deploymentId: string): Promise<number> {
-    await this.deployments.get(user, deploymentId);
+    await this.deployments.assertVisible(user, deploymentId);
     return this.em.fork().transactional(async (em) => {
       const jobs = await em.find(Job, { deployment: deploymentId, ...ownerFilter(user, 'executedBy') });
       for (const job of jobs) {
