@@ -16,16 +16,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Circuit } from '../src/execution/circuit/circuit';
-import * as G from '../src/execution/circuit/gates';
-import { applyInstr } from '../src/execution/simulator/interpreter';
-import { compile } from '../src/execution/simulator/program';
-import { runStatevector, simulate } from '../src/execution/simulator/simulate';
-import { SimulatorPool } from '../src/execution/simulator/pool';
-import { stateBytes } from '../src/execution/simulator/statevector';
-import { SimulationAbortedError } from '../src/execution/simulator/errors';
-import type { CountsResult } from '../src/execution/simulator/types';
-import { CircuitBuilder, ghz, qft, randomCircuit } from '../src/execution/simulator/testing/circuits';
+import type { Circuit } from '../src/quantum/circuit/circuit';
+import * as G from '../src/quantum/circuit/gates';
+import { applyInstr } from '../src/quantum/simulator/interpreter';
+import { compile } from '../src/quantum/simulator/program';
+import { runStatevector, simulate } from '../src/quantum/simulator/simulate';
+import { SimulatorPool } from '../src/quantum/simulator/pool';
+import { stateBytes } from '../src/quantum/simulator/statevector';
+import { SimulationAbortedError } from '../src/quantum/simulator/errors';
+import type { CountsResult } from '../src/quantum/simulator/types';
+import { CircuitBuilder, ghz, qft, randomCircuit } from '../src/quantum/simulator/testing/circuits';
 import { runLayoutBench } from './layout.bench';
 import { fmtMiB, fmtMs, median, table, time } from './util';
 
@@ -147,7 +147,7 @@ function runQuantumCircuit(
   circuit: Circuit,
   capMs: number,
 ): Promise<{ ms: number; capped: boolean; state: Float64Array | null }> {
-  const oracle = path.join(__dirname, '..', 'src', 'execution', 'simulator', 'testing', 'quantum-circuit-oracle.js');
+  const oracle = path.join(__dirname, '..', 'src', 'quantum', 'simulator', 'testing', 'quantum-circuit-oracle.js');
   const code = `
     const { workerData, parentPort } = require('node:worker_threads');
     const { runWithQuantumCircuit } = require(workerData.oracle);
@@ -294,7 +294,7 @@ function runProbe(family: string, n: number): Promise<MemoryProbe> {
 async function poolBench(): Promise<{ runMs: number; cancelMs: number; workerFile: string }> {
   const pool = new SimulatorPool({ size: 2 });
   try {
-    const workerFile = path.join(__dirname, '..', 'src', 'execution', 'simulator', 'simulator.worker.js');
+    const workerFile = path.join(__dirname, '..', 'src', 'quantum', 'simulator', 'simulator.worker.js');
     if (!fs.existsSync(workerFile)) throw new Error(`${workerFile} missing: the pool would not use compiled code`);
     const t0 = performance.now();
     const [counts] = await pool.run({ circuit: ghz(20), shots: SHOTS, seed: 3, type: 'RUNNER', maxQubits: 26 });

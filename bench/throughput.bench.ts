@@ -29,15 +29,12 @@ import { PgBoss } from 'pg-boss';
 import { createApp } from '../src/bootstrap';
 import { loadConfig, type AppConfig } from '../src/config/app-config';
 import { createDatabase, startEmbeddedPostgres } from '../src/database/embedded-postgres';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEventBus } from '../src/database/outbox/domain-event-bus';
-import { QuantumProgram } from '../src/deployments/quantum-program.entity';
-import { Device } from '../src/devices/device.entity';
-import { JOBS_QUEUE, PgBossQueue, type QueuedJobData } from '../src/execution/queue/pg-boss.provider';
-import { preparePrograms } from '../src/execution/worker/program-runner';
-import { SimulatorPoolService } from '../src/execution/worker/simulator-pool.service';
+import { preparePrograms } from '../src/execution/backends/program-runner';
+import { SimulatorPoolService } from '../src/execution/backends/simulator-pool.service';
+import { JOBS_QUEUE, PgBossQueue, type QueuedJobData } from '../src/queue/pg-boss.queue';
 import { JobsService } from '../src/jobs/jobs.service';
-import { BELL_QASM2 } from '../src/execution/circuit/examples';
+import { BELL_QASM2 } from '../src/quantum';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
@@ -202,7 +199,6 @@ async function submitAll(s: Started, n: number, ids: { deploymentId: string; dev
  */
 async function anatomy(s: Started, n: number, ids: { deploymentId: string; deviceId: string }): Promise<string[]> {
   const jobs = s.app.get(JobsService);
-  const em = s.app.get(EntityManager);
   const boss = s.app.get(PgBossQueue).boss;
   const pool = s.app.get(SimulatorPoolService);
   for (let i = 0; i < n; i++) await post(`${s.url}/api/jobs`, { ...ids, shots: SHOTS });
@@ -215,24 +211,18 @@ async function anatomy(s: Started, n: number, ids: { deploymentId: string; devic
   };
   for (let i = 0; i < n; i++) {
     const [entry] = await timed('pg-boss fetch (claim the entry)', () => boss.fetch<QueuedJobData>(JOBS_QUEUE));
-    const job = (await timed('JobsService.start (READY -> RUNNING, one transaction)', () =>
-      jobs.start(entry.data.jobId),
+    const job = (await timed(
+      'JobsService.start (READY -> RUNNING with its device, one transaction; then its programs)',
+      () => jobs.start(entry.data.jobId),
     ))!;
-    const [device, programs] = await timed('load device and programs (two queries in parallel)', () =>
-      Promise.all([
-        em.fork().findOneOrFail(Device, job.executedOn.id, { populate: ['provider'] }),
-        em.fork().find(QuantumProgram, { deployment: job.deployment!.id }, { orderBy: { position: 'asc' } }),
-      ]),
-    );
-    const target = { label: 'x', numQubits: device.numQubits, acceptedLanguages: device.provider.supportedLanguages };
-    const [circuit] = await timed('parse OpenQASM', () => preparePrograms(programs, target));
+    const [circuit] = await timed('parse OpenQASM', () => preparePrograms(job.programs, job.device));
     const results = await timed('simulate in the worker-thread pool', () =>
-      pool.run({ circuit, shots: job.shots, type: job.type, maxQubits: device.numQubits }),
+      pool.run({ circuit, shots: job.settings.shots, type: job.settings.type, maxQubits: job.device.numQubits }),
     );
     await timed('JobsService.saveResults (2 results, FINISHED, one transaction)', () =>
       jobs.saveResults(
-        job.id,
-        results.map((r) => ({ program: programs[0], resultType: r.resultType, data: r.data, meta: r.meta })),
+        job.jobId,
+        results.map((r) => ({ programId: job.programs[0].id, ...r })),
       ),
     );
     await timed('pg-boss complete', () => boss.complete(JOBS_QUEUE, entry.id));

@@ -2,17 +2,25 @@ import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { PeriodicTasksModule } from './common/periodic-tasks';
 import type { AppConfig } from './config/app-config';
 import { QunestConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
-import { DeploymentsModule } from './deployments/deployments.module';
-import { DevicesModule } from './devices/devices.module';
+import { DeploymentsHttpModule } from './deployments/deployments.module';
+import { DevicesHttpModule } from './devices/devices.module';
+import { BackendsModule } from './execution/backends/backends.module';
 import { ExecutionModule } from './execution/execution.module';
-import { QueueModule } from './execution/queue/queue.module';
-import { JobsModule } from './jobs/jobs.module';
+import { JobsHttpModule } from './jobs/jobs.module';
+import { QueueModule } from './queue/queue.module';
 import { RealtimeModule } from './realtime/realtime.module';
 
-export function loggerModule(config: AppConfig) {
+/**
+ * The composition roots. Both processes share the core (config, logs, database and its event bus,
+ * auth, queue, backends, periodic tasks); the API adds the HTTP controllers, the socket.io gateway
+ * and the admin UI, and the workers where RUN_WORKERS is on; the worker process adds only the workers.
+ */
+
+function loggerModule(config: AppConfig) {
   return LoggerModule.forRoot({
     // Nest 11's router syntax (the default '*' makes path-to-regexp 8 warn at every start).
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
@@ -25,24 +33,41 @@ export function loggerModule(config: AppConfig) {
   });
 }
 
+function core(config: AppConfig) {
+  return [
+    QunestConfigModule.forRoot(config),
+    loggerModule(config),
+    PeriodicTasksModule,
+    DatabaseModule,
+    AuthModule,
+    QueueModule,
+    BackendsModule,
+  ];
+}
+
+/** `npm start`: the HTTP API, socket.io and the admin UI, with the workers unless RUN_WORKERS=false. */
 @Module({})
-export class AppModule {
+export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
-      module: AppModule,
+      module: ApiModule,
       imports: [
-        QunestConfigModule.forRoot(config),
-        loggerModule(config),
-        DatabaseModule,
-        AuthModule,
-        QueueModule,
-        DevicesModule,
-        DeploymentsModule,
-        JobsModule,
-        ExecutionModule,
+        ...core(config),
+        DevicesHttpModule,
+        DeploymentsHttpModule,
+        JobsHttpModule,
         RealtimeModule,
         AdminModule,
+        ...(config.runWorkers ? [ExecutionModule] : []),
       ],
     };
+  }
+}
+
+/** `npm run worker`: the workers alone, without HTTP, socket.io or the admin UI. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: WorkerModule, imports: [...core(config), ExecutionModule] };
   }
 }

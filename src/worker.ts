@@ -3,13 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { WorkerModule } from './app.module';
 import { closeOnSignals, loadConfigOrExit, resolveDatabase } from './bootstrap';
 import type { AppConfig } from './config/app-config';
 import { embeddedUrl } from './database/embedded-postgres';
 
 /**
- * `npm run worker`: a process that only executes jobs (no HTTP). Any number of them may run beside
+ * `npm run worker`: a process that only executes jobs (WorkerModule: no HTTP, no socket.io, no admin UI). Any number of them may run beside
  * `npm start` on one database. Without DATABASE_URL it uses the private PostgreSQL of `npm start`
  * when that one is running (its data directory's postmaster.pid names the port), else starts it.
  */
@@ -44,10 +44,8 @@ async function resolveWorkerDatabase(config: AppConfig) {
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  // This process exists to execute jobs, whatever RUN_WORKERS says.
-  config.runWorkers = true;
   const embedded = await resolveWorkerDatabase(config);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   closeOnSignals(async () => {
     await app.close();

@@ -5,7 +5,7 @@ import { Job } from '../src/jobs/job.entity';
 import { JobsService } from '../src/jobs/jobs.service';
 import { Provider } from '../src/devices/provider.entity';
 import { QuantumProgram } from '../src/deployments/quantum-program.entity';
-import { JOBS_QUEUE, PgBossQueue } from '../src/execution/queue/pg-boss.provider';
+import { JOBS_QUEUE, PgBossQueue } from '../src/queue/pg-boss.queue';
 import { startTestApp, type TestApp } from './helpers/app';
 import { freshDatabase } from './helpers/database';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';

@@ -80,7 +80,7 @@ describe('job lifecycle on PostgreSQL', () => {
   it('saveError adds an ERROR result with message and stack, sets ERROR, in one commit', async () => {
     const id = await newRunningJob();
     const err = new Error('the circuit is too wide');
-    await jobs.saveError(id, err, programId, { qubits: 40 }, { worker: 'w1' });
+    await jobs.saveError(id, err, { programId, data: { qubits: 40 }, meta: { worker: 'w1' } });
     const job = await em.fork().findOneOrFail(Job, id, { populate: ['results'] });
     expect(job).toMatchObject({ state: 'ERROR', progress: 100 });
     expect(job.finishedAt).toBeInstanceOf(Date);
@@ -127,7 +127,7 @@ describe('job lifecycle on PostgreSQL', () => {
 
   it('a failure inside saveError leaves nothing half-written', async () => {
     const id = await newRunningJob();
-    await expect(jobs.saveError(id, new Error('bad'), null, { junk: 'x\u0000' })).rejects.toThrow();
+    await expect(jobs.saveError(id, new Error('bad'), { data: { junk: 'x\u0000' } })).rejects.toThrow();
     const job = await em.fork().findOneOrFail(Job, id);
     expect(job.state).toBe('RUNNING');
     expect(await em.fork().count(Result, { job: id })).toBe(0);
@@ -229,9 +229,9 @@ describe('job lifecycle on PostgreSQL', () => {
       createdAt: new Date(),
     });
     await own.flush();
-    const all = await jobs.findByDeployment(deploymentId);
-    const anon = await jobs.findByDeploymentAuthenticated(deploymentId, null);
-    const alice = await jobs.findByDeploymentAuthenticated(deploymentId, 'alice');
+    const [all] = await jobs.findByDeployment(deploymentId);
+    const [anon] = await jobs.findByDeployment(deploymentId, { userId: null, isAdmin: false, roles: [] });
+    const [alice] = await jobs.findByDeployment(deploymentId, { userId: 'alice', isAdmin: false, roles: [] });
     expect(anon.every((j) => j.executedBy === null)).toBe(true);
     expect(alice.filter((j) => j.executedBy !== null).map((j) => j.executedBy)).toEqual(['alice']);
     expect(alice.length).toBe(anon.length + 1);

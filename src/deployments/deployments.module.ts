@@ -4,8 +4,14 @@ import { DeploymentsService } from './deployments.service';
 import { ProgramValidator } from './program-validator';
 
 @Module({
-  controllers: [DeploymentsController],
   providers: [DeploymentsService, ProgramValidator],
   exports: [DeploymentsService],
 })
 export class DeploymentsModule {}
+
+/** The deployments' HTTP API (API processes only). */
+@Module({
+  imports: [DeploymentsModule],
+  controllers: [DeploymentsController],
+})
+export class DeploymentsHttpModule {}

@@ -1,15 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { CircuitError } from '../execution/circuit/circuit';
-import { parseQasm } from '../execution/qasm';
+import { canParse, CircuitError, parseProgram } from '../quantum';
 import { Unprocessable } from '../common/errors';
 import type { ProgramInputDto } from './dto/deployment.dto';
 
 /**
- * Parses every OpenQASM program of a deployment before it is stored: a bad program is refused with
- * 422 and {programIndex, line, column, message}. Other languages are stored as they are; they are
- * refused when a job tries to run them.
+ * Parses, through the engine's front ends, every program of a deployment whose language the engine
+ * reads, before it is stored: a bad program is refused with 422 and {programIndex, line, column,
+ * message}. Programs in other languages are stored as they are and refused when a job tries to run them.
  */
 @Injectable()
 export class ProgramValidator {
@@ -17,9 +16,9 @@ export class ProgramValidator {
 
   validate(programs: ProgramInputDto[]): void {
     programs.forEach((program, programIndex) => {
-      if (program.assemblerLanguage !== 'QASM2' && program.assemblerLanguage !== 'QASM3') return;
+      if (!canParse(program.assemblerLanguage)) return;
       try {
-        parseQasm(program.quantumCircuit, program.assemblerLanguage, {
+        parseProgram(program.assemblerLanguage, program.quantumCircuit, {
           maxOperations: this.config.maxCircuitOperations,
         });
       } catch (err) {

@@ -2,8 +2,11 @@ import { Module, OnApplicationBootstrap } from '@nestjs/common';
 import { DevicesController, ProvidersController } from './devices.controller';
 import { DevicesService } from './devices.service';
 
+/**
+ * Providers and devices. Seeds, in every process, the providers and devices that the registered
+ * backends describe (the ProviderCatalog port, provided globally by the execution's BackendsModule).
+ */
 @Module({
-  controllers: [ProvidersController, DevicesController],
   providers: [DevicesService],
   exports: [DevicesService],
 })
@@ -14,3 +17,10 @@ export class DevicesModule implements OnApplicationBootstrap {
     await this.devices.seed();
   }
 }
+
+/** The providers' and devices' HTTP API (API processes only). */
+@Module({
+  imports: [DevicesModule],
+  controllers: [ProvidersController, DevicesController],
+})
+export class DevicesHttpModule {}

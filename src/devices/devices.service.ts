@@ -1,15 +1,11 @@
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { EntityManager, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
 import { NotFound } from '../common/errors';
 import { Device } from './device.entity';
 import type { DeviceQueryDto, UpdateDeviceDto } from './dto/device.dto';
+import { ProviderCatalog } from './provider-catalog';
 import { Provider } from './provider.entity';
 import { isUuid } from '../common/uuid';
-
-export const LOCAL_PROVIDER = 'LOCAL';
-export const LOCAL_SIMULATOR = 'statevector-simulator';
 
 @Injectable()
 export class DevicesService {
@@ -17,37 +13,37 @@ export class DevicesService {
 
   constructor(
     private readonly em: EntityManager,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly catalog: ProviderCatalog,
   ) {}
 
   /**
-   * Makes sure the LOCAL provider and its statevector simulator exist, with the configured size.
-   * Idempotent, and safe when several processes start at once.
+   * Makes sure every provider of the catalog (the registered backends) exists with its seeded
+   * devices, languages and device sizes as configured. Idempotent, and safe when several processes
+   * start at once. Devices found by a sync and devices of providers no longer registered are left alone.
    */
   async seed(): Promise<void> {
+    const catalog = this.catalog.providers();
     for (let attempt = 0; attempt < 3; attempt++) {
       const em = this.em.fork();
       try {
-        let provider = await em.findOne(Provider, { name: LOCAL_PROVIDER });
-        if (!provider) {
-          provider = em.create(Provider, {
-            name: LOCAL_PROVIDER,
-            withToken: false,
-            supportedLanguages: ['QASM2', 'QASM3'],
-          });
-        }
-        let device = await em.findOne(Device, { provider, name: LOCAL_SIMULATOR });
-        if (!device) {
-          device = em.create(Device, {
-            name: LOCAL_SIMULATOR,
-            provider,
-            numQubits: this.config.localDeviceQubits,
-            isSimulator: true,
-            isLocal: true,
-            status: 'online',
-          });
-        } else if (device.numQubits !== this.config.localDeviceQubits) {
-          device.numQubits = this.config.localDeviceQubits;
+        const existing = await em.find(
+          Provider,
+          { name: { $in: catalog.map((p) => p.name) } },
+          { populate: ['devices'] },
+        );
+        for (const described of catalog) {
+          const provider =
+            existing.find((p) => p.name === described.name) ??
+            em.create(Provider, { name: described.name, withToken: described.withToken, supportedLanguages: [] });
+          provider.withToken = described.withToken;
+          if (provider.supportedLanguages.join() !== described.languages.join()) {
+            provider.supportedLanguages = [...described.languages];
+          }
+          for (const d of described.devices) {
+            const device = provider.devices.find((x) => x.name === d.name);
+            if (!device) em.create(Device, { ...d, provider, status: 'online' });
+            else if (device.numQubits !== d.numQubits) device.numQubits = d.numQubits;
+          }
         }
         await em.flush();
         return;
@@ -69,7 +65,7 @@ export class DevicesService {
   }
 
   async listDevices(q: DeviceQueryDto): Promise<[Device[], number]> {
-    const where: Record<string, unknown> = {};
+    const where: FilterQuery<Device> = {};
     if (q.provider !== undefined) where.provider = isUuid(q.provider) ? { id: q.provider } : { name: q.provider };
     if (q.minQubits !== undefined) where.numQubits = { $gte: q.minQubits };
     if (q.isSimulator !== undefined) where.isSimulator = q.isSimulator;

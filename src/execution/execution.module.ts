@@ -1,16 +1,15 @@
 import { Module } from '@nestjs/common';
 import { JobsModule } from '../jobs/jobs.module';
 import { ExecutionWorker } from './worker/execution.worker';
-import { SimulatorPoolService } from './worker/simulator-pool.service';
 
 /**
- * The execution workers: they take jobs off the pg-boss queue (provided globally by QueueModule) and
- * run them in the simulator. They work only where config.runWorkers is true (`npm start` by default,
- * `npm run worker` always); every process attaches the queue's dead letter queue.
+ * The execution workers: they take jobs off the queue (the JobQueue port, provided globally by
+ * QueueModule) and have them executed by the backends (BackendsModule, global too). A composition
+ * root imports this module only where jobs are to be executed: `npm run worker` always, `npm start`
+ * unless RUN_WORKERS=false.
  */
 @Module({
   imports: [JobsModule],
-  providers: [SimulatorPoolService, ExecutionWorker],
-  exports: [ExecutionWorker],
+  providers: [ExecutionWorker],
 })
 export class ExecutionModule {}

@@ -1,13 +1,52 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+/** One entry taken from the queue: the job to run. */
+export interface QueueEntry {
+  /** The entry's id (the job's queueJobId). */
+  id: string;
+  jobId: string;
+  /** Aborted when this process loses its claim on the entry (heartbeat missed: another worker may have it). */
+  signal?: AbortSignal;
+}
+
+/** What the queue knows of an entry, for the sweep of RUNNING jobs that nobody will finish. */
+export type QueueEntryFate =
+  /** Waiting, running or due for a retry: a worker will (or does) take care of it. */
+  | { kind: 'pending' }
+  /** Failed for good, and the dead letter handler will end its job. */
+  | { kind: 'dead-lettered' }
+  /** Ended (completed, failed or cancelled) without anyone left to end its job; or gone. */
+  | { kind: 'lost'; state: string | null };
+
+export interface QueueConsumer {
+  /** Entries one process runs at once. */
+  concurrency: number;
+  /**
+   * Runs one entry. Returning ends the entry; throwing puts it back for another try (on any process),
+   * as long as retries are left; after the last, it goes to `dead`.
+   */
+  run(entry: QueueEntry): Promise<void>;
+  /** An entry whose retries are used up (its workers kept dying). */
+  dead(entry: QueueEntry): Promise<void>;
+}
+
 /**
- * What the jobs module needs of the queue, and no more: the execution module implements it with
- * pg-boss. `enqueue` and `remove` run on the caller's transaction, so that the job row and its queue
- * entry commit (or roll back) together.
+ * The job queue as jobs and execution see it; the queue module implements it with pg-boss. The
+ * producer side (`enqueue`, `remove`) runs on the caller's transaction, so that the job row and its
+ * queue entry commit (or roll back) together. The consumer side is what a worker needs.
  */
 export abstract class JobQueue {
   /** Adds the job to the queue inside `em`'s transaction, as entry `entryId` (a UUID the caller made). */
   abstract enqueue(jobId: string, em: EntityManager, entryId: string): Promise<void>;
   /** Takes a waiting job off the queue inside `em`'s transaction (no-op when it is no longer waiting). */
-  abstract remove(queueJobId: string, em: EntityManager): Promise<void>;
+  abstract remove(entryId: string, em: EntityManager): Promise<void>;
+
+  /** Starts taking entries in this process. */
+  abstract consume(consumer: QueueConsumer): Promise<void>;
+  /** A new entry is waiting: one idle consumer fetches now instead of at its next poll. */
+  abstract wake(): void;
+  /** Stops taking entries; resolves when the entries being run have returned or thrown. */
+  abstract stopConsuming(): Promise<void>;
+  /** What became of an entry. */
+  abstract fate(entryId: string): Promise<QueueEntryFate>;
 }

@@ -4,11 +4,17 @@ import { DevicesModule } from '../devices/devices.module';
 import { DeploymentJobsController, JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
 
-/** Jobs need a JobQueue; the execution module provides it (see ExecutionModule / QueueModule). */
+/** Jobs' use cases. They need the JobQueue port, which the global QueueModule provides. */
 @Module({
   imports: [DeploymentsModule, DevicesModule],
-  controllers: [JobsController, DeploymentJobsController],
   providers: [JobsService],
   exports: [JobsService],
 })
 export class JobsModule {}
+
+/** The jobs' HTTP API (API processes only). */
+@Module({
+  imports: [JobsModule],
+  controllers: [JobsController, DeploymentJobsController],
+})
+export class JobsHttpModule {}

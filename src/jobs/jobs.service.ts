@@ -1,4 +1,4 @@
-import { EntityManager, OptimisticLockError } from '@mikro-orm/postgresql';
+import { EntityManager, OptimisticLockError, type FilterQuery } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ownerFilter, type Principal } from '../auth/principal';
 import { PROVIDER_TOKEN_KEY, ProviderTokens } from '../auth/provider-tokens';
@@ -13,8 +13,9 @@ import { QuantumProgram } from '../deployments/quantum-program.entity';
 import type { Device } from '../devices/device.entity';
 import { DevicesService } from '../devices/devices.service';
 import type { CreateJobDto, JobQueryDto } from './dto/job.dto';
-import { Job, type NewResult } from './job.entity';
-import type { JobState } from './job.enums';
+import { Job } from './job.entity';
+import type { JobRun } from './job-run';
+import type { JobState, ResultType } from './job.enums';
 import { JobQueue } from './job-queue';
 import { Result } from './result.entity';
 import { TransientJobState } from './transient-job-state.entity';
@@ -34,6 +35,21 @@ export interface TransientStateQuery {
   circuitFragmentId?: string | null;
   /** Only entries whose data contains these key/value pairs. */
   filter?: Record<string, unknown>;
+}
+
+/** A result to store: the engine's or a backend's {resultType, data, meta}, of a program (by id) or of the job. */
+export interface ResultInput {
+  programId?: string | null;
+  resultType: ResultType;
+  data: Record<string, unknown>;
+  meta?: Record<string, unknown>;
+}
+
+/** What saveError stores besides the message: the program at fault, and extra data and meta of the ERROR result. */
+export interface JobFailure {
+  programId?: string | null;
+  data?: Record<string, unknown>;
+  meta?: Record<string, unknown>;
 }
 
 export interface MutationOutcome {
@@ -62,10 +78,12 @@ export class JobsService {
   // ---- reads (with the ownership rule) ----
 
   async list(user: Principal, q: JobQueryDto): Promise<[Job[], number]> {
-    const where: Record<string, unknown> = { ...ownerFilter(user, 'executedBy') };
-    if (q.state) where.state = q.state;
-    if (q.deploymentId) where.deployment = q.deploymentId;
-    if (q.deviceId) where.executedOn = q.deviceId;
+    const where: FilterQuery<Job> = {
+      ...ownerFilter(user, 'executedBy'),
+      ...(q.state && { state: q.state }),
+      ...(q.deploymentId && { deployment: q.deploymentId }),
+      ...(q.deviceId && { executedOn: q.deviceId }),
+    };
     return this.em.findAndCount(Job, where, {
       orderBy: { createdAt: 'desc', id: 'desc' },
       limit: q.limit,
@@ -88,25 +106,22 @@ export class JobsService {
     return result;
   }
 
-  /** Jobs of a deployment, without regard to owners (for workers and admin tools; usable outside a request). */
-  async findByDeployment(deploymentId: string): Promise<Job[]> {
-    return this.em.fork().find(Job, { deployment: deploymentId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
-  }
-
-  /** Jobs of a deployment that `userId` may see: public ones, and their own (none but public for null). */
-  async findByDeploymentAuthenticated(deploymentId: string, userId: string | null): Promise<Job[]> {
-    const where = { deployment: deploymentId, ...ownerFilter({ userId, isAdmin: false, roles: [] }, 'executedBy') };
-    return this.em.fork().find(Job, where, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  /**
+   * Jobs of a deployment, newest first (qunicorn-core's findByDeployment): those `viewer` may see, or
+   * all of them without a viewer (for workers and admin tools). Usable outside a request.
+   */
+  async findByDeployment(
+    deploymentId: string,
+    viewer?: Principal,
+    page?: { limit: number; offset: number },
+  ): Promise<[Job[], number]> {
+    const where: FilterQuery<Job> = { deployment: deploymentId, ...(viewer && ownerFilter(viewer, 'executedBy')) };
+    return this.em.fork().findAndCount(Job, where, { orderBy: { createdAt: 'desc', id: 'desc' }, ...page });
   }
 
   async listByDeployment(user: Principal, deploymentId: string, limit: number, offset: number): Promise<Page<Job>> {
     await this.deployments.assertVisible(user, deploymentId);
-    const where = { deployment: deploymentId, ...ownerFilter(user, 'executedBy') };
-    const [items, total] = await this.em.findAndCount(Job, where, {
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      limit,
-      offset,
-    });
+    const [items, total] = await this.findByDeployment(deploymentId, user, { limit, offset });
     return { items, total, limit, offset };
   }
 
@@ -249,21 +264,53 @@ export class JobsService {
 
   // ---- the workers' side ----
 
-  /** READY -> RUNNING. Returns null when the job is gone or was canceled meanwhile. */
-  async start(jobId: string): Promise<Job | null> {
-    const outcome = await this.mutate(jobId, (job) => job.start(), [], true);
-    return outcome && outcome.applied ? outcome.job : null;
+  /**
+   * READY -> RUNNING, and what the worker needs to execute the job: its device, its programs in
+   * order and its settings. Null when the job is gone or was canceled meanwhile.
+   */
+  async start(jobId: string): Promise<JobRun | null> {
+    const outcome = await this.mutate(jobId, (job) => job.start(), {
+      ifMissing: 'null',
+      populate: ['executedOn.provider'],
+    });
+    if (!outcome?.applied) return null;
+    const { job } = outcome;
+    const device = job.executedOn;
+    const programs = job.deployment
+      ? await this.em.fork().find(QuantumProgram, { deployment: job.deployment.id }, { orderBy: { position: 'asc' } })
+      : [];
+    return {
+      jobId: job.id,
+      attempts: job.attempts,
+      device: {
+        id: device.id,
+        providerName: device.provider.name,
+        name: device.name,
+        numQubits: device.numQubits,
+        acceptedLanguages: device.provider.supportedLanguages,
+      },
+      programs: programs.map((p) => ({
+        id: p.id,
+        position: p.position,
+        language: p.assemblerLanguage,
+        source: p.quantumCircuit,
+      })),
+      settings: { shots: job.shots, seed: job.seed ?? null, type: job.type, observables: job.observables ?? null },
+    };
   }
 
   async updateProgress(jobId: string, progress: number): Promise<boolean> {
-    const outcome = await this.mutate(jobId, (job) => job.updateProgress(progress), [], true, false);
+    const outcome = await this.mutate(jobId, (job) => job.updateProgress(progress), { ifMissing: 'null', quiet: true });
     return outcome?.applied ?? false;
   }
 
   /** saveResults: results appended, progress 100, state (FINISHED), transient state deleted; one commit. */
-  async saveResults(jobId: string, results: NewResult[], state: JobState = 'FINISHED'): Promise<MutationOutcome> {
+  async saveResults(jobId: string, results: ResultInput[], state: JobState = 'FINISHED'): Promise<MutationOutcome> {
     return (await this.mutate(jobId, async (job, em) => {
-      const applied = job.saveResults(results, state);
+      const applied = job.saveResults(
+        results.map((r) => ({ ...r, program: r.programId ? em.getReference(QuantumProgram, r.programId) : null })),
+        state,
+      );
       if (applied) await this.deleteTransientState(job, em);
       return applied;
     }))!;
@@ -273,28 +320,63 @@ export class JobsService {
   async saveError(
     jobId: string,
     error: { message: string; stack?: string },
-    programId?: string | null,
-    extraData?: Record<string, unknown>,
-    extraMeta?: Record<string, unknown>,
+    failure: JobFailure = {},
   ): Promise<MutationOutcome> {
     return (await this.mutate(jobId, async (job, em) => {
-      const program = programId ? em.getReference(QuantumProgram, programId) : null;
-      const applied = job.saveError(error, program, extraData, extraMeta);
+      const program = failure.programId ? em.getReference(QuantumProgram, failure.programId) : null;
+      const applied = job.saveError(error, program, failure.data, failure.meta);
       if (applied) await this.deleteTransientState(job, em);
       return applied;
     }))!;
   }
 
-  /** A RUNNING job whose worker died goes back to READY (the queue retries it). */
+  /** A RUNNING job whose worker stopped (shutdown) goes back to READY (the queue retries it). */
   async requeue(jobId: string): Promise<boolean> {
-    const outcome = await this.mutate(jobId, (job) => job.requeue(), [], true);
+    const outcome = await this.mutate(jobId, (job) => job.requeue(), { ifMissing: 'null' });
     return outcome?.applied ?? false;
   }
 
+  /**
+   * A job whose queue entry ran out of retries because its workers kept dying ends in ERROR, saying
+   * how many times. Null when the job is gone; `applied` false when it had ended anyway.
+   */
+  async endAfterWorkerDeaths(jobId: string): Promise<MutationOutcome | null> {
+    return this.mutate(
+      jobId,
+      async (job, em) => {
+        const times = Math.max(1, job.attempts);
+        const message = `the worker died ${times} time${times === 1 ? '' : 's'} while running this job (its heartbeat stopped), and no retries are left`;
+        const applied = job.saveError({ message }, null, { attempts: job.attempts, reason: 'worker-died' });
+        if (applied) await this.deleteTransientState(job, em);
+        return applied;
+      },
+      { ifMissing: 'null', quiet: true },
+    );
+  }
+
+  /** RUNNING jobs with a queue entry, oldest first: what the sweep for jobs nobody will finish looks at. */
+  async findRunning(limit: number): Promise<{ jobId: string; queueJobId: string; attempts: number }[]> {
+    const jobs = await this.em
+      .fork()
+      .find(
+        Job,
+        { state: 'RUNNING', queueJobId: { $ne: null } },
+        { fields: ['id', 'queueJobId', 'attempts'], orderBy: { startedAt: 'asc' }, limit },
+      );
+    return jobs.map((j) => ({ jobId: j.id, queueJobId: j.queueJobId!, attempts: j.attempts }));
+  }
+
+  /**
+   * Transient state (qunicorn-core's TransientJobState): data a job keeps only while it runs, such as
+   * its sealed provider token (ProviderTokens) that a remote backend opens at submission, or the
+   * state of circuit fragments; deleted when the job ends.
+   */
   async getTransientState(jobId: string, q: TransientStateQuery = {}): Promise<TransientJobState[]> {
-    const where: Record<string, unknown> = { job: jobId };
-    if (q.program !== undefined) where.program = q.program;
-    if (q.circuitFragmentId !== undefined) where.circuitFragmentId = q.circuitFragmentId;
+    const where: FilterQuery<TransientJobState> = {
+      job: jobId,
+      ...(q.program !== undefined && { program: q.program }),
+      ...(q.circuitFragmentId !== undefined && { circuitFragmentId: q.circuitFragmentId }),
+    };
     const states = await this.em.fork().find(TransientJobState, where, { orderBy: { id: 'asc' } });
     const filter = q.filter;
     if (!filter) return states;
@@ -331,24 +413,23 @@ export class JobsService {
 
   /**
    * One unit of work on one job, in its own transaction, retried when a concurrent change of the same
-   * job wins the optimistic lock. A move the job cannot make (it is terminal) changes nothing and is logged.
+   * job wins the optimistic lock. A move the job cannot make (it is terminal) changes nothing and is
+   * logged, unless `quiet`. A missing job is a 404, or null with `ifMissing: 'null'`.
    */
   private async mutate(
     jobId: string,
     change: (job: Job, em: EntityManager) => boolean | Promise<boolean>,
-    populate: ('transientStates' | 'results')[] = [],
-    allowMissing = false,
-    logIgnored = true,
+    opts: { ifMissing?: 'throw' | 'null'; quiet?: boolean; populate?: readonly 'executedOn.provider'[] } = {},
   ): Promise<MutationOutcome | null> {
     return this.withLockRetry(() =>
       this.em.fork().transactional(async (em) => {
-        const job = await em.findOne(Job, jobId, { populate });
+        const job = await em.findOne(Job, jobId, { populate: opts.populate ?? [] });
         if (!job) {
-          if (allowMissing) return null;
+          if (opts.ifMissing === 'null') return null;
           throw new NotFound('job', jobId);
         }
         const applied = await change(job, em);
-        if (!applied && logIgnored) this.logger.log(`job ${jobId} is ${job.state}: change ignored`);
+        if (!applied && !opts.quiet) this.logger.log(`job ${jobId} is ${job.state}: change ignored`);
         return { job, applied };
       }),
     );

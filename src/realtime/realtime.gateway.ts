@@ -2,6 +2,7 @@ import { HttpException, Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
+import { PeriodicTasks } from '../common/periodic-tasks';
 import type { Principal } from '../auth/principal';
 import type { AnyDomainEvent } from '../database/outbox/domain-events';
 import { DomainEventBus } from '../database/outbox/domain-event-bus';
@@ -73,7 +74,6 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
   private readonly logger = new Logger(RealtimeGateway.name);
   private server?: QServer;
   private unsubscribeBus?: () => void;
-  private slowTimer?: NodeJS.Timeout;
   private readonly pending = new Set<PendingSubscription>();
 
   constructor(
@@ -81,6 +81,7 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
     private readonly bus: DomainEventBus,
     private readonly snapshots: RealtimeSnapshots,
     @Inject(REALTIME_LIMITS) private readonly limits: RealtimeLimits,
+    private readonly periodic: PeriodicTasks,
   ) {}
 
   afterInit(server: QServer): void {
@@ -92,13 +93,12 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
       );
     });
     this.unsubscribeBus = this.bus.subscribe((event) => this.route(event));
-    this.slowTimer = setInterval(() => this.closeSlowSockets(), this.limits.slowSocketCheckMs);
-    this.slowTimer.unref();
+    this.periodic.every('slow socket check', this.limits.slowSocketCheckMs, () => this.closeSlowSockets());
   }
 
   onModuleDestroy(): void {
     this.unsubscribeBus?.();
-    clearInterval(this.slowTimer);
+    this.periodic.cancel('slow socket check');
   }
 
   handleConnection(socket: QSocket): void {

@@ -9,7 +9,8 @@ import {
 import pg from 'pg';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import type { AnyDomainEvent, DomainEvent, DomainEventName } from './domain-events';
+import { PeriodicTasks } from '../../common/periodic-tasks';
+import type { AnyDomainEvent, DomainEventName } from './domain-events';
 
 export const EVENTS_CHANNEL = 'qunest_events';
 type Handler = (event: AnyDomainEvent) => void;
@@ -28,11 +29,12 @@ export class DomainEventBus implements OnModuleInit, BeforeApplicationShutdown, 
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private reconnectTimer?: NodeJS.Timeout;
-  private cleanupTimer?: NodeJS.Timeout;
   private lastId = 0;
-  private ready?: Promise<void>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly periodic: PeriodicTasks,
+  ) {}
 
   /** Calls `handler` for every committed event from now on; returns the unsubscribe function. */
   subscribe(handler: Handler): () => void {
@@ -40,32 +42,9 @@ export class DomainEventBus implements OnModuleInit, BeforeApplicationShutdown, 
     return () => this.handlers.delete(handler);
   }
 
-  /** Resolves with the first event that matches, or rejects after `timeoutMs`. For tests and tools. */
-  waitFor<N extends DomainEventName>(
-    name: N,
-    match: (e: DomainEvent<N>) => boolean = () => true,
-    timeoutMs = 10_000,
-  ): Promise<DomainEvent<N>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new Error(`no ${name} event within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const off = this.subscribe((e) => {
-        if (e.name === name && match(e as DomainEvent<N>)) {
-          clearTimeout(timer);
-          off();
-          resolve(e as DomainEvent<N>);
-        }
-      });
-    });
-  }
-
   async onModuleInit(): Promise<void> {
-    this.ready = this.connect();
-    await this.ready;
-    this.cleanupTimer = setInterval(() => void this.cleanup(), 60_000);
-    this.cleanupTimer.unref();
+    await this.connect();
+    this.periodic.every('outbox cleanup', 60_000, () => this.cleanup());
   }
 
   /** Shutting down: a lost connection is no longer worth a reconnect (events still flow meanwhile). */
@@ -76,7 +55,6 @@ export class DomainEventBus implements OnModuleInit, BeforeApplicationShutdown, 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    clearInterval(this.cleanupTimer);
     await this.chain.catch(() => undefined);
     await this.client?.end().catch(() => undefined);
   }
@@ -150,11 +128,8 @@ export class DomainEventBus implements OnModuleInit, BeforeApplicationShutdown, 
     }
   }
 
+  /** Outbox rows are kept an hour: long enough for a reconnecting listener to replay what it missed. */
   private async cleanup(): Promise<void> {
-    try {
-      await this.client?.query(`delete from outbox_event where created_at < now() - interval '1 hour'`);
-    } catch (err) {
-      this.logger.warn(`outbox cleanup failed: ${String(err)}`);
-    }
+    await this.client?.query(`delete from outbox_event where created_at < now() - interval '1 hour'`);
   }
 }

@@ -1,13 +1,13 @@
 /**
  * Throttles a job's progress writes: at most one every `intervalMs` (and none in the first
  * `intervalMs`, so that short jobs write no progress at all), only when the percentage rose, never
- * 100 (saveResults sets that), and never two at once.
+ * 100 (saveResults sets that), and never two at once. A report that is throttled is dropped: the
+ * next one carries a newer figure, and the end of the job sets 100.
  */
 export class ProgressReporter {
   private sent = 0;
   private lastAt: number;
   private inFlight: Promise<void> | null = null;
-  private pending: number | null = null;
   private stopped = false;
 
   constructor(
@@ -19,24 +19,15 @@ export class ProgressReporter {
   }
 
   report(fraction: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.inFlight) return;
     const percent = Math.min(99, Math.max(0, Math.floor(fraction * 100)));
-    if (percent <= this.sent) return;
-    if (this.inFlight) {
-      this.pending = percent;
-      return;
-    }
-    if (this.now() - this.lastAt < this.intervalMs) {
-      this.pending = percent;
-      return;
-    }
+    if (percent <= this.sent || this.now() - this.lastAt < this.intervalMs) return;
     this.send(percent);
   }
 
   private send(percent: number): void {
     this.sent = percent;
     this.lastAt = this.now();
-    this.pending = null;
     this.inFlight = this.write(percent)
       .then(
         () => undefined,

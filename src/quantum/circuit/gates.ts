@@ -53,7 +53,6 @@ export const T: Matrix2 = [1, 0, 0, 0, 0, 0, R, R];
 export const TDG: Matrix2 = [1, 0, 0, 0, 0, 0, R, -R];
 /** sqrt(X) = 1/2 [[1+i, 1-i], [1-i, 1+i]]. */
 export const SX: Matrix2 = [0.5, 0.5, 0.5, -0.5, 0.5, -0.5, 0.5, 0.5];
-export const SXDG: Matrix2 = [0.5, -0.5, 0.5, 0.5, 0.5, 0.5, 0.5, -0.5];
 
 /** a * b (2x2 complex product). */
 export function multiply(a: Matrix2, b: Matrix2): Matrix2 {

@@ -1,24 +1,22 @@
-import { SimulationAbortedError } from '../simulator';
-import {
-  preparePrograms,
-  ProgramFailure,
-  runPrograms,
-  simulatorSeed,
-  type DeviceToRunOn,
-  type ProgramToRun,
-} from './program-runner';
-import { simulate } from '../simulator';
-import { BELL_QASM2 } from '../circuit/examples';
+import { BELL_QASM2, SimulationAbortedError, simulate } from '../../quantum';
+import { preparePrograms, runPrograms, simulatorSeed } from './program-runner';
+import { ProgramFailure, type ProgramSource, type TargetDevice } from './quantum-backend';
 
 const BELL = BELL_QASM2;
 const ghz = (n: number) =>
   `OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[${n}];\ncreg c[${n}];\nh q[0];\n${Array.from({ length: n - 1 }, (_, i) => `cx q[${i}], q[${i + 1}];`).join('\n')}\nmeasure q -> c;\n`;
-const device: DeviceToRunOn = { label: 'LOCAL/sim', numQubits: 3, acceptedLanguages: ['QASM2', 'QASM3'] };
-const program = (quantumCircuit: string, assemblerLanguage = 'QASM2', position = 0): ProgramToRun => ({
+const device: TargetDevice = {
+  id: 'd',
+  providerName: 'LOCAL',
+  name: 'sim',
+  numQubits: 3,
+  acceptedLanguages: ['QASM2', 'QASM3'],
+};
+const program = (source: string, language = 'QASM2', position = 0): ProgramSource => ({
   id: `p${position}`,
   position,
-  quantumCircuit,
-  assemblerLanguage,
+  source,
+  language,
 });
 
 function failure(f: () => unknown): ProgramFailure {

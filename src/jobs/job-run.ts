@@ -1,0 +1,41 @@
+import type { Observable } from './job.entity';
+import type { JobType } from './job.enums';
+
+/**
+ * A started job as the worker needs it to execute: plain data, read in the unit of work that started
+ * it. JobsService.start answers it; the backends receive it as it is.
+ */
+export interface JobRun {
+  jobId: string;
+  /** How many times a worker has started it, this time included. */
+  attempts: number;
+  device: TargetDevice;
+  /** The deployment's programs in order; empty when the deployment was deleted. */
+  programs: ProgramSource[];
+  settings: RunSettings;
+}
+
+/** The device a job runs on. */
+export interface TargetDevice {
+  id: string;
+  providerName: string;
+  name: string;
+  numQubits: number;
+  /** The provider's supportedLanguages (what jobs were admitted with). */
+  acceptedLanguages: readonly string[];
+}
+
+/** One program of a job, in the language it was stored in. */
+export interface ProgramSource {
+  id: string;
+  position: number;
+  language: string;
+  source: string;
+}
+
+export interface RunSettings {
+  shots: number;
+  seed: number | null;
+  type: JobType;
+  observables: Observable[] | null;
+}

@@ -1,0 +1,31 @@
+/**
+ * The quantum engine: circuits (the IR and its gates), the language front ends, and the statevector
+ * simulator with its worker pool. A library with no Nest and no database; the application imports
+ * it only through this file (a lint rule holds both ways). See README.md beside this file.
+ */
+
+// Circuits: the IR every front end produces and every backend consumes.
+export { CircuitError } from './circuit/circuit';
+export type { Circuit, Op, GateOp, Register, Matrix2 } from './circuit/circuit';
+
+// Languages: program text in, circuit out.
+export { ENGINE_LANGUAGES, canParse, parseProgram, UnsupportedLanguageError } from './languages';
+export type { FrontEnd, ParseOptions } from './languages';
+export { parseQasm, detectQasmLanguage, DEFAULT_MAX_OPERATIONS } from './qasm';
+export type { QasmLanguage, QasmOptions } from './qasm';
+
+// The simulator: in this thread (`simulate`) or in worker threads (`SimulatorPool`).
+export { simulate, runStatevector, MAX_SHOTS, SimulatorPool, HARD_MAX_QUBITS, stateBytes } from './simulator';
+export { SimulationAbortedError, SimulationInputError, SimulationLimitError, SimulationWorkerError } from './simulator';
+export type {
+  JobType,
+  ResultType,
+  Observable,
+  SimulationRequest,
+  SimulationResult,
+  PoolRunOptions,
+  SimulatorPoolOptions,
+} from './simulator';
+
+// Example programs (tests, benchmarks, README).
+export { BELL_QASM2 } from './examples';

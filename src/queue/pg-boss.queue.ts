@@ -1,0 +1,176 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { PgBoss, fromKysely, type Db, type Job as BossJob } from 'pg-boss';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { JobQueue, type QueueConsumer, type QueueEntry, type QueueEntryFate } from '../jobs/job-queue';
+
+/** The queue of jobs to run. */
+export const JOBS_QUEUE = 'qunest-jobs';
+/** Where pg-boss moves an entry of {@link JOBS_QUEUE} whose retries are used up (its workers kept dying). */
+export const JOBS_DEAD_QUEUE = 'qunest-jobs-dead';
+
+export interface QueuedJobData {
+  jobId: string;
+}
+
+/** A consumer slot: one pg-boss worker with one entry at a time, woken by id. */
+interface Slot {
+  id: string;
+  busy: boolean;
+}
+
+/**
+ * pg-boss in the application's own database (schema `pgboss`), and the one place where its queues are
+ * set up: the jobs queue (retries, heartbeat, retention) with its dead letter queue attached. The
+ * queue entry of a job is written on the caller's transaction (pg-boss's `db` option over MikroORM's
+ * Kysely transaction), so a job row and its queue entry commit together or not at all.
+ */
+@Injectable()
+export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(PgBossQueue.name);
+  /** The pg-boss instance; public for tests and benchmarks that look underneath the port. */
+  readonly boss: PgBoss;
+  private readonly slots: Slot[] = [];
+  private nextWake = 0;
+  private consuming = false;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+    this.boss = new PgBoss({
+      connectionString: config.databaseUrl,
+      schema: 'pgboss',
+      application_name: 'qunest-queue',
+      max: 5,
+      // A worker that died is noticed at the next supervision pass after its heartbeat is overdue:
+      // pass as often as the heartbeat, not every 60 s (pg-boss's default), so a crashed job is
+      // retried within about two heartbeats.
+      superviseIntervalSeconds: config.jobHeartbeatSeconds,
+      monitorIntervalSeconds: config.jobHeartbeatSeconds,
+    });
+    this.boss.on('error', (err: Error) => this.logger.error(`pg-boss: ${err.message}`));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.boss.start();
+    await this.boss.createQueue(JOBS_DEAD_QUEUE, {
+      retryLimit: 3,
+      retentionSeconds: 7 * 24 * 3600,
+      deleteAfterSeconds: 24 * 3600,
+    });
+    const jobsQueue = {
+      retryLimit: this.config.jobRetryLimit,
+      retryDelay: 0,
+      heartbeatSeconds: this.config.jobHeartbeatSeconds,
+      expireInSeconds: 24 * 3600,
+      retentionSeconds: 7 * 24 * 3600,
+      deleteAfterSeconds: 24 * 3600,
+      deadLetter: JOBS_DEAD_QUEUE,
+    };
+    // createQueue leaves an existing queue as it is: update it, so that a changed setting (or the
+    // dead letter queue of a database made before it existed) takes effect.
+    await this.boss.createQueue(JOBS_QUEUE, jobsQueue);
+    await this.boss.updateQueue(JOBS_QUEUE, jobsQueue);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: 10_000 }).catch(() => undefined);
+  }
+
+  // ---- producer ----
+
+  private db(em: EntityManager): Db | undefined {
+    const trx = em.getTransactionContext<Parameters<typeof fromKysely>[0]>();
+    return trx ? fromKysely(trx) : undefined;
+  }
+
+  async enqueue(jobId: string, em: EntityManager, entryId: string): Promise<void> {
+    const id = await this.boss.send(JOBS_QUEUE, { jobId } satisfies QueuedJobData, { id: entryId, db: this.db(em) });
+    if (id !== entryId) throw new Error(`pg-boss did not accept job ${jobId}`);
+  }
+
+  async remove(entryId: string, em: EntityManager): Promise<void> {
+    await this.boss.cancel(JOBS_QUEUE, entryId, { db: this.db(em) });
+  }
+
+  // ---- consumer ----
+
+  async consume(consumer: QueueConsumer): Promise<void> {
+    if (this.consuming) throw new Error('this process already consumes the jobs queue');
+    this.consuming = true;
+    // One pg-boss worker per slot (rather than localConcurrency: n) so that each can be woken by id:
+    // pg-boss waits out its polling interval after every entry unless woken, and this process hears
+    // of new jobs through the domain event bus at once (see wake).
+    for (let i = 0; i < consumer.concurrency; i++) {
+      const slot: Slot = { id: '', busy: false };
+      slot.id = await this.boss.work<QueuedJobData>(
+        JOBS_QUEUE,
+        { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 2 },
+        async (batch) => {
+          slot.busy = true;
+          try {
+            for (const job of batch) {
+              const entry = toEntry(job);
+              if (entry) await consumer.run(entry);
+              else this.logger.warn(`queue entry ${job.id} has no jobId; dropped`);
+            }
+          } finally {
+            slot.busy = false;
+            // Fetch again at once instead of after the polling interval: there may be more.
+            if (this.consuming) this.boss.notifyWorker(slot.id);
+          }
+        },
+      );
+      this.slots.push(slot);
+    }
+    await this.boss.work<QueuedJobData>(JOBS_DEAD_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async (batch) => {
+      for (const job of batch) {
+        const entry = toEntry(job);
+        if (entry) await consumer.dead(entry);
+      }
+    });
+  }
+
+  /** Wakes one idle slot (round robin), not all of them: one new entry needs one fetch. */
+  wake(): void {
+    if (!this.consuming) return;
+    const n = this.slots.length;
+    for (let k = 0; k < n; k++) {
+      const slot = this.slots[(this.nextWake + k) % n];
+      if (!slot.busy) {
+        this.nextWake = (this.nextWake + k + 1) % n;
+        this.boss.notifyWorker(slot.id);
+        return;
+      }
+    }
+  }
+
+  async stopConsuming(): Promise<void> {
+    if (!this.consuming) return;
+    this.consuming = false;
+    await this.boss.offWork(JOBS_QUEUE, { wait: true });
+    await this.boss.offWork(JOBS_DEAD_QUEUE, { wait: true });
+    this.slots.length = 0;
+  }
+
+  async fate(entryId: string): Promise<QueueEntryFate> {
+    const [entry] = await this.boss.findJobs(JOBS_QUEUE, { id: entryId });
+    if (!entry) return { kind: 'lost', state: null };
+    switch (entry.state) {
+      case 'created':
+      case 'retry':
+      case 'active':
+        return { kind: 'pending' };
+      case 'failed':
+        return entry.deadLetter === JOBS_DEAD_QUEUE ? { kind: 'dead-lettered' } : { kind: 'lost', state: entry.state };
+      case 'completed':
+      case 'cancelled':
+        return { kind: 'lost', state: entry.state };
+    }
+  }
+}
+
+function toEntry(job: BossJob<QueuedJobData>): QueueEntry | null {
+  const jobId = job.data?.jobId;
+  return typeof jobId === 'string' ? { id: job.id, jobId, signal: job.signal } : null;
+}
