@@ -7,6 +7,7 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
+import { hasUnpairedSurrogate } from '../common/text';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { BearerChallenge, KeySetUnavailable } from './auth.errors';
@@ -42,7 +43,8 @@ const KEY_SET_ERRORS = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOS
  * handshake alike.
  *
  * - exp is required and, like nbf, checked with {@link CLOCK_TOLERANCE_SECONDS} of leeway; iss and aud
- *   are checked when AUTH_ISSUER / AUTH_AUDIENCE are set; sub must be present.
+ *   are checked when AUTH_ISSUER / AUTH_AUDIENCE are set; sub must be present, at most 255 characters
+ *   of Unicode text without NUL (it is stored as the owner of rows).
  * - A token that is present but invalid is a 401 ({@link BearerChallenge}) that says why; never anonymous.
  * - JWKS keys are cached (10 min) and fetched again for an unknown `kid` (key rotation), at most once
  *   per AUTH_JWKS_COOLDOWN_SECONDS. An unreachable key set is a 503, not a 401.
@@ -102,6 +104,8 @@ export class AuthService implements OnModuleInit {
     const payload = await this.verify(token);
     if (typeof payload.sub !== 'string' || payload.sub === '')
       throw BearerChallenge.invalidToken('token has no sub claim');
+    const subProblem = checkSubject(payload.sub);
+    if (subProblem) throw BearerChallenge.invalidToken(`the token's sub claim ${subProblem}`);
     const roles = rolesOf(payload);
     return { userId: payload.sub, roles, isAdmin: roles.includes(this.config.auth.adminRole) };
   }
@@ -178,6 +182,18 @@ export class AuthService implements OnModuleInit {
         return e.message ?? 'token is not valid';
     }
   }
+}
+
+/** The longest `sub` we take: owners are stored in varchar(255) columns (length in code points). */
+export const MAX_SUBJECT_LENGTH = 255;
+
+/** Why a `sub` cannot be stored as an owner, or null when it can. */
+function checkSubject(sub: string): string | null {
+  if (sub.includes('\u0000')) return 'contains the NUL character';
+  if (hasUnpairedSurrogate(sub)) return 'is not valid Unicode text (an unpaired surrogate)';
+  let length = 0;
+  for (const _ of sub) if (++length > MAX_SUBJECT_LENGTH) return `is longer than ${MAX_SUBJECT_LENGTH} characters`;
+  return null;
 }
 
 function rolesOf(payload: JWTPayload): string[] {
