@@ -67,6 +67,20 @@ describe('limits: job submissions per minute, request body size', () => {
     expect((await bob.post('/api/jobs', job())).status).toBe(201);
   });
 
+  it('counts only accepted submissions: a refused one does not use up the budget', async () => {
+    const erin = anon.as(await jwt('erin'));
+    const unknown = '3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f';
+    for (let i = 0; i < 2 * PER_MINUTE; i++) {
+      expect((await erin.post('/api/jobs', { ...job(), shots: 'many' })).status).toBe(400);
+      expect((await erin.post('/api/jobs', { ...job(), deviceId: unknown })).status).toBe(404);
+      expect((await erin.post(`/api/jobs/${unknown}/rerun`)).status).toBe(404);
+    }
+    for (let i = 0; i < PER_MINUTE; i++) expect((await erin.post('/api/jobs', job())).status).toBe(201);
+    expect429(await erin.post('/api/jobs', job()));
+    // at the limit, even a bad submission is answered 429
+    expect429(await erin.post('/api/jobs', { ...job(), shots: 'many' }));
+  });
+
   it('counts anonymous callers per IP address', async () => {
     for (let i = 0; i < PER_MINUTE; i++) expect((await anon.post('/api/jobs', job())).status).toBe(201);
     expect429(await anon.post('/api/jobs', job()));

@@ -10,7 +10,8 @@ import { ALLOW_ANONYMOUS } from './allow-anonymous.decorator';
 /**
  * Global guard: resolves the bearer token of every HTTP request into `req.principal` (a bad token is a
  * 401 with a `WWW-Authenticate: Bearer error="invalid_token"` challenge), then applies the job
- * submission rate limit to routes marked with @LimitJobSubmissions() (429 with `Retry-After`).
+ * submission rate limit to routes marked with @LimitJobSubmissions() (429 with `Retry-After`), counting
+ * only submissions that are accepted.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -35,11 +36,17 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(LIMIT_JOB_SUBMISSIONS, [ctx.getHandler(), ctx.getClass()])) {
       const key =
         req.principal.userId !== null ? `user:${req.principal.userId}` : `ip:${req.ip ?? req.socket.remoteAddress}`;
-      const decision = this.limiter.take(key);
+      const takenAt = Date.now();
+      const decision = this.limiter.take(key, takenAt);
       if (!decision.allowed) {
         res.setHeader('Retry-After', String(decision.retryAfterSeconds));
         throw new TooManySubmissions(this.limiter.limit, decision.retryAfterSeconds);
       }
+      // Counted now, so that concurrent submissions cannot overrun the limit; given back when the
+      // answer is an error (validation, not found, ...): only accepted submissions count.
+      res.once('finish', () => {
+        if (res.statusCode >= 400) this.limiter.release(key, takenAt);
+      });
     }
     return true;
   }

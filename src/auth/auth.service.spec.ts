@@ -1,6 +1,7 @@
 import { Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { SignJWT, generateKeyPair } from 'jose';
 import { loadConfig, type AppConfig } from '../config/app-config';
 import { AllowAnonymous } from './allow-anonymous.decorator';
@@ -180,6 +181,23 @@ describe('JobSubmissionLimiter', () => {
     const l = limiter(0);
     for (let i = 0; i < 1000; i++) expect(l.take('ip:x', 5).allowed).toBe(true);
   });
+
+  it('takes back a submission that was refused, within its window only', () => {
+    const l = limiter(1);
+    const t0 = 2_000_000;
+    expect(l.take('user:a', t0).allowed).toBe(true);
+    expect(l.take('user:a', t0 + 10).allowed).toBe(false);
+    l.release('user:a', t0);
+    expect(l.take('user:a', t0 + 20).allowed).toBe(true);
+    // a release for an ended window does not free the next one
+    expect(l.take('user:a', t0 + 60_000).allowed).toBe(true);
+    l.release('user:a', t0 + 20);
+    expect(l.take('user:a', t0 + 60_001).allowed).toBe(false);
+    // nor does releasing more than was taken
+    l.release('user:b', t0);
+    expect(l.take('user:b', t0).allowed).toBe(true);
+    expect(l.take('user:b', t0).allowed).toBe(false);
+  });
 });
 
 describe('ProviderTokens', () => {
@@ -228,14 +246,17 @@ describe('AuthGuard', () => {
   function call(handler: keyof Routes, authorization?: string) {
     const req: Record<string, unknown> = { headers: authorization ? { authorization } : {}, ip: '10.0.0.1' };
     const headers: Record<string, string> = {};
-    const res = { setHeader: (k: string, v: string) => (headers[k] = v) };
+    const res = Object.assign(new EventEmitter(), {
+      statusCode: 200,
+      setHeader: (k: string, v: string) => (headers[k] = v),
+    });
     const ctx = {
       getType: () => 'http',
       getHandler: () => Routes.prototype[handler],
       getClass: () => Routes,
       switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
     } as unknown as ExecutionContext;
-    return { ctx, req, headers };
+    return { ctx, req, res, headers };
   }
 
   let guard: AuthGuard;
@@ -269,5 +290,18 @@ describe('AuthGuard', () => {
     const over = call('submit', bearer);
     await expect(guard.canActivate(over.ctx)).rejects.toBeInstanceOf(TooManySubmissions);
     expect(Number(over.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts only submissions that are answered without an error', async () => {
+    const bearer = `Bearer ${await sign({ sub: 'erin' })}`;
+    const refused = call('submit', bearer);
+    await expect(guard.canActivate(refused.ctx)).resolves.toBe(true);
+    refused.res.statusCode = 400;
+    refused.res.emit('finish');
+    const accepted = call('submit', bearer);
+    await expect(guard.canActivate(accepted.ctx)).resolves.toBe(true);
+    accepted.res.statusCode = 201;
+    accepted.res.emit('finish');
+    await expect(guard.canActivate(call('submit', bearer).ctx)).rejects.toBeInstanceOf(TooManySubmissions);
   });
 });

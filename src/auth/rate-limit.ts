@@ -6,7 +6,8 @@ export const LIMIT_JOB_SUBMISSIONS = 'qunest:limitJobSubmissions';
 
 /**
  * Marks a route that submits a job (POST /api/jobs, rerun): the global AuthGuard counts it against
- * RATE_LIMIT_JOBS_PER_MINUTE for the caller (the user, or the client IP when anonymous).
+ * RATE_LIMIT_JOBS_PER_MINUTE for the caller (the user, or the client IP when anonymous). Only
+ * accepted submissions count: one that is answered with an error is given back.
  */
 export const LimitJobSubmissions = () => SetMetadata(LIMIT_JOB_SUBMISSIONS, true);
 
@@ -49,6 +50,17 @@ export class JobSubmissionLimiter {
     }
     w.count += 1;
     return { allowed: true, retryAfterSeconds: 0 };
+  }
+
+  /**
+   * Gives back a submission that {@link take} counted at `takenAt` and that was refused after all
+   * (invalid, not found, ...), so that only accepted submissions use up the limit. Nothing happens
+   * when that window has ended meanwhile (the next one never counted it).
+   */
+  release(key: string, takenAt: number): void {
+    const w = this.windows.get(key);
+    if (!w || takenAt < w.start || takenAt - w.start >= WINDOW_MS || w.count === 0) return;
+    w.count -= 1;
   }
 
   /** Forgets windows that have ended, at most once a window, so that the map does not grow without end. */
