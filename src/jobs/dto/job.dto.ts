@@ -32,15 +32,20 @@ import {
 } from '../job.enums';
 import type { Result } from '../result.entity';
 
+/** The largest magnitude of an observable's coefficient: larger ones overflow the variance to Infinity. */
+export const MAX_COEFFICIENT = 1e6;
+
 export class ObservableDto {
   @ApiProperty({ description: 'Pauli string over I, X, Y, Z; the rightmost character acts on qubit 0', example: 'ZZ' })
   @IsString()
   @Matches(/^[IXYZ]{1,64}$/, { message: 'pauli must be a string of I, X, Y and Z (1 to 64 characters)' })
   pauli!: string;
 
-  @ApiPropertyOptional({ default: 1 })
+  @ApiPropertyOptional({ default: 1, minimum: -MAX_COEFFICIENT, maximum: MAX_COEFFICIENT })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-MAX_COEFFICIENT)
+  @Max(MAX_COEFFICIENT)
   coefficient?: number;
 }
 
@@ -75,7 +80,6 @@ export class CreateJobDto {
   deviceName?: string;
 
   @ApiProperty({ minimum: 1, example: 1000 })
-  @Type(() => Number)
   @IsInt()
   @Min(1)
   shots!: number;
