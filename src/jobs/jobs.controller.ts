@@ -35,7 +35,7 @@ export class JobsController {
   @Get(':id')
   @ApiOkResponse({ type: JobDto })
   async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
-    return JobDto.from(await this.jobs.get(user, id, true), true);
+    return JobDto.from(await this.jobs.get(user, id, true), user);
   }
 
   @Delete(':id')
@@ -65,7 +65,7 @@ export class JobsController {
   @ApiOkResponse({ type: [ResultDto] })
   async results(@CurrentUser() user: Principal, @Param('id') id: string): Promise<ResultDto[]> {
     const job = await this.jobs.get(user, id, true);
-    return job.results.getItems().map((r) => ResultDto.from(r));
+    return job.results.getItems().map((r) => ResultDto.from(r, user));
   }
 
   @Get(':id/results/:resultId')
@@ -75,7 +75,7 @@ export class JobsController {
     @Param('id') id: string,
     @Param('resultId') resultId: string,
   ): Promise<ResultDto> {
-    return ResultDto.from(await this.jobs.getResult(user, id, resultId));
+    return ResultDto.from(await this.jobs.getResult(user, id, resultId), user);
   }
 }
 

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { ownerFilter, type Principal } from '../auth/principal';
 import { Deployment } from '../deployments/deployment.entity';
 import { Device } from '../devices/device.entity';
+import { visibleMeta } from '../jobs/dto/job.dto';
 import { Job } from '../jobs/job.entity';
 import type { JobState } from '../jobs/job.enums';
 import {
@@ -64,7 +65,7 @@ export class RealtimeSnapshots {
         programId: r.program?.id ?? null,
         resultType: r.resultType,
         data: r.data,
-        meta: r.meta,
+        meta: visibleMeta(r, principal),
       })),
     };
   }

@@ -7,6 +7,7 @@
  */
 import type { DomainEventMap } from '../database/outbox/domain-events';
 import type { JobState, JobType } from '../jobs/job.enums';
+import { echo } from '../common/text';
 import { isUuid } from '../common/uuid';
 
 /** What a client can follow. `all` is for admins only. */
@@ -129,7 +130,7 @@ export function parseTarget(raw: unknown): { target: SubscriptionTarget } | { er
     return value === true ? { target: { all: true } } : { error: 'all must be true' };
   }
   if (key !== 'jobId' && key !== 'deploymentId' && key !== 'deviceId') {
-    return { error: `unknown target ${JSON.stringify(key)}: use jobId, deploymentId, deviceId or all` };
+    return { error: `unknown target ${JSON.stringify(echo(key))}: use jobId, deploymentId, deviceId or all` };
   }
   if (typeof value !== 'string' || !isUuid(value)) return { error: `${key} must be a UUID` };
   return { target: { [key]: value.toLowerCase() } as SubscriptionTarget };

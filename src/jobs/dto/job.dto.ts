@@ -18,6 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import type { Principal } from '../../auth/principal';
 import { PageQueryDto } from '../../common/paging';
 import type { Job } from '../job.entity';
 import {
@@ -147,6 +148,24 @@ export class JobQueryDto extends PageQueryDto {
   deviceId?: string;
 }
 
+/** Who reads a result: what of it they may see depends on it. */
+export type Viewer = Pick<Principal, 'isAdmin'>;
+
+/**
+ * A result's meta as `viewer` may see it: an ERROR result's `stackTrace` (absolute paths of the
+ * server) is for admins; everyone else gets the message (in `data.exceptionMessage`) without it.
+ * The database keeps the stack. Used for the REST answers and the socket snapshots.
+ */
+export function visibleMeta(
+  result: { resultType: ResultType; meta: Record<string, unknown> },
+  viewer: Viewer,
+): Record<string, unknown> {
+  const { meta } = result;
+  if (viewer.isAdmin || result.resultType !== 'ERROR' || meta == null || !('stackTrace' in meta)) return meta;
+  const { stackTrace: _, ...rest } = meta;
+  return rest;
+}
+
 export class ResultDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) programId!: string | null;
@@ -155,13 +174,14 @@ export class ResultDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) meta!: Record<string, unknown>;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 
-  static from(r: Result): ResultDto {
+  /** `viewer`: who asks; the stack trace of an ERROR result is for admins only (see {@link visibleMeta}). */
+  static from(r: Result, viewer: Viewer): ResultDto {
     return {
       id: r.id,
       programId: r.program?.id ?? null,
       resultType: r.resultType,
       data: r.data,
-      meta: r.meta,
+      meta: visibleMeta(r, viewer),
       createdAt: r.createdAt.toISOString(),
     };
   }
@@ -189,7 +209,8 @@ export class JobDto {
   @ApiPropertyOptional({ type: [ResultDto], description: 'Present on GET /api/jobs/:id' })
   results?: ResultDto[];
 
-  static from(j: Job, withResults = false): JobDto {
+  /** With `viewer`, the job's results too (GET /api/jobs/:id), as that viewer may see them. */
+  static from(j: Job, viewer?: Viewer): JobDto {
     const dto: JobDto = {
       id: j.id,
       name: j.name ?? null,
@@ -209,7 +230,7 @@ export class JobDto {
       finishedAt: j.finishedAt?.toISOString() ?? null,
       providerSpecificId: j.providerSpecificId ?? null,
     };
-    if (withResults) dto.results = j.results.getItems().map((r) => ResultDto.from(r));
+    if (viewer) dto.results = j.results.getItems().map((r) => ResultDto.from(r, viewer));
     return dto;
   }
 }
