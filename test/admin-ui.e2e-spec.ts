@@ -7,8 +7,7 @@
 import { existsSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { parseQasm } from '../src/execution/qasm';
-import { simulate } from '../src/execution/simulator';
+import { parseQasm, simulate } from '../src/quantum';
 import { JobsService } from '../src/jobs/jobs.service';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';

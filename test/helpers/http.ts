@@ -56,7 +56,7 @@ export class Http {
   }
 }
 
-export { BELL_QASM2 } from '../../src/execution/circuit/examples';
+export { BELL_QASM2 } from '../../src/quantum';
 
 export async function waitUntil<T>(
   fn: () => Promise<T | undefined | null | false>,
