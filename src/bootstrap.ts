@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { hardenHttp } from './common/http-hardening';
 import { createValidationPipe, RejectNulPipe } from './common/validation';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import {
@@ -20,6 +21,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bufferLogs: true,
     bodyParser: false,
   });
+  hardenHttp(app);
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.setGlobalPrefix('api');
