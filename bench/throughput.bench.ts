@@ -29,7 +29,7 @@ import { PgBoss } from 'pg-boss';
 import { createApp } from '../src/bootstrap';
 import { loadConfig, type AppConfig } from '../src/config/app-config';
 import { createDatabase, startEmbeddedPostgres } from '../src/database/embedded-postgres';
-import { DomainEventBus } from '../src/database/outbox/domain-event-bus';
+import { DomainEventBus } from '../src/events/domain-event-bus';
 import { preparePrograms } from '../src/execution/backends/program-runner';
 import { SimulatorPoolService } from '../src/execution/backends/simulator-pool.service';
 import { JOBS_QUEUE, PgBossQueue, type QueuedJobData } from '../src/queue/pg-boss.queue';

@@ -3,12 +3,12 @@
  * brings the database at DATABASE_URL up to them): the starting point of a new migration.
  */
 import { MikroORM } from '@mikro-orm/postgresql';
-import { buildOrmConfig } from '../src/database/orm-config';
+import { ormConfig } from '../src/model';
 
 async function main() {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('set DATABASE_URL');
-  const orm = await MikroORM.init(buildOrmConfig({ url }));
+  const orm = await MikroORM.init(ormConfig({ url }));
   try {
     const sql = process.argv.includes('--diff')
       ? await orm.schema.getUpdateSchemaSQL({ wrap: false })

@@ -6,11 +6,13 @@ import { PeriodicTasksModule } from './common/periodic-tasks';
 import type { AppConfig } from './config/app-config';
 import { QunestConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
 import { DeploymentsHttpModule } from './deployments/deployments.module';
 import { DevicesHttpModule } from './devices/devices.module';
 import { BackendsModule } from './execution/backends/backends.module';
 import { ExecutionModule } from './execution/execution.module';
 import { JobsHttpModule } from './jobs/jobs.module';
+import { MODEL } from './model';
 import { QueueModule } from './queue/queue.module';
 import { RealtimeModule } from './realtime/realtime.module';
 
@@ -38,7 +40,8 @@ function core(config: AppConfig) {
     QunestConfigModule.forRoot(config),
     loggerModule(config),
     PeriodicTasksModule,
-    DatabaseModule,
+    DatabaseModule.forRoot(MODEL),
+    EventsModule,
     AuthModule,
     QueueModule,
     BackendsModule,

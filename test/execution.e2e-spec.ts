@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { DomainEventBus } from '../src/database/outbox/domain-event-bus';
-import type { AnyDomainEvent } from '../src/database/outbox/domain-events';
+import { DomainEventBus } from '../src/events/domain-event-bus';
+import type { AnyDomainEvent } from '../src/events/domain-events';
 import { Job } from '../src/jobs/job.entity';
 import { JobsService } from '../src/jobs/jobs.service';
 import { Provider } from '../src/devices/provider.entity';

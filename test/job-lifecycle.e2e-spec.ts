@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { AnyDomainEvent } from '../src/database/outbox/domain-events';
-import { DomainEventBus } from '../src/database/outbox/domain-event-bus';
+import type { AnyDomainEvent } from '../src/events/domain-events';
+import { DomainEventBus } from '../src/events/domain-event-bus';
 import { Job } from '../src/jobs/job.entity';
 import { JobsService } from '../src/jobs/jobs.service';
 import { TransientJobState } from '../src/jobs/transient-job-state.entity';

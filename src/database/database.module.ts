@@ -1,36 +1,39 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { Global, Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import pg from 'pg';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { HealthController } from './health.controller';
-import { buildOrmConfig } from './orm-config';
-import { DomainEventBus } from './outbox/domain-event-bus';
+import { buildOrmConfig, type OrmModel } from './orm-config';
 
 const MIGRATION_LOCK = 7_420_111;
 
 /**
- * MikroORM on PostgreSQL, the outbox of domain events and their bus, and /api/health.
+ * MikroORM on PostgreSQL with the model it is given (src/model.ts), the outbox of domain events, and
+ * /api/health.
  * Migrations run at start-up, under an advisory lock so that many processes may start at once.
  */
 @Global()
-@Module({
-  imports: [
-    MikroOrmModule.forRootAsync({
-      driver: PostgreSqlDriver,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => buildOrmConfig({ url: config.databaseUrl! }),
-    }),
-    TerminusModule,
-  ],
-  controllers: [HealthController],
-  providers: [DomainEventBus],
-  exports: [DomainEventBus],
-})
+@Module({})
 export class DatabaseModule implements OnModuleInit {
+  static forRoot(model: OrmModel): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        MikroOrmModule.forRootAsync({
+          driver: PostgreSqlDriver,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => buildOrmConfig({ model, url: config.databaseUrl! }),
+        }),
+        TerminusModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+
   private readonly logger = new Logger(DatabaseModule.name);
 
   constructor(

@@ -3,11 +3,18 @@ import type { EventMapper } from '../database/outbox/outbox.subscriber';
 import { Deployment } from './deployment.entity';
 import { QuantumProgram } from './quantum-program.entity';
 
+/** The events of deployments (part of events/domain-events.ts' DomainEventMap). */
+export interface DeploymentEventMap {
+  'deployment.created': { deploymentId: string; ownerId: string | null; name: string; at: string };
+  'deployment.updated': { deploymentId: string; ownerId: string | null; name: string; at: string };
+  'deployment.deleted': { deploymentId: string; ownerId: string | null; at: string };
+}
+
 /** deployment.created / updated / deleted; a change of its programs counts as an update of the deployment. */
 export const deploymentEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
   const entity = cs.entity;
   let deployment: Deployment | undefined;
-  let name: 'deployment.created' | 'deployment.updated' | 'deployment.deleted';
+  let name: keyof DeploymentEventMap;
   if (entity instanceof Deployment) {
     deployment = entity;
     name =
@@ -29,14 +36,9 @@ export const deploymentEventMapper: EventMapper = (cs: ChangeSet<object>, out) =
   }
   const at = new Date().toISOString();
   const ownerId = deployment.deployedBy ?? null;
-  out.push({
-    name,
-    deploymentId: deployment.id,
-    ownerId,
-    payload:
-      name === 'deployment.deleted'
-        ? { deploymentId: deployment.id, ownerId, at }
-        : { deploymentId: deployment.id, ownerId, name: deployment.name, at },
-    order: 0,
-  } as never);
+  const payload: DeploymentEventMap[typeof name] =
+    name === 'deployment.deleted'
+      ? { deploymentId: deployment.id, ownerId, at }
+      : { deploymentId: deployment.id, ownerId, name: deployment.name, at };
+  out.push({ name, deploymentId: deployment.id, ownerId, payload, order: 0 });
 };

@@ -2,6 +2,11 @@ import type { ChangeSet } from '@mikro-orm/core';
 import type { EventMapper } from '../database/outbox/outbox.subscriber';
 import { Device } from './device.entity';
 
+/** The events of devices (part of events/domain-events.ts' DomainEventMap). */
+export interface DeviceEventMap {
+  'device.status': { deviceId: string; providerId: string; name: string; status: string; at: string };
+}
+
 /** device.status when a device goes online or offline. */
 export const deviceEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
   const device = cs.entity;
@@ -16,7 +21,7 @@ export const deviceEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
       name: device.name,
       status: device.status,
       at: new Date().toISOString(),
-    },
+    } satisfies DeviceEventMap['device.status'],
     order: 0,
   });
 };

@@ -1,41 +1,59 @@
 import type { ChangeSet } from '@mikro-orm/core';
-import type { JobRef } from '../database/outbox/domain-events';
 import type { EventMapper, JobSeq, PendingEvent } from '../database/outbox/outbox.subscriber';
 import { Job } from './job.entity';
+import type { JobState, ResultType } from './job.enums';
 import { Result } from './result.entity';
+
+/** What every job event carries: the rows it is about and the owner used for visibility. */
+export interface JobRef {
+  jobId: string;
+  deploymentId: string | null;
+  deviceId: string;
+  ownerId: string | null;
+  /** Per-job sequence number: rises by one with every event of the job. */
+  seq: number;
+  at: string;
+}
+
+export interface ResultPayload {
+  id: string;
+  programId: string | null;
+  resultType: ResultType;
+  data: Record<string, unknown>;
+  meta: Record<string, unknown>;
+}
+
+/** The events of jobs and their results (part of events/domain-events.ts' DomainEventMap). */
+export interface JobEventMap {
+  'job.created': JobRef & { name: string | null; state: JobState; progress: number; type: string; shots: number };
+  'job.state': JobRef & { state: JobState; progress: number };
+  'job.progress': JobRef & { progress: number };
+  'job.result': JobRef & { result: ResultPayload };
+  'job.error': JobRef & { message: string; programId: string | null; resultId: string };
+  'job.deleted': JobRef;
+}
 
 /** Ordering inside one flush: a job's creation, then its results and errors, then progress, then state. */
 const ORDER = { created: 0, result: 1, progress: 2, state: 3 } as const;
 
-function ref(job: Job): Omit<JobRef, 'seq'> {
-  return {
+/** Adds one event of `job`: its own fields after the JobRef (seq comes when it is numbered). */
+function jobEvent<N extends keyof JobEventMap>(
+  out: PendingEvent[],
+  job: Job,
+  name: N,
+  fields: Omit<JobEventMap[N], keyof JobRef>,
+  order: number,
+  seq?: number,
+): void {
+  const ref: Omit<JobRef, 'seq'> = {
     jobId: job.id,
     deploymentId: job.deployment?.id ?? null,
     deviceId: job.executedOn.id,
     ownerId: job.executedBy ?? null,
     at: new Date().toISOString(),
   };
-}
-
-function jobEvent(
-  out: PendingEvent[],
-  job: Job,
-  name: PendingEvent['name'],
-  payload: object,
-  order: number,
-  seq?: number,
-) {
-  const r = ref(job);
-  out.push({
-    name,
-    jobId: r.jobId,
-    deploymentId: r.deploymentId,
-    deviceId: r.deviceId,
-    ownerId: r.ownerId,
-    seq,
-    payload: { ...r, ...payload } as never,
-    order,
-  });
+  const { jobId, deploymentId, deviceId, ownerId } = ref;
+  out.push({ name, jobId, deploymentId, deviceId, ownerId, seq, payload: { ...ref, ...fields }, order });
 }
 
 /** Domain events of jobs and their results. */
@@ -43,20 +61,14 @@ export const jobEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
   const entity = cs.entity;
   if (entity instanceof Job) {
     if (cs.type === 'create') {
-      jobEvent(
-        out,
-        entity,
-        'job.created',
-        {
-          name: entity.name ?? null,
-          state: entity.state,
-          progress: entity.progress,
-          type: entity.type,
-          shots: entity.shots,
-        },
-        ORDER.created,
-        1,
-      );
+      const fields = {
+        name: entity.name ?? null,
+        state: entity.state,
+        progress: entity.progress,
+        type: entity.type,
+        shots: entity.shots,
+      };
+      jobEvent(out, entity, 'job.created', fields, ORDER.created, 1);
     } else if (cs.type === 'update') {
       const changed = cs.payload as Partial<Job>;
       if ('state' in changed) {
@@ -74,13 +86,8 @@ export const jobEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
       const message = String((entity.data as { exceptionMessage?: unknown }).exceptionMessage ?? 'error');
       jobEvent(out, job, 'job.error', { message, programId, resultId: entity.id }, ORDER.result);
     } else {
-      jobEvent(
-        out,
-        job,
-        'job.result',
-        { result: { id: entity.id, programId, resultType: entity.resultType, data: entity.data, meta: entity.meta } },
-        ORDER.result,
-      );
+      const result = { id: entity.id, programId, resultType: entity.resultType, data: entity.data, meta: entity.meta };
+      jobEvent(out, job, 'job.result', { result }, ORDER.result);
     }
   }
 };

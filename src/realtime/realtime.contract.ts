@@ -5,7 +5,7 @@
  * outbox committed them (see docs/realtime.md). Types only, plus the pure validation of targets, so
  * that a client bundle can import it without pulling in the server.
  */
-import type { DomainEventMap } from '../database/outbox/domain-events';
+import type { DomainEventMap } from '../events/domain-events';
 import type { JobState, JobType } from '../jobs/job.enums';
 import { echo } from '../common/text';
 import { isUuid } from '../common/uuid';

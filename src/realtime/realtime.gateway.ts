@@ -4,8 +4,11 @@ import type { Server, Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
 import { PeriodicTasks } from '../common/periodic-tasks';
 import type { Principal } from '../auth/principal';
-import type { AnyDomainEvent } from '../database/outbox/domain-events';
-import { DomainEventBus } from '../database/outbox/domain-event-bus';
+import { RequestOriginPolicy } from '../common/request-origin';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import type { AnyDomainEvent } from '../events/domain-events';
+import { DomainEventBus } from '../events/domain-event-bus';
 import { RealtimeSnapshots, snapshotSeq } from './realtime-snapshots';
 import {
   parseTarget,
@@ -17,6 +20,7 @@ import {
   type UnsubscribeAck,
 } from './realtime.contract';
 import { roomsForEvent, roomsForSubscription } from './rooms';
+import { checkHandshakeOrigin, engineCors } from './origin-check';
 
 /** Limits of the gateway; the defaults suit production, tests and benchmarks may lower them. */
 export interface RealtimeLimits {
@@ -82,10 +86,15 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
     private readonly snapshots: RealtimeSnapshots,
     @Inject(REALTIME_LIMITS) private readonly limits: RealtimeLimits,
     private readonly periodic: PeriodicTasks,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   afterInit(server: QServer): void {
     this.server = server;
+    // Another website's page (Origin) or a rebound DNS name (Host, open mode) is refused before the token is read.
+    const origins = RequestOriginPolicy.fromConfig(this.config);
+    server.engine.use(engineCors(origins));
+    server.use(checkHandshakeOrigin(origins));
     server.use((socket, next) => {
       this.authenticate(socket as QSocket).then(
         () => next(),

@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal';
-import type { AnyDomainEvent } from '../database/outbox/domain-events';
+import type { AnyDomainEvent } from '../events/domain-events';
 import { parseTarget, targetKey } from './realtime.contract';
 import { snapshotSeq } from './realtime-snapshots';
 import { ADMIN_ROOM, roomsForEvent, roomsForSubscription } from './rooms';

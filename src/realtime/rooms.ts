@@ -9,7 +9,7 @@
  * user's private job on it. The `admin` room receives everything.
  */
 import type { Principal } from '../auth/principal';
-import type { AnyDomainEvent, DomainEventName } from '../database/outbox/domain-events';
+import type { AnyDomainEvent, DomainEventName } from '../events/domain-events';
 import type { SubscriptionTarget } from './realtime.contract';
 
 export const ADMIN_ROOM = 'admin';

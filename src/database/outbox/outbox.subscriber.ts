@@ -1,12 +1,12 @@
 import type { ChangeSet, EventSubscriber, FlushEventArgs } from '@mikro-orm/core';
-import type { DomainEventMap, DomainEventName } from './domain-events';
 import { OutboxEvent } from './outbox-event.entity';
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** An event a mapper derives from a change set, before the outbox row exists. */
-export interface PendingEvent<N extends DomainEventName = DomainEventName> {
-  name: N;
+/**
+ * An event a mapper derives from a change set, before the outbox row exists. The outbox knows no
+ * event names: each module types its own (see events/domain-events.ts for the whole map).
+ */
+export interface PendingEvent {
+  name: string;
   jobId?: string | null;
   deploymentId?: string | null;
   deviceId?: string | null;
@@ -17,7 +17,7 @@ export interface PendingEvent<N extends DomainEventName = DomainEventName> {
    */
   seq?: number;
   /** Payload without `seq` (the trigger adds it for job events). */
-  payload: DistributiveOmit<DomainEventMap[N], 'seq'>;
+  payload: object;
   /** Lower goes first within one flush: results and errors before the state change that ends a job. */
   order: number;
 }
@@ -65,7 +65,7 @@ export class OutboxSubscriber implements EventSubscriber {
         deviceId: e.deviceId ?? null,
         ownerId: e.ownerId,
         seq: e.seq ?? null,
-        payload: e.payload as Record<string, unknown>,
+        payload: { ...e.payload },
         createdAt: new Date(),
       });
       uow.computeChangeSet(row);

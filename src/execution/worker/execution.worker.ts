@@ -2,8 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { PeriodicTasks } from '../../common/periodic-tasks';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { DomainEventBus } from '../../database/outbox/domain-event-bus';
-import type { AnyDomainEvent } from '../../database/outbox/domain-events';
+import { DomainEventBus } from '../../events/domain-event-bus';
+import type { AnyDomainEvent } from '../../events/domain-events';
 import { JobQueue, type QueueEntry } from '../../jobs/job-queue';
 import type { JobRun } from '../../jobs/job-run';
 import { JobsService, type ResultInput } from '../../jobs/jobs.service';

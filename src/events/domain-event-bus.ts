@@ -7,9 +7,9 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import pg from 'pg';
-import type { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { PeriodicTasks } from '../../common/periodic-tasks';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { PeriodicTasks } from '../common/periodic-tasks';
 import type { AnyDomainEvent, DomainEventName } from './domain-events';
 
 export const EVENTS_CHANNEL = 'qunest_events';
