@@ -218,6 +218,13 @@ describe('start', () => {
 });
 
 describe('updateProgress', () => {
+  it('refuses a figure that is not a finite number, and changes nothing', () => {
+    const job = newJob('RUNNING');
+    expect(job.updateProgress(20)).toBe(true);
+    for (const bad of [NaN, Infinity, -Infinity]) expect(job.updateProgress(bad)).toBe(false);
+    expect(job.progress).toBe(20);
+  });
+
   it('raises progress and never lowers it', () => {
     const job = newJob('RUNNING');
     expect(job.updateProgress(40)).toBe(true);

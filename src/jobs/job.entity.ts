@@ -94,7 +94,7 @@ export class Job extends JobSchema.class {
 
   /** Raises progress (0..100) of a job that is not terminal. Progress never goes back. */
   updateProgress(progress: number): Applied {
-    if (this.isTerminal) return false;
+    if (this.isTerminal || !Number.isFinite(progress)) return false;
     const value = Math.max(0, Math.min(100, Math.round(progress)));
     if (value <= this.progress) return false;
     this.progress = value;

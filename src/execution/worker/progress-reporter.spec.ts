@@ -21,6 +21,17 @@ function setup(intervalMs = 250) {
 }
 
 describe('ProgressReporter', () => {
+  it('ignores a fraction that is not a finite number', async () => {
+    const { reporter, writes, flush, advance } = setup();
+    advance(250);
+    reporter.report(NaN);
+    reporter.report(Infinity);
+    await flush();
+    reporter.report(0.4);
+    await flush();
+    expect(writes).toEqual([40]);
+  });
+
   it('writes nothing during the first interval, so short jobs write no progress', async () => {
     const { reporter, writes, advance } = setup();
     reporter.report(0.5);

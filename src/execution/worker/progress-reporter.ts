@@ -19,7 +19,7 @@ export class ProgressReporter {
   }
 
   report(fraction: number): void {
-    if (this.stopped || this.inFlight) return;
+    if (this.stopped || this.inFlight || !Number.isFinite(fraction)) return;
     const percent = Math.min(99, Math.max(0, Math.floor(fraction * 100)));
     if (percent <= this.sent || this.now() - this.lastAt < this.intervalMs) return;
     this.send(percent);
