@@ -36,4 +36,61 @@ describe('loadConfig', () => {
       /AUTH_REQUIRED=true needs AUTH_JWT_SECRET or AUTH_JWKS_URL/,
     );
   });
+
+  describe('CORS_ORIGINS and ALLOWED_HOSTS', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+
+    it('default to no other origin and to the built-in host list', () => {
+      const c = loadConfig({});
+      expect(c.corsOrigins).toEqual([]);
+      expect(c.allowedHosts).toBeUndefined();
+    });
+
+    it('read exact origins and host names, normalized', () => {
+      const c = loadConfig({
+        CORS_ORIGINS: ' https://App.example.com , http://localhost:8080/,https://x.example:443',
+        ALLOWED_HOSTS: 'Qunest.example.com, 10.0.0.5, ::1, [fe80::1], lab.',
+      });
+      expect(c.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:8080', 'https://x.example']);
+      expect(c.allowedHosts).toEqual(['qunest.example.com', '10.0.0.5', '[::1]', '[fe80::1]', 'lab']);
+    });
+
+    it('name an entry that is not an origin or a host', () => {
+      expect(
+        problems({
+          CORS_ORIGINS: 'https://a.example/path,app.example.com,ftp://f.example,null',
+          ALLOWED_HOSTS: 'x.example:3000,http://y',
+        }),
+      ).toEqual([
+        "CORS_ORIGINS: 'https://a.example/path' is not an origin such as https://app.example.com or http://localhost:8080",
+        "CORS_ORIGINS: 'app.example.com' is not an origin such as https://app.example.com or http://localhost:8080",
+        "CORS_ORIGINS: 'ftp://f.example' is not an origin such as https://app.example.com or http://localhost:8080",
+        "CORS_ORIGINS: 'null' is not an origin such as https://app.example.com or http://localhost:8080",
+        "ALLOWED_HOSTS: 'x.example:3000' is not a host name or IP address (leave out scheme and port)",
+        "ALLOWED_HOSTS: 'http://y' is not a host name or IP address (leave out scheme and port)",
+      ]);
+      expect(problems({ ALLOWED_HOSTS: ' , ' })).toEqual(['ALLOWED_HOSTS is empty; leave it unset for the defaults']);
+    });
+
+    it('take * alone, and CORS_ORIGINS=* only with a key source', () => {
+      expect(problems({ CORS_ORIGINS: '*' })).toEqual([
+        'CORS_ORIGINS=* needs AUTH_JWT_SECRET or AUTH_JWKS_URL: in open mode it would let every website use the API as admin',
+      ]);
+      expect(loadConfig({ CORS_ORIGINS: '*', AUTH_JWKS_URL: 'https://idp.example/jwks' }).corsOrigins).toEqual(['*']);
+      expect(loadConfig({ ALLOWED_HOSTS: '*' }).allowedHosts).toEqual(['*']);
+      expect(
+        problems({ CORS_ORIGINS: '*,https://a.example', ALLOWED_HOSTS: 'a,*', AUTH_JWKS_URL: 'https://i/j' }),
+      ).toEqual([
+        "CORS_ORIGINS: '*' admits every origin and stands alone, got '*,https://a.example'",
+        "ALLOWED_HOSTS: '*' admits every host and stands alone, got 'a,*'",
+      ]);
+    });
+  });
 });

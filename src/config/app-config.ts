@@ -27,6 +27,16 @@ export interface AppConfig {
   jobHeartbeatSeconds: number;
   /** Serve the admin UI at /. */
   serveAdminUi: boolean;
+  /**
+   * Origins (scheme://host[:port]) besides the service's own that may call the API from a browser and
+   * open sockets; `['*']` admits every origin (only with a key source). See src/common/request-origin.ts.
+   */
+  corsOrigins: string[];
+  /**
+   * Host names (no port) the Host header may carry; `['*']` admits any. Unset: checked in open mode
+   * only, against localhost names, IP addresses, HOST and the machine's name (DNS rebinding).
+   */
+  allowedHosts?: string[];
   auth: AuthConfig;
 }
 
@@ -109,6 +119,72 @@ class Reader {
     return raw;
   }
 
+  /** A comma-separated list; blanks around entries and empty entries are dropped. */
+  list(name: string): string[] | undefined {
+    const raw = this.str(name);
+    if (raw === undefined) return undefined;
+    return raw
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+  }
+
+  /** Exact browser origins: `scheme://host[:port]` of http or https, nothing after it; or `*` alone. */
+  origins(name: string): string[] {
+    const entries = this.list(name) ?? [];
+    if (entries.includes('*')) {
+      if (entries.length > 1)
+        this.problems.push(`${name}: '*' admits every origin and stands alone, got '${entries.join(',')}'`);
+      return ['*'];
+    }
+    const origins: string[] = [];
+    for (const entry of entries) {
+      let origin: string | undefined;
+      try {
+        const u = new URL(entry);
+        // Nothing but scheme, host and port (a trailing slash, case and a default port are normalized).
+        if ((u.protocol === 'http:' || u.protocol === 'https:') && u.href === `${u.origin}/`) origin = u.origin;
+      } catch {
+        // not a URL: named below
+      }
+      if (origin) origins.push(origin);
+      else
+        this.problems.push(
+          `${name}: '${entry}' is not an origin such as https://app.example.com or http://localhost:8080`,
+        );
+    }
+    return origins;
+  }
+
+  /** Host names or IP addresses without scheme or port (IPv6 in brackets or bare); or `*` alone. */
+  hosts(name: string): string[] | undefined {
+    const entries = this.list(name);
+    if (entries === undefined) return undefined;
+    if (entries.includes('*')) {
+      if (entries.length > 1)
+        this.problems.push(`${name}: '*' admits every host and stands alone, got '${entries.join(',')}'`);
+      return ['*'];
+    }
+    const hosts: string[] = [];
+    for (const entry of entries) {
+      const wanted = (entry.includes(':') && !entry.startsWith('[') ? `[${entry}]` : entry)
+        .toLowerCase()
+        .replace(/\.$/, '');
+      let host: string | undefined;
+      try {
+        const u = new URL(`http://${wanted}`);
+        if (u.host === u.hostname && u.hostname === wanted) host = u.hostname;
+      } catch {
+        // not a host: named below
+      }
+      if (host) hosts.push(host);
+      else this.problems.push(`${name}: '${entry}' is not a host name or IP address (leave out scheme and port)`);
+    }
+    if (hosts.length === 0 && entries.length === 0)
+      this.problems.push(`${name} is empty; leave it unset for the defaults`);
+    return hosts;
+  }
+
   bytes(name: string, fallback: number): number {
     const raw = this.str(name);
     if (raw === undefined) return fallback;
@@ -140,6 +216,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jobRetryLimit: r.int('JOB_RETRY_LIMIT', 2, 0, 100),
     jobHeartbeatSeconds: r.int('JOB_HEARTBEAT_SECONDS', 10, 10, 3600),
     serveAdminUi: r.bool('SERVE_ADMIN_UI', true),
+    corsOrigins: r.origins('CORS_ORIGINS'),
+    allowedHosts: r.hosts('ALLOWED_HOSTS'),
     auth: {
       jwtSecret: r.str('AUTH_JWT_SECRET'),
       jwksUrl: r.url('AUTH_JWKS_URL', ['http:', 'https:']),
@@ -157,6 +235,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (config.auth.required && !config.auth.jwtSecret && !config.auth.jwksUrl) {
     r.problems.push('AUTH_REQUIRED=true needs AUTH_JWT_SECRET or AUTH_JWKS_URL');
+  }
+  if (config.corsOrigins.includes('*') && !config.auth.jwtSecret && !config.auth.jwksUrl) {
+    r.problems.push(
+      'CORS_ORIGINS=* needs AUTH_JWT_SECRET or AUTH_JWKS_URL: in open mode it would let every website use the API as admin',
+    );
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
