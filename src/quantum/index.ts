@@ -6,7 +6,7 @@
 
 // Circuits: the IR every front end produces and every backend consumes.
 export { CircuitError } from './circuit/circuit';
-export type { Circuit, Op, GateOp, Register, Matrix2 } from './circuit/circuit';
+export type { Circuit, CircuitErrorCode, Op, GateOp, Register, Matrix2 } from './circuit/circuit';
 
 // Languages: program text in, circuit out.
 export { ENGINE_LANGUAGES, canParse, parseProgram, UnsupportedLanguageError } from './languages';
@@ -14,9 +14,12 @@ export type { FrontEnd, ParseOptions } from './languages';
 export { parseQasm, detectQasmLanguage, DEFAULT_MAX_OPERATIONS } from './qasm';
 export type { QasmLanguage, QasmOptions } from './qasm';
 
-// The simulator: in this thread (`simulate`) or in worker threads (`SimulatorPool`).
+// The simulator: in this thread (`simulate`) or in worker threads (`SimulatorPool`), which also
+// parse and run programs given as text (`runProgram`, `parse`) so the caller never holds a circuit.
 export { simulate, runStatevector, MAX_SHOTS, SimulatorPool, HARD_MAX_QUBITS, stateBytes } from './simulator';
+export { parseTask, programTask, countOperations } from './simulator';
 export { SimulationAbortedError, SimulationInputError, SimulationLimitError, SimulationWorkerError } from './simulator';
+export { ProgramTooWideError, ParseTimeoutError } from './simulator';
 export type {
   JobType,
   ResultType,
@@ -24,7 +27,13 @@ export type {
   SimulationRequest,
   SimulationResult,
   PoolRunOptions,
+  ProgramRunOptions,
+  ParseRunOptions,
   SimulatorPoolOptions,
+  ProgramText,
+  ProgramRequest,
+  ProgramRunResult,
+  ParseSummary,
 } from './simulator';
 
 // Example programs (tests, benchmarks, README).

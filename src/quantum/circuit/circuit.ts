@@ -82,12 +82,19 @@ export interface Circuit {
   ops: Op[];
 }
 
+/**
+ * Why a program was refused, where a caller needs to tell it apart from the message:
+ * `TOO_MANY_OPERATIONS` when it expands to more operations than `maxOperations` allows.
+ */
+export type CircuitErrorCode = 'TOO_MANY_OPERATIONS';
+
 /** A parse or semantic error in a program, with a 1-based line and column. */
 export class CircuitError extends Error {
   constructor(
     message: string,
     readonly line: number,
     readonly column: number,
+    readonly code?: CircuitErrorCode,
   ) {
     super(`${message} (line ${line}, column ${column})`);
     this.name = 'CircuitError';

@@ -180,7 +180,12 @@ export class Lowerer {
   private bump(n: number, at: Pos = this.current) {
     this.count += n;
     if (this.count > this.options.maxOperations) {
-      this.fail(`program too large: it expands to more than ${this.options.maxOperations} operations`, at);
+      throw new CircuitError(
+        `program too large: it expands to more than ${this.options.maxOperations} operations`,
+        at.line,
+        at.col,
+        'TOO_MANY_OPERATIONS',
+      );
     }
   }
 

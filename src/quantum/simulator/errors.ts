@@ -28,3 +28,22 @@ export class SimulationWorkerError extends Error {
     super(message);
   }
 }
+
+/** A program has more qubits than the request's `maxQubits` (checked right after parsing it). */
+export class ProgramTooWideError extends Error {
+  override readonly name = 'ProgramTooWideError';
+  constructor(
+    readonly qubits: number,
+    readonly maxQubits: number,
+  ) {
+    super(`the program uses ${qubits} qubits, more than the limit of ${maxQubits}`);
+  }
+}
+
+/** A pool thread took longer than the run's `parseTimeoutMs` to parse a program; it was terminated. */
+export class ParseTimeoutError extends Error {
+  override readonly name = 'ParseTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`the program took too long to parse (more than ${timeoutMs} ms)`);
+  }
+}

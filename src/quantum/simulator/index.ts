@@ -5,7 +5,16 @@
 export { simulate, runStatevector, MAX_SHOTS, hexOfBits, keyRegisters } from './simulate';
 export type { StatevectorOptions } from './simulate';
 export { SimulatorPool } from './pool';
-export type { SimulatorPoolOptions, PoolRunOptions, AbortSignalLike } from './pool';
+export type { SimulatorPoolOptions, PoolRunOptions, ProgramRunOptions, ParseRunOptions, AbortSignalLike } from './pool';
+export { parseTask, programTask, countOperations } from './program-task';
+export type { ProgramText, ProgramRequest, ProgramRunResult, ParseSummary } from './program-task';
 export { StateVector, HARD_MAX_QUBITS, stateBytes, checkMemory } from './statevector';
-export { SimulationAbortedError, SimulationInputError, SimulationLimitError, SimulationWorkerError } from './errors';
+export {
+  SimulationAbortedError,
+  SimulationInputError,
+  SimulationLimitError,
+  SimulationWorkerError,
+  ProgramTooWideError,
+  ParseTimeoutError,
+} from './errors';
 export type * from './types';

@@ -2,12 +2,24 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
-import { SimulationAbortedError, SimulationInputError, SimulationLimitError, SimulationWorkerError } from './errors';
-import type { RunMessage, SerializedError, WorkerReply } from './simulator.worker';
+import { CircuitError, type CircuitErrorCode } from '../circuit/circuit';
+import {
+  ParseTimeoutError,
+  ProgramTooWideError,
+  SimulationAbortedError,
+  SimulationInputError,
+  SimulationLimitError,
+  SimulationWorkerError,
+} from './errors';
+import type { ParseSummary, ProgramRequest, ProgramRunResult, ProgramText } from './program-task';
+import type { RunMessage, SerializedError, WorkerReply, WorkerTask } from './simulator.worker';
 import type { SimulationRequest, SimulationResult } from './types';
 
 /**
- * A small pool of worker threads running `simulate`, so that the API's event loop stays free.
+ * A small pool of worker threads running `simulate`, so that the API's event loop stays free. It
+ * also takes programs as text (`runProgram`: parse and simulate in the thread; `parse`: parse only,
+ * to validate), so that the calling thread never holds an unrolled circuit, with a time limit on
+ * the parse that terminates the thread when it is exceeded.
  *
  * Worker entry. Compiled (dist/), the pool starts `simulator.worker.js` beside its own file. From
  * TypeScript sources (jest, where this file is `pool.ts` and no `.js` sibling exists), it starts an
@@ -20,7 +32,9 @@ import type { SimulationRequest, SimulationResult } from './types';
  * Cancellation: each run gets a SharedArrayBuffer flag that the kernels poll (between gates and
  * every 2^20 amplitudes), so a running simulation stops within milliseconds; should the worker not
  * answer within `abortGraceMs`, it is terminated and replaced. A worker that dies (out of memory,
- * crash) rejects its run with SimulationWorkerError and is replaced; the process survives.
+ * crash) rejects its run with SimulationWorkerError and is replaced; the process survives. A parse
+ * (which reads no flag) that outlives its `parseTimeoutMs` rejects with ParseTimeoutError, and its
+ * worker is terminated and replaced.
  */
 
 export interface AbortSignalLike {
@@ -33,6 +47,21 @@ export interface PoolRunOptions {
   signal?: AbortSignalLike;
   /** Fraction done, 0..1, at most every `progressIntervalMs`. */
   onProgress?: (fraction: number) => void;
+}
+
+/** Options of `runProgram`: those of `run`, a time limit on the parse, and the size once parsed. */
+export interface ProgramRunOptions extends PoolRunOptions {
+  /** Longest the parse may take, from when a thread starts it; then ParseTimeoutError. Default: none. */
+  parseTimeoutMs?: number;
+  /** Called once the program is parsed, with its size (before the simulation starts). */
+  onParsed?: (summary: ParseSummary) => void;
+}
+
+/** Options of `parse`. */
+export interface ParseRunOptions {
+  signal?: AbortSignalLike;
+  /** Longest the parse may take, from when a thread starts it; then ParseTimeoutError. Default: none. */
+  timeoutMs?: number;
 }
 
 export interface SimulatorPoolOptions {
@@ -48,14 +77,16 @@ export interface SimulatorPoolOptions {
 
 interface Job {
   id: number;
-  req: SimulationRequest;
-  opts: PoolRunOptions;
+  task: WorkerTask;
+  opts: ProgramRunOptions;
   cancel: Int32Array<SharedArrayBuffer>;
-  resolve: (r: SimulationResult[]) => void;
+  resolve: (value: unknown) => void;
   reject: (e: Error) => void;
   settled: boolean;
   slot: Slot | null;
   abortTimer: NodeJS.Timeout | null;
+  /** Armed when a thread starts a task with a parse time limit; cleared once parsed. */
+  parseTimer: NodeJS.Timeout | null;
   onAbort: (() => void) | null;
 }
 
@@ -103,7 +134,14 @@ function resolveWorker(): WorkerSpec {
 
 function deserialize(e: SerializedError): Error {
   let err: Error;
+  const d = e.data ?? {};
   switch (e.name) {
+    case 'CircuitError':
+      err = new CircuitError(String(d.reason), Number(d.line), Number(d.column), e.code as CircuitErrorCode);
+      break;
+    case 'ProgramTooWideError':
+      err = new ProgramTooWideError(Number(d.qubits), Number(d.maxQubits));
+      break;
     case 'SimulationAbortedError':
       err = new SimulationAbortedError(e.message);
       break;
@@ -143,20 +181,44 @@ export class SimulatorPool {
     return { workers: this.slots.length, busy: this.slots.filter((s) => s.job).length, queued: this.queue.length };
   }
 
+  /** Simulates a circuit in a worker thread. */
   run(req: SimulationRequest, opts: PoolRunOptions = {}): Promise<SimulationResult[]> {
-    return new Promise<SimulationResult[]>((resolve, reject) => {
+    return this.enqueue<SimulationResult[]>({ kind: 'simulate', req }, opts);
+  }
+
+  /**
+   * Parses a program in a worker thread and simulates it there; answers the results with the
+   * program's size. Rejects as `run` does, and besides with the parser's CircuitError (line,
+   * column, reason, code), ProgramTooWideError (more qubits than `req.maxQubits`) and
+   * ParseTimeoutError.
+   */
+  runProgram(req: ProgramRequest, opts: ProgramRunOptions = {}): Promise<ProgramRunResult> {
+    return this.enqueue<ProgramRunResult>({ kind: 'program', req }, opts);
+  }
+
+  /** Parses a program in a worker thread and answers its size; rejects as `runProgram` does. */
+  parse(program: ProgramText, opts: ParseRunOptions = {}): Promise<ParseSummary> {
+    return this.enqueue<ParseSummary>(
+      { kind: 'parse', req: program },
+      { signal: opts.signal, parseTimeoutMs: opts.timeoutMs },
+    );
+  }
+
+  private enqueue<T>(task: WorkerTask, opts: ProgramRunOptions): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       if (this.closed) return reject(new Error('simulator pool is closed'));
       if (opts.signal?.aborted) return reject(new SimulationAbortedError());
       const job: Job = {
         id: this.nextId++,
-        req,
+        task,
         opts,
         cancel: new Int32Array(new SharedArrayBuffer(4)),
-        resolve,
+        resolve: resolve as (value: unknown) => void,
         reject,
         settled: false,
         slot: null,
         abortTimer: null,
+        parseTimer: null,
         onAbort: null,
       };
       if (opts.signal) {
@@ -197,13 +259,14 @@ export class SimulatorPool {
     }, this.abortGraceMs);
   }
 
-  private settle(job: Job, outcome: Error | SimulationResult[]): void {
+  private settle(job: Job, outcome: Error | { value: unknown }): void {
     if (job.settled) return;
     job.settled = true;
     if (job.abortTimer) clearTimeout(job.abortTimer);
+    if (job.parseTimer) clearTimeout(job.parseTimer);
     if (job.onAbort && job.opts.signal) job.opts.signal.removeEventListener('abort', job.onAbort);
     if (outcome instanceof Error) job.reject(outcome);
-    else job.resolve(outcome);
+    else job.resolve(outcome.value);
   }
 
   private dispatch(): void {
@@ -220,7 +283,7 @@ export class SimulatorPool {
       const msg: RunMessage = {
         type: 'run',
         id: job.id,
-        req: job.req,
+        task: job.task,
         cancel: job.cancel.buffer,
         progressIntervalMs: this.progressIntervalMs,
       };
@@ -231,6 +294,16 @@ export class SimulatorPool {
         slot.job = null;
         slot.worker.unref();
         this.settle(job, err as Error);
+        continue;
+      }
+      const limit = job.opts.parseTimeoutMs;
+      if (limit !== undefined && job.task.kind !== 'simulate') {
+        const started = slot;
+        job.parseTimer = setTimeout(() => {
+          if (job.settled || started.job !== job) return;
+          this.settle(job, new ParseTimeoutError(limit));
+          this.retire(started);
+        }, limit);
       }
     }
   }
@@ -245,10 +318,11 @@ export class SimulatorPool {
       : new Worker(this.spec.file, { resourceLimits: this.options.resourceLimits });
     const slot: Slot = { worker, job: null, dead: false };
     worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
+    const heap = this.options.resourceLimits?.maxOldGenerationSizeMb;
     worker.on('error', (err: Error & { code?: string }) => {
       const reason =
         err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? `simulation worker ran out of memory: ${err.message}`
+          ? `simulation worker ran out of memory${heap ? ` (its heap may hold ${heap} MB)` : ''}: ${err.message}`
           : `simulation worker failed: ${err.message}`;
       this.fail(slot, new SimulationWorkerError(reason, err.code));
     });
@@ -263,6 +337,18 @@ export class SimulatorPool {
   private onReply(slot: Slot, reply: WorkerReply): void {
     const job = slot.job;
     if (!job || job.id !== reply.id) return;
+    if (reply.type === 'parsed') {
+      if (job.parseTimer) clearTimeout(job.parseTimer);
+      job.parseTimer = null;
+      if (!job.settled && job.opts.onParsed) {
+        try {
+          job.opts.onParsed(reply.summary);
+        } catch {
+          // a throwing listener must not break the pool
+        }
+      }
+      return;
+    }
     if (reply.type === 'progress') {
       if (!job.settled && job.opts.onProgress) {
         try {
@@ -277,7 +363,7 @@ export class SimulatorPool {
     slot.worker.unref();
     // A result that crossed an abort still counts as aborted: the caller asked to stop.
     const aborted = Atomics.load(job.cancel, 0) !== 0;
-    if (reply.type === 'result') this.settle(job, aborted ? new SimulationAbortedError() : reply.results);
+    if (reply.type === 'result') this.settle(job, aborted ? new SimulationAbortedError() : { value: reply.value });
     else this.settle(job, deserialize(reply.error));
     this.dispatch();
   }

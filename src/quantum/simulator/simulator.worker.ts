@@ -1,16 +1,25 @@
 /**
- * Entry of a simulator worker thread (see pool.ts). Runs one simulation at a time; the main thread
- * cancels through a shared Int32Array flag that the kernels read, since this thread's event loop is
- * blocked while it simulates.
+ * Entry of a simulator worker thread (see pool.ts). Runs one task at a time: a simulation of a
+ * circuit (`simulate`), a program given as text (`program`: parse, then simulate), or a parse alone
+ * (`parse`, to validate a program). The main thread cancels through a shared Int32Array flag that
+ * the kernels read, since this thread's event loop is blocked while it works.
  */
 import { parentPort } from 'node:worker_threads';
+import { CircuitError } from '../circuit/circuit';
+import { ProgramTooWideError } from './errors';
+import { parseTask, programTask, type ParseSummary, type ProgramRequest, type ProgramText } from './program-task';
 import { simulate } from './simulate';
 import type { SimulationRequest } from './types';
+
+export type WorkerTask =
+  | { kind: 'simulate'; req: SimulationRequest }
+  | { kind: 'program'; req: ProgramRequest }
+  | { kind: 'parse'; req: ProgramText };
 
 export interface RunMessage {
   type: 'run';
   id: number;
-  req: SimulationRequest;
+  task: WorkerTask;
   /** SharedArrayBuffer of one Int32: non-zero = cancel. */
   cancel: SharedArrayBuffer;
   progressIntervalMs: number;
@@ -21,21 +30,28 @@ export interface SerializedError {
   message: string;
   stack?: string;
   code?: string;
+  /** Fields of the engine's errors that the pool rebuilds (CircuitError: line, column, reason). */
+  data?: Record<string, string | number>;
 }
 
 export type WorkerReply =
   | { type: 'progress'; id: number; fraction: number }
-  | { type: 'result'; id: number; results: ReturnType<typeof simulate> }
+  | { type: 'parsed'; id: number; summary: ParseSummary }
+  | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; error: SerializedError };
 
 function serialize(err: unknown): SerializedError {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
+    let data: SerializedError['data'];
+    if (err instanceof CircuitError) data = { line: err.line, column: err.column, reason: err.reason };
+    else if (err instanceof ProgramTooWideError) data = { qubits: err.qubits, maxQubits: err.maxQubits };
     return {
       name: err.name,
       message: err.message,
       stack: err.stack,
       code: typeof code === 'string' ? code : undefined,
+      data,
     };
   }
   return { name: 'Error', message: String(err) };
@@ -60,9 +76,24 @@ port.on('message', (msg: RunMessage) => {
       port.postMessage({ type: 'progress', id: msg.id, fraction } satisfies WorkerReply);
     }
   };
+  const onParsed = (summary: ParseSummary) =>
+    port.postMessage({ type: 'parsed', id: msg.id, summary } satisfies WorkerReply);
   let reply: WorkerReply;
   try {
-    reply = { type: 'result', id: msg.id, results: simulate(msg.req, { signal, onProgress }) };
+    const task = msg.task;
+    let value: unknown;
+    switch (task.kind) {
+      case 'simulate':
+        value = simulate(task.req, { signal, onProgress });
+        break;
+      case 'program':
+        value = programTask(task.req, { signal, onProgress, onParsed });
+        break;
+      case 'parse':
+        value = parseTask(task.req);
+        break;
+    }
+    reply = { type: 'result', id: msg.id, value };
   } catch (err) {
     reply = { type: 'error', id: msg.id, error: serialize(err) };
   }

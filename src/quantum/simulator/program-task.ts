@@ -1,0 +1,79 @@
+import type { Circuit, Op } from '../circuit/circuit';
+import { parseProgram } from '../languages';
+import { ProgramTooWideError } from './errors';
+import { simulate } from './simulate';
+import type { SimulateOptions, SimulationRequest, SimulationResult } from './types';
+
+/**
+ * The tasks a pool thread runs from program text, so that the thread that asked never holds the
+ * unrolled circuit: `parse` (validation: does it parse, and how large is it) and `program` (parse,
+ * then simulate). Both run in the calling thread here; SimulatorPool runs them in its workers.
+ */
+
+/** A program as text, in one of the engine's languages (ENGINE_LANGUAGES). */
+export interface ProgramText {
+  language: string;
+  source: string;
+  /** Most operations the program may expand to (loops unrolled, gates inlined); see ParseOptions. */
+  maxOperations?: number;
+}
+
+/** What a parse found: the circuit's size, without the circuit. */
+export interface ParseSummary {
+  /** Operations of the circuit, those inside conditionals included. */
+  operations: number;
+  numQubits: number;
+  numClbits: number;
+  /** Time the parse took in its thread. */
+  parseMs: number;
+}
+
+/** A simulation of a program given as text: the SimulationRequest with `program` for `circuit`. */
+export type ProgramRequest = Omit<SimulationRequest, 'circuit'> & { program: ProgramText };
+
+export interface ProgramRunResult extends ParseSummary {
+  results: SimulationResult[];
+}
+
+/** Operations of a circuit, counting those inside conditionals. */
+export function countOperations(ops: readonly Op[]): number {
+  let n = 0;
+  for (const op of ops) n += op.kind === 'if' ? 1 + countOperations(op.body) : 1;
+  return n;
+}
+
+function parseText(program: ProgramText): { circuit: Circuit; summary: ParseSummary } {
+  const t0 = performance.now();
+  const circuit = parseProgram(program.language, program.source, { maxOperations: program.maxOperations });
+  const summary: ParseSummary = {
+    operations: countOperations(circuit.ops),
+    numQubits: circuit.numQubits,
+    numClbits: circuit.numClbits,
+    parseMs: performance.now() - t0,
+  };
+  return { circuit, summary };
+}
+
+/**
+ * Parses a program and answers its size. Throws CircuitError (line, column, reason, code) or
+ * UnsupportedLanguageError, as parseProgram does.
+ */
+export function parseTask(program: ProgramText): ParseSummary {
+  return parseText(program).summary;
+}
+
+/**
+ * Parses the program, calls `onParsed` with its size, refuses it with ProgramTooWideError when it
+ * has more qubits than `req.maxQubits`, and simulates it. The circuit is dropped when this returns.
+ */
+export function programTask(
+  req: ProgramRequest,
+  opts: SimulateOptions & { onParsed?: (summary: ParseSummary) => void } = {},
+): ProgramRunResult {
+  const { program, ...rest } = req;
+  const { circuit, summary } = parseText(program);
+  opts.onParsed?.(summary);
+  if (circuit.numQubits > req.maxQubits) throw new ProgramTooWideError(circuit.numQubits, req.maxQubits);
+  const results = simulate({ ...rest, circuit }, { signal: opts.signal, onProgress: opts.onProgress });
+  return { ...summary, results };
+}
