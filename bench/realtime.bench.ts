@@ -284,7 +284,7 @@ async function driverMain(): Promise<void> {
     const bare = new Server(bareHttp, { serveClient: false });
     bare.on('connection', (s) => void s.join(String(s.handshake.query.room)));
     await new Promise<void>((r) => bareHttp.listen(0, '127.0.0.1', r));
-    closers.unshift(() => new Promise((r) => bare.close(() => r(undefined))));
+    closers.unshift(() => new Promise((r) => void bare.close(() => r(undefined))));
     const bareUrl = `http://127.0.0.1:${(bareHttp.address() as { port: number }).port}`;
     const barePayload = (jobId: string, seq: number, progress: number, key: string) => ({
       jobId,
