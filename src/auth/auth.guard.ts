@@ -52,6 +52,7 @@ export class AuthGuard implements CanActivate {
   }
 }
 
+/** The token of an `Authorization: Bearer <token>` header, for REST and the socket.io handshake alike. */
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);

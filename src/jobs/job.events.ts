@@ -3,6 +3,7 @@ import type { EventMapper, JobSeq, PendingEvent } from '../database/outbox/outbo
 import { Job } from './job.entity';
 import type { JobState, ResultType } from './job.enums';
 import { Result } from './result.entity';
+import { resultView } from './job.views';
 
 /** What every job event carries: the rows it is about and the owner used for visibility. */
 export interface JobRef {
@@ -86,8 +87,7 @@ export const jobEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
       const message = String((entity.data as { exceptionMessage?: unknown }).exceptionMessage ?? 'error');
       jobEvent(out, job, 'job.error', { message, programId, resultId: entity.id }, ORDER.result);
     } else {
-      const result = { id: entity.id, programId, resultType: entity.resultType, data: entity.data, meta: entity.meta };
-      jobEvent(out, job, 'job.result', { result }, ORDER.result);
+      jobEvent(out, job, 'job.result', { result: resultView(entity) }, ORDER.result);
     }
   }
 };

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { ownerFilter, type Principal } from '../auth/principal';
 import { Deployment } from '../deployments/deployment.entity';
 import { Device } from '../devices/device.entity';
-import { visibleMeta } from '../jobs/dto/job.dto';
+import { jobView, resultView } from '../jobs/job.views';
 import { Job } from '../jobs/job.entity';
 import type { JobState } from '../jobs/job.enums';
 import {
@@ -48,25 +48,8 @@ export class RealtimeSnapshots {
     const job = await em.findOne(Job, { id, ...ownerFilter(principal, 'executedBy') }, { populate: ['results'] });
     if (!job) return null;
     return {
-      job: {
-        ...brief(job),
-        name: job.name ?? null,
-        deploymentId: job.deployment?.id ?? null,
-        deviceId: job.executedOn.id,
-        ownerId: job.executedBy ?? null,
-        type: job.type,
-        shots: job.shots,
-        createdAt: job.createdAt.toISOString(),
-        startedAt: job.startedAt?.toISOString() ?? null,
-        finishedAt: job.finishedAt?.toISOString() ?? null,
-      },
-      results: job.results.getItems().map((r) => ({
-        id: r.id,
-        programId: r.program?.id ?? null,
-        resultType: r.resultType,
-        data: r.data,
-        meta: visibleMeta(r, principal),
-      })),
+      job: { ...jobView(job), seq: job.eventSeq },
+      results: job.results.getItems().map((r) => resultView(r, principal)),
     };
   }
 

@@ -1,6 +1,7 @@
 import { HttpException, Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { bearerToken } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
 import { PeriodicTasks } from '../common/periodic-tasks';
 import type { Principal } from '../auth/principal';
@@ -146,7 +147,7 @@ export class RealtimeGateway implements OnGatewayInit<QServer>, OnGatewayConnect
     if (typeof fromAuth === 'string' && fromAuth !== '') token = fromAuth;
     else if (fromAuth !== undefined && fromAuth !== null && fromAuth !== '')
       throw new Error('auth.token must be a string');
-    else token = bearer(socket.handshake.headers.authorization);
+    else token = bearerToken(socket.handshake.headers.authorization);
     socket.data.principal = await this.auth.authenticate(token);
     socket.data.subscriptions = new Map();
     socket.data.inFlight = 0;
@@ -257,13 +258,6 @@ function isNewer(event: AnyDomainEvent, snapshot: AnySnapshot): boolean {
   if (p.jobId === undefined || p.seq === undefined) return true;
   const seq = snapshotSeq(snapshot, p.jobId);
   return seq === undefined || p.seq > seq;
-}
-
-function bearer(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!m) throw new Error('Authorization header must be "Bearer <token>"');
-  return m[1];
 }
 
 function reasonOf(err: unknown): string {

@@ -18,7 +18,6 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import type { Principal } from '../../auth/principal';
 import { PageQueryDto } from '../../common/paging';
 import type { Job } from '../job.entity';
 import {
@@ -31,6 +30,7 @@ import {
   type JobType,
   type ResultType,
 } from '../job.enums';
+import { jobView, resultView, type Viewer } from '../job.views';
 import type { Result } from '../result.entity';
 
 /** The largest magnitude of an observable's coefficient: larger ones overflow the variance to Infinity. */
@@ -148,24 +148,6 @@ export class JobQueryDto extends PageQueryDto {
   deviceId?: string;
 }
 
-/** Who reads a result: what of it they may see depends on it. */
-export type Viewer = Pick<Principal, 'isAdmin'>;
-
-/**
- * A result's meta as `viewer` may see it: an ERROR result's `stackTrace` (absolute paths of the
- * server) is for admins; everyone else gets the message (in `data.exceptionMessage`) without it.
- * The database keeps the stack. Used for the REST answers and the socket snapshots.
- */
-export function visibleMeta(
-  result: { resultType: ResultType; meta: Record<string, unknown> },
-  viewer: Viewer,
-): Record<string, unknown> {
-  const { meta } = result;
-  if (viewer.isAdmin || result.resultType !== 'ERROR' || meta == null || !('stackTrace' in meta)) return meta;
-  const { stackTrace: _, ...rest } = meta;
-  return rest;
-}
-
 export class ResultDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) programId!: string | null;
@@ -174,16 +156,9 @@ export class ResultDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) meta!: Record<string, unknown>;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 
-  /** `viewer`: who asks; the stack trace of an ERROR result is for admins only (see {@link visibleMeta}). */
+  /** `viewer`: who asks; the stack trace of an ERROR result is for admins only (see visibleMeta in job.views.ts). */
   static from(r: Result, viewer: Viewer): ResultDto {
-    return {
-      id: r.id,
-      programId: r.program?.id ?? null,
-      resultType: r.resultType,
-      data: r.data,
-      meta: visibleMeta(r, viewer),
-      createdAt: r.createdAt.toISOString(),
-    };
+    return { ...resultView(r, viewer), createdAt: r.createdAt.toISOString() };
   }
 }
 
@@ -211,23 +186,15 @@ export class JobDto {
 
   /** With `viewer`, the job's results too (GET /api/jobs/:id), as that viewer may see them. */
   static from(j: Job, viewer?: Viewer): JobDto {
+    const { ownerId, ...core } = jobView(j);
     const dto: JobDto = {
-      id: j.id,
-      name: j.name ?? null,
-      state: j.state,
-      progress: j.progress,
-      shots: j.shots,
-      type: j.type,
+      ...core,
+      // qunicorn-core's name for the owner
+      executedBy: ownerId,
       errorMitigation: j.errorMitigation,
       cutToWidth: j.cutToWidth ?? null,
       seed: j.seed ?? null,
       observables: j.observables ?? null,
-      deploymentId: j.deployment?.id ?? null,
-      deviceId: j.executedOn.id,
-      executedBy: j.executedBy ?? null,
-      createdAt: j.createdAt.toISOString(),
-      startedAt: j.startedAt?.toISOString() ?? null,
-      finishedAt: j.finishedAt?.toISOString() ?? null,
       providerSpecificId: j.providerSpecificId ?? null,
     };
     if (viewer) dto.results = j.results.getItems().map((r) => ResultDto.from(r, viewer));
