@@ -15,6 +15,14 @@ export interface AppConfig {
   maxShots: number;
   /** Most gate and measure operations a program may expand to (loops and gate calls unrolled). */
   maxCircuitOperations: number;
+  /** Most operations all the programs of one job may expand to together (its programs run one at a time). */
+  maxJobOperations: number;
+  /** Heap (old generation) of each engine thread that parses or simulates, in MB: more kills the thread, not the process. */
+  engineThreadHeapMb: number;
+  /** Longest one program may take to parse, at upload and when its job runs. */
+  parseTimeoutSeconds: number;
+  /** Longest the programs of one upload (POST or PUT of a deployment) may take to parse together. */
+  uploadParseSeconds: number;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   /** Run queue workers inside this process. */
@@ -210,6 +218,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     localDeviceQubits: r.int('LOCAL_DEVICE_QUBITS', 26, 1, 32),
     maxShots: r.int('MAX_SHOTS', 1_000_000, 1, 100_000_000),
     maxCircuitOperations: r.int('MAX_CIRCUIT_OPERATIONS', 2_000_000, 1, 10_000_000),
+    maxJobOperations: 0, // below: its default depends on MAX_CIRCUIT_OPERATIONS
+    engineThreadHeapMb: r.int('ENGINE_THREAD_HEAP_MB', 1024, 16, 65_536),
+    parseTimeoutSeconds: r.int('PARSE_TIMEOUT_SECONDS', 10, 1, 3600),
+    uploadParseSeconds: r.int('UPLOAD_PARSE_SECONDS', 30, 1, 3600),
     bodyLimitBytes: r.bytes('BODY_LIMIT', 1024 * 1024),
     runWorkers: r.bool('RUN_WORKERS', true),
     workerConcurrency: r.int('WORKER_CONCURRENCY', Math.max(1, cpus().length), 1, 256),
@@ -230,6 +242,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       jobsPerMinute: r.int('RATE_LIMIT_JOBS_PER_MINUTE', 600, 0, 1_000_000),
     },
   };
+  config.maxJobOperations = r.int('MAX_JOB_OPERATIONS', 4 * config.maxCircuitOperations, 1, 1_000_000_000);
   if (config.auth.jwtSecret !== undefined && config.auth.jwtSecret.length < 32) {
     r.problems.push('AUTH_JWT_SECRET must be at least 32 characters long');
   }

@@ -24,7 +24,7 @@ export const LOCAL_SIMULATOR = 'statevector-simulator';
       provide: QUANTUM_BACKENDS,
       inject: [APP_CONFIG, SimulatorPoolService],
       useFactory: (config: AppConfig, pool: SimulatorPoolService): QuantumBackend[] => {
-        const simulate = pool.run.bind(pool);
+        const runProgram = pool.runProgram.bind(pool);
         return [
           new LocalEngineBackend(
             {
@@ -35,8 +35,13 @@ export const LOCAL_SIMULATOR = 'statevector-simulator';
                 { name: LOCAL_SIMULATOR, numQubits: config.localDeviceQubits, isSimulator: true, isLocal: true },
               ],
             },
-            simulate,
-            config.maxCircuitOperations,
+            runProgram,
+            {
+              maxOperations: config.maxCircuitOperations,
+              maxJobOperations: config.maxJobOperations,
+              parseTimeoutMs: config.parseTimeoutSeconds * 1000,
+              threadHeapMb: config.engineThreadHeapMb,
+            },
           ),
         ];
       },

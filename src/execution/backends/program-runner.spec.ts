@@ -1,5 +1,5 @@
-import { BELL_QASM2, SimulationAbortedError, simulate } from '../../quantum';
-import { preparePrograms, runPrograms, simulatorSeed } from './program-runner';
+import { BELL_QASM2, SimulationAbortedError, SimulatorPool } from '../../quantum';
+import { checkLanguages, preparePrograms, runPrograms, simulatorSeed, type RunLimits } from './program-runner';
 import { ProgramFailure, type ProgramSource, type TargetDevice } from './quantum-backend';
 
 const BELL = BELL_QASM2;
@@ -12,6 +12,12 @@ const device: TargetDevice = {
   numQubits: 3,
   acceptedLanguages: ['QASM2', 'QASM3'],
 };
+/** 1 KB of nested gate definitions that unroll to 2^n + 2^(n-1) + 2^(n-2) gates (issue #15). */
+function nested(n: number): string {
+  let src = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\ngate g0 a { h a; }\n';
+  for (let i = 1; i <= n; i++) src += `gate g${i} a { g${i - 1} a; g${i - 1} a; }\n`;
+  return `${src}g${n} q[0]; g${n - 1} q[0]; g${n - 2} q[0];\nmeasure q -> c;\n`;
+}
 const program = (source: string, language = 'QASM2', position = 0): ProgramSource => ({
   id: `p${position}`,
   position,
@@ -69,6 +75,17 @@ describe('preparePrograms', () => {
 
   it('refuses a deployment without programs', () => {
     expect(failure(() => preparePrograms([], device)).message).toBe('the deployment has no programs to run');
+    expect(failure(() => checkLanguages([], device)).message).toBe('the deployment has no programs to run');
+  });
+
+  it('checkLanguages refuses a language before any program is parsed', () => {
+    const f = failure(() =>
+      checkLanguages([program('not even a program'), program(BELL, 'QUIL', 1)], {
+        ...device,
+        acceptedLanguages: ['QASM2', 'QUIL'],
+      }),
+    );
+    expect(f.message).toBe('program 1 is written in QUIL, which device LOCAL/sim cannot run (it runs QASM2)');
   });
 });
 
@@ -81,29 +98,118 @@ describe('simulatorSeed', () => {
   });
 });
 
-describe('runPrograms', () => {
+describe('runPrograms (programs parsed and simulated in engine threads)', () => {
   const settings = { shots: 100, seed: 7, type: 'RUNNER' as const, observables: null };
-  const inline = async (req: Parameters<typeof simulate>[0]) => simulate(req);
+  const limits: RunLimits = {
+    maxOperations: 100_000,
+    maxJobOperations: 400_000,
+    parseTimeoutMs: 60_000,
+    threadHeapMb: 512,
+  };
+  let pool: SimulatorPool;
+  let runProgram: SimulatorPool['runProgram'];
+  beforeAll(() => {
+    pool = new SimulatorPool({ size: 1, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    runProgram = pool.runProgram.bind(pool);
+  });
+  afterAll(() => pool.close());
+
+  const rejection = async (p: Promise<unknown>): Promise<ProgramFailure> => {
+    const e = await p.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    if (!(e instanceof ProgramFailure)) throw new Error(`expected a ProgramFailure, got ${String(e)}`);
+    return e;
+  };
 
   it('runs each program and reports progress from 0 to 1 without going back', async () => {
-    const programs = [program(BELL), program(BELL, 'QASM2', 1)];
+    const programs = [program(BELL), program(ghz(3), 'QASM2', 1)];
     const seen: number[] = [];
-    const out = await runPrograms(inline, programs, preparePrograms(programs, device), settings, device, {
-      onProgress: (f) => seen.push(f),
-    });
+    const out = await runPrograms(runProgram, programs, settings, device, limits, { onProgress: (f) => seen.push(f) });
     expect(out.map((o) => o.programId)).toEqual(['p0', 'p1']);
     expect(out[0].results.map((r) => r.resultType)).toEqual(['COUNTS', 'PROBABILITIES']);
+    expect(Object.keys(out[0].results[0].data).sort()).toEqual(['0x0', '0x3']);
+    expect(Object.keys(out[1].results[0].data).sort()).toEqual(['0x0', '0x7']);
     expect(seen[0]).toBe(0);
     expect(seen[seen.length - 1]).toBe(1);
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
   });
 
+  it('reports parse errors with line and column, and a circuit wider than the device', async () => {
+    const bad = await rejection(
+      runPrograms(
+        runProgram,
+        [program(BELL), program('OPENQASM 2.0;\nqreg q[2];\nfoo q[0];\n', 'QASM2', 1)],
+        settings,
+        device,
+        limits,
+      ),
+    );
+    expect(bad.message).toMatch(/^program 1 does not parse: .*\(line 3, column \d+\)$/);
+    expect(bad.programId).toBe('p1');
+    expect(bad.extraData).toMatchObject({ line: 3 });
+    const wide = await rejection(runPrograms(runProgram, [program(ghz(4))], settings, device, limits));
+    expect(wide.message).toBe('program 0 uses 4 qubits, more than the 3 of device LOCAL/sim');
+    expect(wide.extraData).toEqual({ qubits: 4, deviceQubits: 3 });
+  });
+
+  it('bounds the operations of one program (MAX_CIRCUIT_OPERATIONS) as the parser words it', async () => {
+    const f = await rejection(runPrograms(runProgram, [program(nested(17))], settings, device, limits));
+    expect(f.message).toMatch(
+      /^program 0 does not parse: program too large: it expands to more than 100000 operations/,
+    );
+  });
+
+  it('bounds the operations of the whole job (MAX_JOB_OPERATIONS), naming the limit and the program', async () => {
+    // nested(15) is 57,345 operations: 6 fit in 400,000, the 7th does not
+    const programs = Array.from({ length: 24 }, (_, i) => program(nested(15), 'QASM2', i));
+    const f = await rejection(runPrograms(runProgram, programs, settings, device, limits));
+    expect(f.message).toBe(
+      'program 6 would take the job past its limit of 400000 operations in all (MAX_JOB_OPERATIONS): the programs before it expand to 344070, and it to more than the 55930 left',
+    );
+    expect(f.programId).toBe('p6');
+    expect(f.extraData).toEqual({ limit: 'MAX_JOB_OPERATIONS', maxJobOperations: 400_000, operationsBefore: 344_070 });
+  });
+
+  it('ends a program whose parse takes too long (PARSE_TIMEOUT_SECONDS); the next run gets a fresh thread', async () => {
+    const f = await rejection(
+      runPrograms(runProgram, [program(nested(20))], settings, device, {
+        ...limits,
+        maxOperations: 2_000_000,
+        maxJobOperations: 2_000_000,
+        parseTimeoutMs: 100,
+      }),
+    );
+    expect(f.message).toBe('program 0 took too long to parse: more than 0.1 s (PARSE_TIMEOUT_SECONDS)');
+    const out = await runPrograms(runProgram, [program(BELL)], settings, device, limits);
+    expect(Object.keys(out[0].results[0].data).sort()).toEqual(['0x0', '0x3']);
+  });
+
+  it('a program that needs more memory than a thread may use fails with the limit named (ENGINE_THREAD_HEAP_MB)', async () => {
+    const small = new SimulatorPool({
+      size: 1,
+      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
+    });
+    try {
+      const run = small.runProgram.bind(small);
+      const big = { ...limits, maxOperations: 2_000_000, maxJobOperations: 8_000_000, threadHeapMb: 32 };
+      const programs = [program(BELL), program(nested(19), 'QASM2', 1), program(BELL, 'QASM2', 2)];
+      const f = await rejection(runPrograms(run, programs, settings, device, big));
+      expect(f.message).toBe(
+        'program 1 needs more memory than the 32 MB an engine thread may use (ENGINE_THREAD_HEAP_MB); its thread was replaced',
+      );
+      expect(f.programId).toBe('p1');
+      const out = await runPrograms(run, [program(BELL)], settings, device, big);
+      expect(Object.keys(out[0].results[0].data).sort()).toEqual(['0x0', '0x3']);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('names the program the simulator failed on', async () => {
-    const programs = [program(BELL)];
     const estimator = { ...settings, type: 'ESTIMATOR' as const, observables: [{ pauli: 'ZZZ' }] };
-    await expect(
-      runPrograms(inline, programs, preparePrograms(programs, device), estimator, device),
-    ).rejects.toMatchObject({
+    await expect(runPrograms(runProgram, [program(BELL)], estimator, device, limits)).rejects.toMatchObject({
       name: 'ProgramFailure',
       programId: 'p0',
       message: expect.stringMatching(/^program 0 failed in the simulator: observable ZZZ has 3 Paulis/),
@@ -111,12 +217,17 @@ describe('runPrograms', () => {
   });
 
   it('passes an abort through as SimulationAbortedError', async () => {
-    const programs = [program(BELL)];
-    const aborted = async () => {
-      throw new SimulationAbortedError();
-    };
     await expect(
-      runPrograms(aborted, programs, preparePrograms(programs, device), settings, device),
+      runPrograms(
+        runProgram,
+        [program(nested(20))],
+        settings,
+        device,
+        { ...limits, maxOperations: 2_000_000 },
+        {
+          signal: AbortSignal.abort(),
+        },
+      ),
     ).rejects.toBeInstanceOf(SimulationAbortedError);
   });
 });
