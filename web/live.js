@@ -4,18 +4,8 @@
 // page subscribes per deployment and per unfinished job instead, and resyncs over REST now and then
 // to catch what those rooms cannot show. Whenever the socket is missing or down, it polls.
 
-export const EVENT_NAMES = [
-  'job.created',
-  'job.state',
-  'job.progress',
-  'job.result',
-  'job.error',
-  'job.deleted',
-  'deployment.created',
-  'deployment.updated',
-  'deployment.deleted',
-  'device.status',
-];
+// The event names come from the server (/contract.js is made from its realtime contract).
+import { EVENT_NAMES } from './contract.js';
 
 const POLL_MS = 2000;
 const SCOPED_RESYNC_MS = 10_000;

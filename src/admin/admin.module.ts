@@ -2,7 +2,7 @@ import { Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { findWebRoot, serveStatic, socketIoClientFiles, type StaticHandler } from './static-files';
+import { contractModule, findWebRoot, serveStatic, socketIoClientFiles, type StaticHandler } from './static-files';
 
 /**
  * Serves the admin UI (plain files in web/, no build step) at / when `serveAdminUi` is on.
@@ -34,7 +34,7 @@ export class AdminModule implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
     const instance = adapter.getInstance<{ use(handler: StaticHandler): void }>();
-    instance.use(serveStatic(root, socketIoClientFiles()));
+    instance.use(serveStatic(root, socketIoClientFiles(), contractModule()));
     this.logger.log(`serving the admin UI from ${root} at /`);
   }
 }

@@ -3,7 +3,8 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ADMIN_UI_CSP, findWebRoot, serveStatic, socketIoClientFiles } from './static-files';
+import { SERVER_EVENTS } from '../realtime/realtime.contract';
+import { ADMIN_UI_CSP, contractModule, findWebRoot, serveStatic, socketIoClientFiles } from './static-files';
 
 describe('findWebRoot', () => {
   const repo = resolve(__dirname, '../..');
@@ -46,7 +47,7 @@ describe('serveStatic', () => {
     writeFileSync(join(root, '.env'), 'SECRET=1');
     writeFileSync(join(outside, 'secret.txt'), 'outside');
     writeFileSync(join(outside, 'vendor.js'), 'vendor();');
-    const handler = serveStatic(root, { '/vendor/v.js': join(outside, 'vendor.js') });
+    const handler = serveStatic(root, { '/vendor/v.js': join(outside, 'vendor.js') }, contractModule());
     server = createServer((req, res) =>
       handler(req, res, (err?: unknown) => {
         res.statusCode = err ? 500 : 404;
@@ -102,6 +103,17 @@ describe('serveStatic', () => {
 
   it('serves the extra paths from their own files', async () => {
     expect(await (await fetch(`${base}/vendor/v.js`)).text()).toBe('vendor();');
+  });
+
+  it('serves /contract.js, made from the realtime contract: every server event name, as a module', async () => {
+    const res = await fetch(`${base}/contract.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const body = await res.text();
+    const names = JSON.parse(/export const EVENT_NAMES = (\[.*\]);/.exec(body)![1]) as string[];
+    expect(names).toEqual([...SERVER_EVENTS]);
+    const etag = res.headers.get('etag')!;
+    expect((await fetch(`${base}/contract.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
   });
 
   it.each([

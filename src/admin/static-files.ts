@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SERVER_EVENTS } from '../realtime/realtime.contract';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -61,7 +62,11 @@ export function findWebRoot(from: string = __dirname): string | undefined {
  * (they are few and small; edits show without a restart) and revalidated with an ETag. Anything else — other methods, /api, /socket.io, dotfiles,
  * paths outside `root`, missing files — goes to `next()`, so Nest's JSON 404 still answers.
  */
-export function serveStatic(root: string, extra: Record<string, string> = {}): StaticHandler {
+export function serveStatic(
+  root: string,
+  extra: Record<string, string> = {},
+  generated: Record<string, GeneratedFile> = {},
+): StaticHandler {
   const base = resolve(root);
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
@@ -72,6 +77,10 @@ export function serveStatic(root: string, extra: Record<string, string> = {}): S
       return next();
     }
     if (RESERVED.test(pathname) || pathname.includes('\0')) return next();
+    if (Object.hasOwn(generated, pathname)) {
+      answer(req, res, generated[pathname].type, generated[pathname].body);
+      return;
+    }
     const mapped = Object.hasOwn(extra, pathname) ? extra[pathname] : undefined;
     if (mapped) {
       void send(mapped, req, res).then((sent) => (sent ? undefined : next()), next);
@@ -86,6 +95,12 @@ export function serveStatic(root: string, extra: Record<string, string> = {}): S
   };
 }
 
+/** A file the server makes (from its own code) rather than reads from web/. */
+export interface GeneratedFile {
+  type: string;
+  body: string;
+}
+
 async function send(file: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   let info;
   try {
@@ -94,8 +109,20 @@ async function send(file: string, req: IncomingMessage, res: ServerResponse): Pr
     return false;
   }
   if (!info.isFile()) return false;
-  const etag = `W/"${createHash('sha1').update(`${info.size}:${info.mtimeMs}`).digest('base64url')}"`;
   const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  answer(req, res, type, () => readFile(file), `${info.size}:${info.mtimeMs}`);
+  return true;
+}
+
+/** Answers one file with the UI's headers, revalidated by an ETag of `version` (default: the body). */
+function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  type: string,
+  content: string | (() => Promise<Buffer>),
+  version: string = typeof content === 'string' ? content : '',
+): void {
+  const etag = `W/"${createHash('sha1').update(version).digest('base64url')}"`;
   res.setHeader('Content-Type', type);
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('ETag', etag);
@@ -108,13 +135,25 @@ async function send(file: string, req: IncomingMessage, res: ServerResponse): Pr
   if (req.headers['if-none-match'] === etag) {
     res.statusCode = 304;
     res.end();
-    return true;
+    return;
   }
-  const body = await readFile(file);
-  res.statusCode = 200;
-  res.setHeader('Content-Length', body.length);
-  res.end(req.method === 'HEAD' ? undefined : body);
-  return true;
+  const end = (body: Buffer) => {
+    res.statusCode = 200;
+    res.setHeader('Content-Length', body.length);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  if (typeof content === 'string') end(Buffer.from(content));
+  else content().then(end, (err: unknown) => res.destroy(err as Error));
+}
+
+/**
+ * /contract.js: the names of the server's socket events as an ES module, made from the realtime
+ * contract (SERVER_EVENTS), so that the admin UI listens to exactly what the gateway sends and no
+ * list is copied into web/.
+ */
+export function contractModule(): Record<string, GeneratedFile> {
+  const body = `// Made by the server from src/realtime/realtime.contract.ts: the events a client may receive.\nexport const EVENT_NAMES = ${JSON.stringify(SERVER_EVENTS)};\n`;
+  return { '/contract.js': { type: CONTENT_TYPES['.js'], body } };
 }
 
 /**
