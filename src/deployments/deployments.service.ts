@@ -42,7 +42,7 @@ export class DeploymentsService {
   }
 
   async create(user: Principal, dto: CreateDeploymentDto): Promise<Deployment> {
-    this.validator.validate(dto.programs);
+    await this.validator.validate(dto.programs, user);
     const deployment = this.em.create(Deployment, { name: dto.name, deployedBy: user.userId, deployedAt: new Date() });
     this.addPrograms(deployment, dto.programs);
     await this.em.flush();
@@ -51,7 +51,7 @@ export class DeploymentsService {
 
   /** Replaces name and programs. Jobs keep their results; results of removed programs lose the link. */
   async update(user: Principal, id: string, dto: CreateDeploymentDto): Promise<Deployment> {
-    this.validator.validate(dto.programs);
+    await this.validator.validate(dto.programs, user);
     const deployment = await this.get(user, id);
     deployment.name = dto.name;
     deployment.programs.removeAll();

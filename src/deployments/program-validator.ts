@@ -1,37 +1,139 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { availableParallelism } from 'node:os';
+import { HttpException, HttpStatus, Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { canParse, CircuitError, parseProgram } from '../quantum';
+import { canParse, CircuitError, ParseTimeoutError, SimulationWorkerError, SimulatorPool } from '../quantum';
+import type { Principal } from '../auth/principal';
 import { Unprocessable } from '../common/errors';
 import type { ProgramInputDto } from './dto/deployment.dto';
+
+/** Uploads of one user validated at once (one parses, the others wait their turn); more answer 429. */
+export const UPLOADS_PER_USER = 4;
+
+/** 429: the user has UPLOADS_PER_USER uploads in validation already. */
+export class TooManyUploads extends HttpException {
+  constructor() {
+    super(
+      {
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: `${UPLOADS_PER_USER} uploads of yours are being validated already; send this one when one of them has been answered`,
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}
 
 /**
  * Parses, through the engine's front ends, every program of a deployment whose language the engine
  * reads, before it is stored: a bad program is refused with 422 and {programIndex, line, column,
  * message}. Programs in other languages are stored as they are and refused when a job tries to run them.
+ *
+ * Parsing is off the event loop, in a small pool of engine threads of its own (so uploads and jobs
+ * never wait for each other's threads), with these bounds, each answered with 422 naming the
+ * program and the setting: a program's parse time (PARSE_TIMEOUT_SECONDS: the thread is
+ * terminated), the parse time of one upload's programs together (UPLOAD_PARSE_SECONDS), the heap of
+ * a thread (ENGINE_THREAD_HEAP_MB) and the operations a program expands to (MAX_CIRCUIT_OPERATIONS).
+ * A user's uploads are validated one at a time, so one user keeps at most one thread busy;
+ * beyond UPLOADS_PER_USER waiting, 429.
  */
 @Injectable()
-export class ProgramValidator {
+export class ProgramValidator implements OnApplicationShutdown {
+  private pool?: SimulatorPool;
+  private readonly users = new Map<string, { tail: Promise<void>; pending: number }>();
+
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  validate(programs: ProgramInputDto[]): void {
-    programs.forEach((program, programIndex) => {
-      if (!canParse(program.assemblerLanguage)) return;
+  async validate(programs: ProgramInputDto[], user: Principal): Promise<void> {
+    if (!programs.some((p) => canParse(p.assemblerLanguage))) return;
+    const done = await this.turnOf(user.userId ?? '');
+    try {
+      await this.parseAll(programs);
+    } finally {
+      done();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool?.close();
+  }
+
+  private async parseAll(programs: ProgramInputDto[]): Promise<void> {
+    const perProgramMs = this.config.parseTimeoutSeconds * 1000;
+    const budgetMs = this.config.uploadParseSeconds * 1000;
+    let spentMs = 0;
+    for (let programIndex = 0; programIndex < programs.length; programIndex++) {
+      const program = programs[programIndex];
+      if (!canParse(program.assemblerLanguage)) continue;
+      const timeoutMs = Math.max(1, Math.min(perProgramMs, budgetMs - spentMs));
       try {
-        parseProgram(program.assemblerLanguage, program.quantumCircuit, {
-          maxOperations: this.config.maxCircuitOperations,
-        });
+        const summary = await this.threads().parse(
+          {
+            language: program.assemblerLanguage,
+            source: program.quantumCircuit,
+            maxOperations: this.config.maxCircuitOperations,
+          },
+          { timeoutMs },
+        );
+        spentMs += summary.parseMs;
       } catch (err) {
-        if (err instanceof CircuitError) {
-          throw new Unprocessable(`programs[${programIndex}]: ${err.message}`, {
-            programIndex,
-            line: err.line,
-            column: err.column,
-            reason: err.reason,
-          });
-        }
-        throw err;
+        throw this.refusal(err, programIndex, timeoutMs < perProgramMs);
       }
+    }
+  }
+
+  private refusal(err: unknown, programIndex: number, budgetWasTheLimit: boolean): unknown {
+    const where = `programs[${programIndex}]`;
+    if (err instanceof CircuitError) {
+      return new Unprocessable(`${where}: ${err.message}`, {
+        programIndex,
+        line: err.line,
+        column: err.column,
+        reason: err.reason,
+      });
+    }
+    if (err instanceof ParseTimeoutError) {
+      const reason = budgetWasTheLimit
+        ? `the programs of this upload took too long to parse: more than ${this.config.uploadParseSeconds} s in all (UPLOAD_PARSE_SECONDS)`
+        : `took too long to parse: more than ${this.config.parseTimeoutSeconds} s (PARSE_TIMEOUT_SECONDS)`;
+      return new Unprocessable(`${where}: ${reason}`, {
+        programIndex,
+        reason,
+        limit: budgetWasTheLimit ? 'UPLOAD_PARSE_SECONDS' : 'PARSE_TIMEOUT_SECONDS',
+      });
+    }
+    if (err instanceof SimulationWorkerError && err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      const reason = `needs more memory to parse than the ${this.config.engineThreadHeapMb} MB an engine thread may use (ENGINE_THREAD_HEAP_MB)`;
+      return new Unprocessable(`${where}: ${reason}`, { programIndex, reason, limit: 'ENGINE_THREAD_HEAP_MB' });
+    }
+    return err;
+  }
+
+  /** Waits until no other upload of this user is being validated; answers the function that ends this one's turn. */
+  private async turnOf(key: string): Promise<() => void> {
+    let queue = this.users.get(key);
+    if (!queue) {
+      queue = { tail: Promise.resolve(), pending: 0 };
+      this.users.set(key, queue);
+    }
+    if (queue.pending >= UPLOADS_PER_USER) throw new TooManyUploads();
+    const q = queue;
+    q.pending++;
+    const before = q.tail;
+    let end!: () => void;
+    q.tail = new Promise<void>((resolve) => (end = resolve));
+    await before;
+    return () => {
+      end();
+      if (--q.pending === 0 && this.users.get(key) === q) this.users.delete(key);
+    };
+  }
+
+  private threads(): SimulatorPool {
+    this.pool ??= new SimulatorPool({
+      size: Math.max(2, Math.floor(availableParallelism() / 2)),
+      resourceLimits: { maxOldGenerationSizeMb: this.config.engineThreadHeapMb },
     });
+    return this.pool;
   }
 }
