@@ -1,5 +1,5 @@
 /**
- * Architecture rules, checked by `npm run lint` (npm run deps). See docs/architecture.md.
+ * Architecture rules, checked by `npm run lint` (npm run lint:architecture, scripts/check-architecture.mjs). See docs/architecture.md.
  * @type {import('dependency-cruiser').IConfiguration}
  */
 module.exports = {
