@@ -92,6 +92,10 @@ describe('REST API (foundation)', () => {
       const list = await http.get('/api/deployments?name=CRU');
       expect(list.body.total).toBe(1);
       expect(list.body.items[0].id).toBe(id);
+      // lists carry summaries of the programs, the item their texts
+      expect(list.body.items[0].programs).toEqual([
+        { id: created.body.programs[0].id, position: 0, assemblerLanguage: 'QASM2', sizeBytes: BELL_QASM2.length },
+      ]);
 
       const replaced = await http.put(`/api/deployments/${id}`, {
         name: 'crud2',
@@ -327,7 +331,7 @@ describe('REST API (foundation)', () => {
       const other = (await http.post('/api/deployments', bell('to-clear'))).body.id;
       for (let i = 0; i < 2; i++) await http.post('/api/jobs', { deploymentId: other, deviceId, shots: 1 });
       const d = await http.delete(`/api/deployments/${other}/jobs`);
-      expect(d.body).toEqual({ deleted: 2 });
+      expect(d.body).toEqual({ deleted: 2, skipped: 0 });
       expect((await http.get(`/api/deployments/${other}/jobs`)).body.total).toBe(0);
       expect((await http.get(`/api/deployments/3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f/jobs`)).status).toBe(404);
     });

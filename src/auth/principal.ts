@@ -1,3 +1,5 @@
+import { ForbiddenException } from '@nestjs/common';
+
 /** Who makes a request or holds a socket: the JWT `sub` (null when anonymous) and whether they are an admin. */
 export interface Principal {
   userId: string | null;
@@ -23,4 +25,32 @@ export function ownerFilter<K extends string>(
 
 export function canSee(principal: Principal, ownerId: string | null | undefined): boolean {
   return principal.isAdmin || ownerId == null || ownerId === principal.userId;
+}
+
+/**
+ * The change rule: owners change (replace, cancel, delete) their own rows and admins every row; public
+ * rows (owner null) are read-only to everyone else, anonymous callers included, since other users'
+ * jobs depend on them. Applies to rows the principal can see; unseen rows stay a 404.
+ */
+export function canChange(principal: Principal, ownerId: string | null | undefined): boolean {
+  return principal.isAdmin || (ownerId != null && ownerId === principal.userId);
+}
+
+/**
+ * 403 unless the principal may change the row (see canChange), saying why: a visible row the caller
+ * may not change is a public one (someone else's private row is never seen, and answers 404 before this).
+ */
+export function assertCanChange(
+  principal: Principal,
+  ownerId: string | null | undefined,
+  what: string,
+  id: string,
+  action: string,
+): void {
+  if (canChange(principal, ownerId)) return;
+  throw new ForbiddenException(
+    ownerId == null
+      ? `${what} ${id} is public: only an admin may ${action} it`
+      : `${what} ${id} belongs to another user: only they or an admin may ${action} it`,
+  );
 }

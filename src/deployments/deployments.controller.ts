@@ -4,7 +4,14 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
 import { Page, page } from '../common/paging';
 import { DeploymentsService } from './deployments.service';
-import { CreateDeploymentDto, DeploymentDto, DeploymentQueryDto, UpdateDeploymentDto } from './dto/deployment.dto';
+import {
+  CreateDeploymentDto,
+  DeploymentDto,
+  DeploymentQueryDto,
+  DeploymentSummaryDto,
+  DeploymentSummaryPageDto,
+  UpdateDeploymentDto,
+} from './dto/deployment.dto';
 
 @ApiTags('deployments')
 @ApiBearerAuth()
@@ -13,11 +20,15 @@ export class DeploymentsController {
   constructor(private readonly deployments: DeploymentsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the deployments you can see (filter by name, paging, newest first)' })
-  async list(@CurrentUser() user: Principal, @Query() q: DeploymentQueryDto): Promise<Page<DeploymentDto>> {
+  @ApiOperation({
+    summary:
+      'List the deployments you can see (filter by name, paging, newest first); programs as summaries without their texts',
+  })
+  @ApiOkResponse({ type: DeploymentSummaryPageDto })
+  async list(@CurrentUser() user: Principal, @Query() q: DeploymentQueryDto): Promise<Page<DeploymentSummaryDto>> {
     const [items, total] = await this.deployments.list(user, q);
     return page(
-      items.map((d) => DeploymentDto.from(d)),
+      items.map((d) => DeploymentSummaryDto.from(d)),
       total,
       q,
     );
@@ -33,13 +44,16 @@ export class DeploymentsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A deployment with the full texts of its programs' })
   @ApiOkResponse({ type: DeploymentDto })
   async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<DeploymentDto> {
     return DeploymentDto.from(await this.deployments.get(user, id));
   }
 
   @Put(':id')
-  @ApiOperation({ summary: 'Replace name and programs' })
+  @ApiOperation({
+    summary: 'Replace name and programs (a public deployment: admins only, 403 for others)',
+  })
   @ApiOkResponse({ type: DeploymentDto })
   async update(
     @CurrentUser() user: Principal,
@@ -51,7 +65,10 @@ export class DeploymentsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a deployment; its jobs stay, with deployment null' })
+  @ApiOperation({
+    summary:
+      'Delete a deployment; its jobs stay, with deployment null (a public deployment: admins only, 403 for others)',
+  })
   async delete(@CurrentUser() user: Principal, @Param('id') id: string): Promise<void> {
     await this.deployments.delete(user, id);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
 import { LimitJobSubmissions } from '../auth/rate-limit';
@@ -40,14 +40,19 @@ export class JobsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a job and its results (a job still waiting leaves the queue)' })
+  @ApiOperation({
+    summary:
+      'Delete a job and its results (a job still waiting leaves the queue); a public job: admins only, 403 for others',
+  })
   async delete(@CurrentUser() user: Principal, @Param('id') id: string): Promise<void> {
     await this.jobs.delete(user, id);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a job that has not ended (409 when it has)' })
+  @ApiOperation({
+    summary: 'Cancel a job that has not ended (409 when it has); a public job: admins only, 403 for others',
+  })
   @ApiOkResponse({ type: JobDto })
   async cancel(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
     return JobDto.from(await this.jobs.cancel(user, id));
@@ -55,7 +60,10 @@ export class JobsController {
 
   @Post(':id/rerun')
   @LimitJobSubmissions()
-  @ApiOperation({ summary: 'Run the job again as a new job with the same settings and owner' })
+  @ApiOperation({
+    summary:
+      'Run the job again as a new job with the same settings; it keeps the owner of an owned job, and a rerun of a public job is yours',
+  })
   @ApiCreatedResponse({ type: JobDto })
   async rerun(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
     return JobDto.from(await this.jobs.rerun(user, id));
@@ -79,6 +87,13 @@ export class JobsController {
   }
 }
 
+/** The answer of DELETE /api/deployments/:id/jobs. */
+export class DeletedJobsDto {
+  @ApiProperty({ description: 'Jobs deleted' }) deleted!: number;
+  @ApiProperty({ description: 'Public jobs of the deployment left in place: only admins delete them (0 for admins)' })
+  skipped!: number;
+}
+
 @ApiTags('deployments')
 @ApiBearerAuth()
 @Controller('deployments/:id/jobs')
@@ -93,8 +108,12 @@ export class DeploymentJobsController {
   }
 
   @Delete()
-  @ApiOperation({ summary: 'Delete the jobs of a deployment that you can see' })
-  async delete(@CurrentUser() user: Principal, @Param('id') id: string): Promise<{ deleted: number }> {
-    return { deleted: await this.jobs.deleteByDeployment(user, id) };
+  @ApiOperation({
+    summary:
+      'Delete the jobs of a deployment that you may change: your own (admins: all). Answers {deleted, skipped}: skipped counts the public jobs left, which only admins delete',
+  })
+  @ApiOkResponse({ type: DeletedJobsDto })
+  async delete(@CurrentUser() user: Principal, @Param('id') id: string): Promise<DeletedJobsDto> {
+    return this.jobs.deleteByDeployment(user, id);
   }
 }

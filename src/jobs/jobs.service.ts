@@ -1,6 +1,6 @@
 import { EntityManager, OptimisticLockError, type FilterQuery } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ownerFilter, type Principal } from '../auth/principal';
+import { assertCanChange, ownerFilter, type Principal } from '../auth/principal';
 import { PROVIDER_TOKEN_KEY, ProviderTokens } from '../auth/provider-tokens';
 import { Conflict, NotFound, Unprocessable } from '../common/errors';
 import { isUuid, uuidv7 } from '../common/uuid';
@@ -204,7 +204,7 @@ export class JobsService {
 
   /** Cancels a job that has not ended: a READY one leaves the queue; a RUNNING one is stopped by its worker. */
   async cancel(user: Principal, id: string): Promise<Job> {
-    await this.get(user, id);
+    assertCanChange(user, (await this.get(user, id)).executedBy, 'job', id, 'cancel');
     const outcome = await this.mutate(id, async (job, em) => {
       const wasReady = job.state === 'READY' || job.state === 'BLOCKED';
       if (!job.cancel()) return false;
@@ -218,7 +218,7 @@ export class JobsService {
   }
 
   async delete(user: Principal, id: string): Promise<void> {
-    await this.get(user, id);
+    assertCanChange(user, (await this.get(user, id)).executedBy, 'job', id, 'delete');
     await this.withLockRetry(async () => {
       await this.em.fork().transactional(async (em) => {
         const job = await em.findOne(Job, id);
@@ -229,20 +229,33 @@ export class JobsService {
     });
   }
 
-  /** Deletes the jobs of a deployment that the user may see. Returns how many. */
-  async deleteByDeployment(user: Principal, deploymentId: string): Promise<number> {
+  /**
+   * Deletes the jobs of a deployment that the user may change: an admin all of them, a user their own
+   * (an anonymous caller owns none). Public jobs are left to admins and counted as `skipped`, not
+   * refused: a user cleaning up their jobs on a shared deployment should not need to pick them out.
+   */
+  async deleteByDeployment(user: Principal, deploymentId: string): Promise<{ deleted: number; skipped: number }> {
     await this.deployments.assertVisible(user, deploymentId);
     return this.em.fork().transactional(async (em) => {
-      const jobs = await em.find(Job, { deployment: deploymentId, ...ownerFilter(user, 'executedBy') });
+      const jobs =
+        user.isAdmin || user.userId !== null
+          ? await em.find(Job, { deployment: deploymentId, ...(!user.isAdmin && { executedBy: user.userId }) })
+          : [];
       for (const job of jobs) {
         if (!job.isTerminal && job.queueJobId) await this.queue.remove(job.queueJobId, em);
         em.remove(job);
       }
-      return jobs.length;
+      const skipped = user.isAdmin ? 0 : await em.count(Job, { deployment: deploymentId, executedBy: null });
+      return { deleted: jobs.length, skipped };
     });
   }
 
-  /** A new job with the same deployment, device and settings, and the same owner. */
+  /**
+   * A new job with the same deployment, device and settings. It keeps the owner of an owned job (only
+   * its owner or an admin can see that job); a rerun of a public job belongs to whoever starts it (it
+   * stays public when that is an anonymous caller), as a new submission would, so that they can
+   * cancel and delete it.
+   */
   async rerun(user: Principal, id: string): Promise<Job> {
     const original = await this.get(user, id);
     if (!original.deployment) throw new Conflict(`job ${id} cannot be run again: its deployment was deleted`);
@@ -258,7 +271,7 @@ export class JobsService {
         seed: original.seed ?? null,
         observables: original.observables ?? null,
       };
-      return this.submit(em, deployment, device, original.executedBy ?? null, settings);
+      return this.submit(em, deployment, device, original.executedBy ?? user.userId, settings);
     });
   }
 

@@ -13,6 +13,7 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../common/paging';
 import type { Deployment } from '../deployment.entity';
+import type { DeploymentSummary, ProgramSummary } from '../deployments.service';
 import { ASSEMBLER_LANGUAGES, type AssemblerLanguage } from '../languages';
 import type { QuantumProgram } from '../quantum-program.entity';
 
@@ -60,16 +61,65 @@ export class DeploymentQueryDto extends PageQueryDto {
   name?: string;
 }
 
-export class ProgramDto {
+export class ProgramSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() quantumCircuit!: string;
+  @ApiProperty({ description: 'Order of the program in its deployment, from 0' }) position!: number;
   @ApiProperty({ enum: ASSEMBLER_LANGUAGES }) assemblerLanguage!: AssemblerLanguage;
+  @ApiProperty({ description: 'Size of the program text in bytes (UTF-8)' }) sizeBytes!: number;
 
-  static from(p: QuantumProgram): ProgramDto {
-    return { id: p.id, quantumCircuit: p.quantumCircuit, assemblerLanguage: p.assemblerLanguage };
+  static from(p: ProgramSummary): ProgramSummaryDto {
+    return { id: p.id, position: p.position, assemblerLanguage: p.assemblerLanguage, sizeBytes: p.sizeBytes };
   }
 }
 
+/** A program with its text, as a single deployment shows it. */
+export class ProgramDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'Order of the program in its deployment, from 0' }) position!: number;
+  @ApiProperty({ enum: ASSEMBLER_LANGUAGES }) assemblerLanguage!: AssemblerLanguage;
+  @ApiProperty({ description: 'Size of the program text in bytes (UTF-8)' }) sizeBytes!: number;
+  @ApiProperty() quantumCircuit!: string;
+
+  static from(p: QuantumProgram): ProgramDto {
+    return {
+      id: p.id,
+      position: p.position,
+      assemblerLanguage: p.assemblerLanguage,
+      sizeBytes: Buffer.byteLength(p.quantumCircuit, 'utf8'),
+      quantumCircuit: p.quantumCircuit,
+    };
+  }
+}
+
+/** A deployment as lists show it: its programs as summaries, without their texts (GET /api/deployments/:id has them). */
+export class DeploymentSummaryDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Owner (JWT sub); null for a public deployment' })
+  deployedBy!: string | null;
+  @ApiProperty({ format: 'date-time' }) deployedAt!: string;
+  @ApiProperty({ type: [ProgramSummaryDto] }) programs!: ProgramSummaryDto[];
+
+  static from(d: DeploymentSummary): DeploymentSummaryDto {
+    return {
+      id: d.id,
+      name: d.name,
+      deployedBy: d.deployedBy,
+      deployedAt: d.deployedAt.toISOString(),
+      programs: d.programs.map((p) => ProgramSummaryDto.from(p)),
+    };
+  }
+}
+
+/** A page of GET /api/deployments. */
+export class DeploymentSummaryPageDto {
+  @ApiProperty({ type: [DeploymentSummaryDto] }) items!: DeploymentSummaryDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
+}
+
+/** A deployment with the full texts of its programs. */
 export class DeploymentDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
