@@ -140,9 +140,11 @@ describe('admin UI', () => {
       const stored = await http.get('/deployments?name=ui-bell');
       expect(stored.body.total).toBe(1);
       deploymentId = stored.body.items[0].id;
+      // the list carries a summary of the program; its text is on the item
       expect(stored.body.items[0].programs).toEqual([
-        expect.objectContaining({ assemblerLanguage: 'QASM2', quantumCircuit: BELL_QASM2 }),
+        { id: expect.any(String), position: 0, assemblerLanguage: 'QASM2', sizeBytes: BELL_QASM2.length },
       ]);
+      expect((await http.get(`/deployments/${deploymentId}`)).body.programs[0].quantumCircuit).toBe(BELL_QASM2);
       // the new deployment is picked in the job form
       await expect(page.inputValue('#job-form [name=deploymentId]')).resolves.toBe(deploymentId);
       // its name shows and hides its program
@@ -151,6 +153,24 @@ describe('admin UI', () => {
       await expect(program.textContent()).resolves.toBe(BELL_QASM2);
       await page.getByRole('button', { name: 'ui-bell' }).click();
       await program.waitFor({ state: 'detached' });
+    });
+
+    it('shows the program of a deployment it knows from the list only by fetching the deployment', async () => {
+      // a page opened now has the list's summaries only, without program texts
+      const other = await open();
+      try {
+        const requested: string[] = [];
+        other.on('request', (r) => requested.push(new URL(r.url()).pathname));
+        await other.getByRole('button', { name: 'ui-bell' }).click();
+        const program = other.locator(`#deployments tr[data-programs-of="${deploymentId}"] pre`);
+        await expect(program.textContent()).resolves.toBe(BELL_QASM2);
+        expect(requested).toContain(`/api/deployments/${deploymentId}`);
+        await expect(
+          other.locator(`#deployments tr[data-programs-of="${deploymentId}"] .sub`).textContent(),
+        ).resolves.toBe(`program 1 · QASM2 · ${BELL_QASM2.length} bytes`);
+      } finally {
+        await other.close();
+      }
     });
 
     it('refuses a bad OpenQASM program with the 422 message and its line, and selects that line', async () => {

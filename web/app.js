@@ -403,7 +403,13 @@ async function setDeviceStatus(device, status) {
 
 function renderDeployments() {
   const list = [...state.deployments.values()];
-  if (!changed('deployments', [list.map((d) => [d.id, d.name, d.programs.map((p) => p.id)]), [...openDeployments]]))
+  if (
+    !changed('deployments', [
+      list.map((d) => [d.id, d.name, d.programs.map((p) => p.id)]),
+      [...openDeployments],
+      programTexts.size,
+    ])
+  )
     return;
   replace(
     $('#deployments tbody'),
@@ -475,8 +481,14 @@ function renderDeployments() {
                     h(
                       'div',
                       { class: 'program' },
-                      h('div', { class: 'sub' }, `program ${i + 1} · ${p.assemblerLanguage}`),
-                      h('pre', { class: 'json' }, p.quantumCircuit),
+                      h(
+                        'div',
+                        { class: 'sub' },
+                        `program ${i + 1} · ${p.assemblerLanguage} · ${p.sizeBytes.toLocaleString()} bytes`,
+                      ),
+                      programTexts.has(p.id)
+                        ? h('pre', { class: 'json' }, programTexts.get(p.id))
+                        : h('p', { class: 'empty' }, 'loading…'),
                     ),
                   ),
                 ),
@@ -490,8 +502,33 @@ function renderDeployments() {
 /** Deployments whose programs are shown. */
 const openDeployments = new Set();
 
+/**
+ * Program texts by program id. The list of deployments carries summaries only (no texts), so a
+ * deployment's texts are fetched from GET /deployments/:id when it is opened; a program id never
+ * changes its text (a replaced deployment gets new programs), so they stay valid.
+ */
+const programTexts = new Map();
+
+function rememberTexts(deployment) {
+  for (const p of deployment.programs)
+    if (typeof p.quantumCircuit === 'string') programTexts.set(p.id, p.quantumCircuit);
+}
+
 function toggleDeployment(id) {
-  if (!openDeployments.delete(id)) openDeployments.add(id);
+  if (!openDeployments.delete(id)) {
+    openDeployments.add(id);
+    if (state.deployments.get(id)?.programs.some((p) => !programTexts.has(p.id))) loadProgramTexts(id);
+  }
+  renderDeployments();
+}
+
+async function loadProgramTexts(id) {
+  try {
+    rememberTexts(await get(`/deployments/${id}`));
+  } catch (err) {
+    openDeployments.delete(id);
+    toast(err);
+  }
   renderDeployments();
 }
 
@@ -533,6 +570,7 @@ async function createDeployment(ev) {
       name,
       programs: [{ quantumCircuit, assemblerLanguage: form.language.value }],
     });
+    rememberTexts(dep);
     state.deployments = new Map([[dep.id, dep], ...state.deployments]);
     renderDeployments();
     renderJobForm();
