@@ -99,7 +99,7 @@ export async function startEmbeddedPostgres(options: {
     postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
     onLog: () => undefined,
     onError: (message: unknown) => options.log?.(String(message)),
-  } as never);
+  });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     await pg.initialise();
   }
