@@ -5,6 +5,7 @@
  *   DELETE /api/deployments/:id/jobs deletes the caller's own jobs and counts the public ones it skips;
  * - GET /api/deployments answers summaries of the programs (no texts); the item has the texts.
  */
+import { MikroORM } from '@mikro-orm/postgresql';
 import { SignJWT } from 'jose';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http } from './helpers/http';
@@ -305,6 +306,44 @@ describe('GET /api/deployments answers summaries; the item has the texts', () =>
         quantumCircuit: qiskit,
       },
     ]);
+  });
+
+  it('does not read the program texts from the database for the list, only for the item', async () => {
+    // every SQL statement the ORM sends, seen at its logger (which still logs as configured)
+    const logger = t.get<MikroORM>(MikroORM).config.getLogger();
+    const logQuery = logger.logQuery.bind(logger);
+    const sent: string[] = [];
+    logger.logQuery = (context) => {
+      sent.push(context.query);
+      logQuery(context);
+    };
+    try {
+      await http.post('/api/deployments', {
+        name: 'unread',
+        programs: [
+          { quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' },
+          { quantumCircuit: qiskit, assemblerLanguage: 'QISKIT' },
+        ],
+      });
+      sent.length = 0;
+      const list = await http.get('/api/deployments?name=unread');
+      expect(list.body.items[0].programs).toHaveLength(2);
+      const listQueries = sent.splice(0);
+      const programQueries = listQueries.filter((q) => q.includes('quantum_program'));
+      expect(programQueries).toHaveLength(1);
+      // the text's column appears only inside octet_length(...), and no whole program rows are selected
+      expect(programQueries[0]).toMatch(/octet_length\([^)]*quantum_circuit[^)]*\)/);
+      expect(programQueries[0].replace(/octet_length\([^)]*\)/g, '')).not.toContain('quantum_circuit');
+      expect(programQueries[0]).not.toMatch(/\.\*|select \*/i);
+
+      await http.get(`/api/deployments/${list.body.items[0].id}`);
+      // the item does read whole program rows (so the check above looks at the right queries)
+      expect(sent.filter((q) => q.includes('quantum_program')).join('\n')).toMatch(
+        /select "\w+"\.\* from "quantum_program"/,
+      );
+    } finally {
+      logger.logQuery = logQuery;
+    }
   });
 
   it('keeps a list of large deployments small: its size does not grow with the program texts', async () => {
