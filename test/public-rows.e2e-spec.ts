@@ -314,7 +314,7 @@ describe('GET /api/deployments answers summaries; the item has the texts', () =>
     const logQuery = logger.logQuery.bind(logger);
     const sent: string[] = [];
     logger.logQuery = (context) => {
-      sent.push(context.query);
+      if (context.query) sent.push(context.query);
       logQuery(context);
     };
     try {
