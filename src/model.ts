@@ -11,7 +11,7 @@ import { deviceEventMapper } from './devices/device.events';
 import { ProviderSchema } from './devices/provider.entity';
 import { OutboxEventSchema } from './database/outbox/outbox-event.entity';
 import { buildOrmConfig, type OrmConfigOptions, type OrmModel } from './database/orm-config';
-import { JobSchema } from './jobs/job.entity';
+import { JobProgramSchema, JobSchema } from './jobs/job.entity';
 import { jobEventMapper, jobSeq } from './jobs/job.events';
 import { ResultSchema } from './jobs/result.entity';
 import { TransientJobStateSchema } from './jobs/transient-job-state.entity';
@@ -23,6 +23,7 @@ export const MODEL: OrmModel = {
     DeploymentSchema,
     QuantumProgramSchema,
     JobSchema,
+    JobProgramSchema,
     ResultSchema,
     TransientJobStateSchema,
     OutboxEventSchema,

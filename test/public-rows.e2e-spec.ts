@@ -274,7 +274,7 @@ describe('GET /api/deployments answers summaries; the item has the texts', () =>
     expect(list.status).toBe(200);
     expect(list.body.total).toBe(1);
     const item = list.body.items[0];
-    expect(Object.keys(item).sort()).toEqual(['deployedAt', 'deployedBy', 'id', 'name', 'programs']);
+    expect(Object.keys(item).sort()).toEqual(['deployedAt', 'deployedBy', 'id', 'name', 'programs', 'revision']);
     expect(item.programs).toEqual([
       { id: ids[0], position: 0, assemblerLanguage: 'QASM2', sizeBytes: Buffer.byteLength(BELL_QASM2) },
       { id: ids[1], position: 1, assemblerLanguage: 'QASM3', sizeBytes: Buffer.byteLength(qasm3) },
@@ -374,6 +374,7 @@ describe('GET /api/deployments answers summaries; the item has the texts', () =>
       'id',
       'name',
       'programs',
+      'revision',
     ]);
     expect(schemas.DeploymentSummaryDto.properties.programs.items.$ref).toBe('#/components/schemas/ProgramSummaryDto');
     expect(schemas.ProgramSummaryDto.properties.quantumCircuit).toBeUndefined();

@@ -44,7 +44,7 @@ export class DeploymentsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A deployment with the full texts of its programs' })
+  @ApiOperation({ summary: 'A deployment with its revision and the full texts of its current programs' })
   @ApiOkResponse({ type: DeploymentDto })
   async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<DeploymentDto> {
     return DeploymentDto.from(await this.deployments.get(user, id));
@@ -67,7 +67,7 @@ export class DeploymentsController {
   @HttpCode(204)
   @ApiOperation({
     summary:
-      'Delete a deployment; its jobs stay, with deployment null (a public deployment: admins only, 403 for others)',
+      'Delete a deployment; its jobs stay, with deployment null, and run and keep the results of their programs (a public deployment: admins only, 403 for others)',
   })
   async delete(@CurrentUser() user: Principal, @Param('id') id: string): Promise<void> {
     await this.deployments.delete(user, id);

@@ -1,4 +1,4 @@
-import { EntityManager, raw } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode, ReferenceKind, raw } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { assertCanChange, ownerFilter, type Principal } from '../auth/principal';
 import { NotFound } from '../common/errors';
@@ -22,6 +22,7 @@ export interface ProgramSummary {
 export interface DeploymentSummary {
   id: string;
   name: string;
+  revision: number;
   deployedBy: string | null;
   deployedAt: Date;
   programs: ProgramSummary[];
@@ -82,6 +83,7 @@ export class DeploymentsService {
     const summaries = deployments.map((d) => ({
       id: d.id,
       name: d.name,
+      revision: d.revision,
       deployedBy: d.deployedBy ?? null,
       deployedAt: d.deployedAt,
       programs: programs.get(d.id)!,
@@ -95,46 +97,125 @@ export class DeploymentsService {
     if (!visible) throw new NotFound('deployment', id);
   }
 
-  /** A deployment the user may see, with its programs, or 404 (also for one they may not see, so that ids do not leak). */
-  async get(user: Principal, id: string, em: EntityManager = this.em): Promise<Deployment> {
+  /**
+   * A deployment the user may see, with its current programs, or 404 (also for one they may not see,
+   * so that ids do not leak). With `lock`, its row is locked (FOR SHARE or FOR UPDATE, in `em`'s
+   * transaction) before the programs are read: a job submitted with `share` records exactly the
+   * programs that are current while a PUT or DELETE (which take `update`) waits for it, or after.
+   */
+  async get(
+    user: Principal,
+    id: string,
+    em: EntityManager = this.em,
+    opts: { lock?: 'share' | 'update' } = {},
+  ): Promise<Deployment> {
+    const lockMode =
+      opts.lock === 'share'
+        ? LockMode.PESSIMISTIC_READ
+        : opts.lock === 'update'
+          ? LockMode.PESSIMISTIC_WRITE
+          : undefined;
     const deployment = isUuid(id)
-      ? await em.findOne(Deployment, { id, ...ownerFilter(user, 'deployedBy') }, { populate: ['programs'] })
+      ? await em.findOne(Deployment, { id, ...ownerFilter(user, 'deployedBy') }, lockMode ? { lockMode } : {})
       : null;
     if (!deployment) throw new NotFound('deployment', id);
+    await em.populate(deployment, ['programs']);
     return deployment;
   }
 
   async create(user: Principal, dto: CreateDeploymentDto): Promise<Deployment> {
     await this.validator.validate(dto.programs, user);
-    const deployment = this.em.create(Deployment, { name: dto.name, deployedBy: user.userId, deployedAt: new Date() });
+    const deployment = this.em.create(Deployment, {
+      name: dto.name,
+      deployedBy: user.userId,
+      deployedAt: new Date(),
+      revision: 1,
+    });
     this.addPrograms(deployment, dto.programs);
     await this.em.flush();
     return deployment;
   }
 
-  /** Replaces name and programs. Jobs keep their results; results of removed programs lose the link. */
+  /**
+   * Replaces name and programs: the programs of the next revision become the current ones; the old
+   * rows are detached, never changed, and stay while a job or result refers to them (the others are
+   * deleted at once). Jobs run, and keep the results of, the programs they were submitted with.
+   */
   async update(user: Principal, id: string, dto: CreateDeploymentDto): Promise<Deployment> {
-    const deployment = await this.get(user, id);
-    assertCanChange(user, deployment.deployedBy, 'deployment', id, 'replace');
+    assertCanChange(user, (await this.get(user, id)).deployedBy, 'deployment', id, 'replace');
     await this.validator.validate(dto.programs, user);
-    deployment.name = dto.name;
-    deployment.programs.removeAll();
-    this.addPrograms(deployment, dto.programs);
-    await this.em.flush();
-    return deployment;
+    return this.em.transactional(async (em) => {
+      const deployment = await this.get(user, id, em, { lock: 'update' });
+      assertCanChange(user, deployment.deployedBy, 'deployment', id, 'replace');
+      const old = deployment.programs.getItems();
+      deployment.name = dto.name;
+      deployment.revision += 1;
+      deployment.programs.remove(old);
+      for (const program of old) program.deployment = null;
+      this.addPrograms(deployment, dto.programs, em);
+      await em.flush();
+      await this.deleteUnusedPrograms(
+        em,
+        old.map((p) => p.id),
+      );
+      return deployment;
+    });
   }
 
+  /** Deletes a deployment; its jobs stay (deployment null) with their programs and results. */
   async delete(user: Principal, id: string): Promise<void> {
-    const deployment = await this.get(user, id);
-    assertCanChange(user, deployment.deployedBy, 'deployment', id, 'delete');
-    await this.em.remove(deployment).flush();
+    assertCanChange(user, (await this.get(user, id)).deployedBy, 'deployment', id, 'delete');
+    await this.em.transactional(async (em) => {
+      const deployment = await this.get(user, id, em, { lock: 'update' });
+      assertCanChange(user, deployment.deployedBy, 'deployment', id, 'delete');
+      const programIds = deployment.programs.getItems().map((p) => p.id);
+      await em.remove(deployment).flush();
+      await this.deleteUnusedPrograms(em, programIds);
+    });
   }
 
-  private addPrograms(deployment: Deployment, programs: ProgramInputDto[]): void {
+  /**
+   * Deletes the program rows (of `ids`, or all) that belong to no deployment and that no row refers
+   * to: no job runs them, no result or transient state names them. The referring tables come from the
+   * model (every many-to-one to QuantumProgram), so a new one is respected without a change here; the
+   * job's link also restricts the delete in the database. Answers how many were deleted.
+   */
+  async deleteUnusedPrograms(em: EntityManager = this.em.fork(), ids?: string[]): Promise<number> {
+    if (ids?.length === 0) return 0;
+    const programs = em.getMetadata(QuantumProgram);
+    const references = [...em.getMetadata().getAll().values()].flatMap((meta) =>
+      Object.values(meta.properties)
+        .filter(
+          (prop) =>
+            (prop.kind === ReferenceKind.MANY_TO_ONE || prop.kind === ReferenceKind.ONE_TO_ONE) &&
+            prop.owner !== false &&
+            prop.fieldNames?.length === 1 &&
+            prop.targetMeta?.className === programs.className,
+        )
+        .map((prop) => `not exists (select 1 from "${meta.tableName}" r where r."${prop.fieldNames[0]}" = p."id")`),
+    );
+    const where = [
+      `p."deployment_id" is null`,
+      ...(ids ? [`p."id" in (${ids.map(() => '?').join(', ')})`] : []),
+      ...references,
+    ];
+    const res = await em
+      .getConnection()
+      .execute<{ affectedRows?: number }>(
+        `delete from "${programs.tableName}" p where ${where.join(' and ')}`,
+        ids ?? [],
+        'run',
+        em.getTransactionContext(),
+      );
+    return res.affectedRows ?? 0;
+  }
+
+  private addPrograms(deployment: Deployment, programs: ProgramInputDto[], em: EntityManager = this.em): void {
     programs.forEach((p, position) => {
       deployment.programs.add(
-        this.em.create(QuantumProgram, {
+        em.create(QuantumProgram, {
           deployment,
+          revision: deployment.revision,
           position,
           quantumCircuit: p.quantumCircuit,
           assemblerLanguage: p.assemblerLanguage,

@@ -11,7 +11,14 @@ export const QuantumProgramSchema = defineEntity({
       .uuid()
       .primary()
       .onCreate(() => uuidv7()),
-    deployment: () => p.manyToOne(Deployment).deleteRule('cascade'),
+    /**
+     * The deployment whose current program it is; null once a PUT replaced it or the deployment was
+     * deleted. A program row is immutable and stays while a job or result refers to it
+     * (docs/decisions/0006-immutable-programs.md).
+     */
+    deployment: () => p.manyToOne(Deployment).nullable().deleteRule('set null'),
+    /** The deployment's revision this program belongs to. */
+    revision: p.integer().default(1),
     /** Order of the program inside its deployment, from 0. */
     position: p.integer(),
     quantumCircuit: p.text(),

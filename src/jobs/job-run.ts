@@ -10,7 +10,11 @@ export interface JobRun {
   /** How many times a worker has started it, this time included. */
   attempts: number;
   device: TargetDevice;
-  /** The deployment's programs in order; empty when the deployment was deleted. */
+  /**
+   * The programs the job was submitted with, in order (its deployment's revision then), whatever
+   * became of the deployment since; empty only for a job whose deployment was deleted before
+   * programs were kept for their jobs (docs/decisions/0006-immutable-programs.md).
+   */
   programs: ProgramSource[];
   settings: RunSettings;
 }

@@ -35,6 +35,11 @@ export const JobSchema = defineEntity({
     executedBy: p.string().length(255).nullable(),
     executedOn: () => p.manyToOne(Device).deleteRule('cascade'),
     deployment: () => p.manyToOne(Deployment).nullable().deleteRule('set null').index(),
+    /**
+     * The deployment's revision whose programs the job runs (its JobProgram rows); they stay when the
+     * deployment is replaced or deleted. Null only for jobs whose deployment was deleted before revisions existed.
+     */
+    deploymentRevision: p.integer().nullable(),
     progress: p.integer().default(0),
     state: p.enum(JOB_STATES).default('READY'),
     shots: p.integer(),
@@ -62,6 +67,23 @@ export const JobSchema = defineEntity({
     version: p.integer().version(),
   },
 });
+
+/**
+ * A program a job runs: written when the job is submitted, read when it starts. The program row
+ * cannot be deleted while this row exists (restrict), whatever happens to its deployment.
+ */
+export const JobProgramSchema = defineEntity({
+  name: 'JobProgram',
+  tableName: 'job_program',
+  primaryKeys: ['job', 'program'],
+  properties: {
+    job: () => p.manyToOne(Job).primary().deleteRule('cascade'),
+    program: () => p.manyToOne(QuantumProgram).primary().deleteRule('restrict').index(),
+  },
+});
+
+export class JobProgram extends JobProgramSchema.class {}
+JobProgramSchema.setClass(JobProgram);
 
 export interface NewResult {
   program?: QuantumProgram | null;

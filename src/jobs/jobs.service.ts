@@ -1,4 +1,4 @@
-import { EntityManager, OptimisticLockError, type FilterQuery } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode, OptimisticLockError, type FilterQuery } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { assertCanChange, ownerFilter, type Principal } from '../auth/principal';
 import { PROVIDER_TOKEN_KEY, ProviderTokens } from '../auth/provider-tokens';
@@ -13,7 +13,7 @@ import { QuantumProgram } from '../deployments/quantum-program.entity';
 import type { Device } from '../devices/device.entity';
 import { DevicesService } from '../devices/devices.service';
 import type { CreateJobDto, JobQueryDto } from './dto/job.dto';
-import { Job } from './job.entity';
+import { Job, JobProgram } from './job.entity';
 import type { JobRun } from './job-run';
 import type { JobState, ResultType } from './job.enums';
 import { JobQueue } from './job-queue';
@@ -138,7 +138,9 @@ export class JobsService {
       );
     }
     return this.em.transactional(async (em) => {
-      const deployment = await this.deployments.get(user, dto.deploymentId, em);
+      // Locked (FOR SHARE) until the job commits: a PUT or DELETE of the deployment waits, so the job
+      // records the programs that are current, and they cannot be deleted in between.
+      const deployment = await this.deployments.get(user, dto.deploymentId, em, { lock: 'share' });
       const device = dto.deviceId
         ? await this.devices.getDevice(dto.deviceId, em)
         : await this.devices.findByName(dto.providerName!, dto.deviceName!, em);
@@ -151,7 +153,8 @@ export class JobsService {
         seed: dto.seed ?? null,
         observables: dto.observables?.map((o) => ({ pauli: o.pauli, coefficient: o.coefficient ?? 1 })) ?? null,
       };
-      return this.submit(em, deployment, device, user.userId, settings, dto.token);
+      const programs = { revision: deployment.revision, programs: deployment.programs.getItems() };
+      return this.submit(em, deployment, programs, device, user.userId, settings, dto.token);
     });
   }
 
@@ -163,12 +166,13 @@ export class JobsService {
   private async submit(
     em: EntityManager,
     deployment: Deployment,
+    run: { revision: number; programs: QuantumProgram[] },
     device: Device,
     owner: string | null,
     settings: JobSettings,
     token?: string,
   ): Promise<Job> {
-    this.checkRunnable(deployment, device);
+    this.checkRunnable(run.programs, device);
     const job = em.create(Job, {
       ...settings,
       id: uuidv7(),
@@ -176,8 +180,11 @@ export class JobsService {
       executedBy: owner,
       executedOn: device,
       deployment,
+      deploymentRevision: run.revision,
       createdAt: new Date(),
     });
+    // The program rows it runs, whatever happens to the deployment later (docs/decisions/0006).
+    for (const program of run.programs) em.create(JobProgram, { job, program });
     // The provider token lives only in transient state (deleted when the job ends), sealed.
     if (token !== undefined) {
       em.create(TransientJobState, { job, data: { [PROVIDER_TOKEN_KEY]: this.providerTokens.seal(job.id, token) } });
@@ -187,12 +194,12 @@ export class JobsService {
   }
 
   /** Answers 422 for a job that cannot run: an offline device, or a program in a language it does not accept. */
-  private checkRunnable(deployment: Deployment, device: Device): void {
+  private checkRunnable(programs: QuantumProgram[], device: Device): void {
     if (device.status !== 'online') {
       throw new Unprocessable(`device ${device.provider.name}/${device.name} is offline`, { field: 'deviceId' });
     }
     const accepted = device.provider.supportedLanguages;
-    deployment.programs.getItems().forEach((program, programIndex) => {
+    programs.forEach((program, programIndex) => {
       if (!accepted.includes(program.assemblerLanguage)) {
         throw new Unprocessable(
           `program ${programIndex} is written in ${program.assemblerLanguage}, which device ${device.provider.name}/${device.name} does not accept (it accepts ${accepted.join(', ')})`,
@@ -251,16 +258,25 @@ export class JobsService {
   }
 
   /**
-   * A new job with the same deployment, device and settings. It keeps the owner of an owned job (only
-   * its owner or an admin can see that job); a rerun of a public job belongs to whoever starts it (it
-   * stays public when that is an anonymous caller), as a new submission would, so that they can
-   * cancel and delete it.
+   * A new job with the same deployment, programs, device and settings: it runs the revision the
+   * original ran (its deploymentRevision), even when the deployment was replaced since; a new
+   * submission runs the current one. The deployment must still exist and be visible. It keeps the
+   * owner of an owned job (only its owner or an admin can see that job); a rerun of a public job
+   * belongs to whoever starts it (it stays public when that is an anonymous caller), as a new
+   * submission would, so that they can cancel and delete it.
    */
   async rerun(user: Principal, id: string): Promise<Job> {
     const original = await this.get(user, id);
     if (!original.deployment) throw new Conflict(`job ${id} cannot be run again: its deployment was deleted`);
     return this.em.transactional(async (em) => {
-      const deployment = await this.deployments.get(user, original.deployment!.id, em);
+      const deployment = await this.deployments.get(user, original.deployment!.id, em, { lock: 'share' });
+      // The original's programs, locked (FOR SHARE) so that a concurrent delete of the original job
+      // waits and they cannot be cleaned up before this job refers to them too.
+      const programs = await this.programsOf(original.id, em, true);
+      const run =
+        programs.length > 0
+          ? { revision: original.deploymentRevision ?? deployment.revision, programs }
+          : { revision: deployment.revision, programs: deployment.programs.getItems() };
       const device = await this.devices.getDevice(original.executedOn.id, em);
       const settings: JobSettings = {
         name: original.name ?? null,
@@ -271,7 +287,7 @@ export class JobsService {
         seed: original.seed ?? null,
         observables: original.observables ?? null,
       };
-      return this.submit(em, deployment, device, original.executedBy ?? user.userId, settings);
+      return this.submit(em, deployment, run, device, original.executedBy ?? user.userId, settings);
     });
   }
 
@@ -289,9 +305,7 @@ export class JobsService {
     if (!outcome?.applied) return null;
     const { job } = outcome;
     const device = job.executedOn;
-    const programs = job.deployment
-      ? await this.em.fork().find(QuantumProgram, { deployment: job.deployment.id }, { orderBy: { position: 'asc' } })
-      : [];
+    const programs = await this.programsOf(job.id, this.em.fork());
     return {
       jobId: job.id,
       attempts: job.attempts,
@@ -310,6 +324,16 @@ export class JobsService {
       })),
       settings: { shots: job.shots, seed: job.seed ?? null, type: job.type, observables: job.observables ?? null },
     };
+  }
+
+  /**
+   * The programs a job runs, in order: those it was submitted with (its JobProgram rows), whatever
+   * became of its deployment since. With `lock`, the links are read FOR SHARE in `em`'s transaction.
+   */
+  private async programsOf(jobId: string, em: EntityManager, lock = false): Promise<QuantumProgram[]> {
+    const links = await em.find(JobProgram, { job: jobId }, lock ? { lockMode: LockMode.PESSIMISTIC_READ } : {});
+    if (links.length === 0) return [];
+    return em.find(QuantumProgram, { id: { $in: links.map((l) => l.program.id) } }, { orderBy: { position: 'asc' } });
   }
 
   async updateProgress(jobId: string, progress: number): Promise<boolean> {

@@ -95,6 +95,11 @@ export class ProgramDto {
 export class DeploymentSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
+  @ApiProperty({
+    description:
+      'Revision of its programs: 1 at creation, one more with every PUT. A job runs the programs of the revision it was submitted with (its deploymentRevision).',
+  })
+  revision!: number;
   @ApiProperty({ nullable: true, type: String, description: 'Owner (JWT sub); null for a public deployment' })
   deployedBy!: string | null;
   @ApiProperty({ format: 'date-time' }) deployedAt!: string;
@@ -104,6 +109,7 @@ export class DeploymentSummaryDto {
     return {
       id: d.id,
       name: d.name,
+      revision: d.revision,
       deployedBy: d.deployedBy,
       deployedAt: d.deployedAt.toISOString(),
       programs: d.programs.map((p) => ProgramSummaryDto.from(p)),
@@ -119,10 +125,15 @@ export class DeploymentSummaryPageDto {
   @ApiProperty() offset!: number;
 }
 
-/** A deployment with the full texts of its programs. */
+/** A deployment with the full texts of its current programs. */
 export class DeploymentDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
+  @ApiProperty({
+    description:
+      'Revision of its programs: 1 at creation, one more with every PUT. A job runs the programs of the revision it was submitted with (its deploymentRevision).',
+  })
+  revision!: number;
   @ApiProperty({ nullable: true, type: String, description: 'Owner (JWT sub); null for a public deployment' })
   deployedBy!: string | null;
   @ApiProperty({ format: 'date-time' }) deployedAt!: string;
@@ -132,6 +143,7 @@ export class DeploymentDto {
     return {
       id: d.id,
       name: d.name,
+      revision: d.revision,
       deployedBy: d.deployedBy ?? null,
       deployedAt: d.deployedAt.toISOString(),
       programs: d.programs.isInitialized() ? d.programs.getItems().map((p) => ProgramDto.from(p)) : [],

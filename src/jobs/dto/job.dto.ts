@@ -174,6 +174,13 @@ export class JobDto {
   @ApiProperty({ nullable: true, type: Number }) seed!: number | null;
   @ApiProperty({ nullable: true, type: [ObservableDto] }) observables!: ObservableDto[] | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) deploymentId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      "The deployment's revision whose programs the job runs (a rerun: the original's), kept when the deployment is replaced or deleted",
+  })
+  deploymentRevision!: number | null;
   @ApiProperty({ format: 'uuid' }) deviceId!: string;
   @ApiProperty({ nullable: true, type: String, description: 'Owner (JWT sub); null for a public job' })
   executedBy!: string | null;
@@ -191,6 +198,7 @@ export class JobDto {
       ...core,
       // qunicorn-core's name for the owner
       executedBy: ownerId,
+      deploymentRevision: j.deploymentRevision ?? null,
       errorMitigation: j.errorMitigation,
       cutToWidth: j.cutToWidth ?? null,
       seed: j.seed ?? null,
