@@ -13,7 +13,7 @@ import { OutboxEventSchema } from './database/outbox/outbox-event.entity';
 import { buildOrmConfig, type OrmConfigOptions, type OrmModel } from './database/orm-config';
 import { JobProgramSchema, JobSchema } from './jobs/job.entity';
 import { jobEventMapper, jobSeq } from './jobs/job.events';
-import { ResultSchema } from './jobs/result.entity';
+import { ResultDataSchema, ResultSchema } from './jobs/result.entity';
 import { TransientJobStateSchema } from './jobs/transient-job-state.entity';
 
 export const MODEL: OrmModel = {
@@ -25,6 +25,7 @@ export const MODEL: OrmModel = {
     JobSchema,
     JobProgramSchema,
     ResultSchema,
+    ResultDataSchema,
     TransientJobStateSchema,
     OutboxEventSchema,
   ],

@@ -25,6 +25,13 @@ export interface AppConfig {
   uploadParseSeconds: number;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
+  /**
+   * Most entries of a result answered inline (job answers, job.result events, snapshots); a larger
+   * distribution is answered as its most probable entries, the rest from its data endpoint.
+   */
+  resultInlineEntries: number;
+  /** Most entries stored of one result: the least probable beyond are dropped, and its meta says so. */
+  maxResultEntries: number;
   /** Run queue workers inside this process. */
   runWorkers: boolean;
   /** Jobs one process executes at the same time. */
@@ -223,6 +230,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     parseTimeoutSeconds: r.int('PARSE_TIMEOUT_SECONDS', 10, 1, 3600),
     uploadParseSeconds: r.int('UPLOAD_PARSE_SECONDS', 30, 1, 3600),
     bodyLimitBytes: r.bytes('BODY_LIMIT', 1024 * 1024),
+    resultInlineEntries: r.int('RESULT_INLINE_ENTRIES', 4096, 0, 100_000),
+    maxResultEntries: r.int('MAX_RESULT_ENTRIES', 2 ** 20, 1, 2 ** 24),
     runWorkers: r.bool('RUN_WORKERS', true),
     workerConcurrency: r.int('WORKER_CONCURRENCY', Math.max(1, cpus().length), 1, 256),
     jobRetryLimit: r.int('JOB_RETRY_LIMIT', 2, 0, 100),
@@ -243,6 +252,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
   };
   config.maxJobOperations = r.int('MAX_JOB_OPERATIONS', 4 * config.maxCircuitOperations, 1, 1_000_000_000);
+  if (config.resultInlineEntries > config.maxResultEntries) {
+    r.problems.push(
+      `RESULT_INLINE_ENTRIES (${config.resultInlineEntries}) must not be greater than MAX_RESULT_ENTRIES (${config.maxResultEntries})`,
+    );
+  }
   if (config.auth.jwtSecret !== undefined && config.auth.jwtSecret.length < 32) {
     r.problems.push('AUTH_JWT_SECRET must be at least 32 characters long');
   }

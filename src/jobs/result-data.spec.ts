@@ -1,0 +1,102 @@
+import {
+  compareKeys,
+  formatLines,
+  inlineEntries,
+  orderByValue,
+  parseChunk,
+  shapeResult,
+  toChunks,
+  type StoredEntries,
+} from './result-data';
+
+/** The stored entries as [key, value] pairs, in order. */
+const pairs = (s: StoredEntries | null) =>
+  s ? Array.from({ length: s.count }, (_, i) => [s.keys[s.order[i]], s.values[s.order[i]]]) : null;
+
+describe('result-data', () => {
+  const limits = { inlineEntries: 3, maxEntries: 5 };
+
+  it('leaves a result within the inline limit as it is', () => {
+    const input = { data: { '0x0': 5, '0x3': 5 }, meta: { shots: 10 } };
+    expect(shapeResult(input, limits)).toEqual({ data: input.data, meta: input.meta, stored: null });
+  });
+
+  it('leaves data that is not a map of numbers as it is', () => {
+    const data = { a: 1, b: 'x', c: 3, d: 4 };
+    expect(shapeResult({ data }, limits).stored).toBeNull();
+    expect(shapeResult({ data: { a: 1, b: 2, c: NaN, d: 4 } }, limits).stored).toBeNull();
+  });
+
+  it('keeps the most probable entries inline and all of them, in order, to store', () => {
+    const data = { '0x0': 1, '0x1': 4, '0x2': 2, '0x3': 4 };
+    const shaped = shapeResult({ data, meta: { shots: 11 } }, limits);
+    // ties keep the producer's order
+    expect(pairs(shaped.stored)).toEqual([
+      ['0x1', 4],
+      ['0x3', 4],
+      ['0x2', 2],
+      ['0x0', 1],
+    ]);
+    expect(shaped.data).toEqual({ '0x1': 4, '0x3': 4, '0x2': 2 });
+    expect(shaped.meta).toEqual({ shots: 11, truncated: true, entries: 4, storedEntries: 4, inlineEntries: 3 });
+  });
+
+  it('stores at most maxEntries and says what it dropped', () => {
+    const data = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`0x${i.toString(16)}`, i + 1]));
+    const shaped = shapeResult({ data }, limits);
+    expect(pairs(shaped.stored)!.map(([k]) => k)).toEqual(['0x7', '0x6', '0x5', '0x4', '0x3']);
+    expect(shaped.meta).toMatchObject({
+      truncated: true,
+      entries: 8,
+      storedEntries: 5,
+      inlineEntries: 3,
+      droppedEntries: 3,
+      droppedWeight: 1 + 2 + 3,
+    });
+  });
+
+  it('orders by value, largest first, ties in input order, counted or compared', () => {
+    const few = Float64Array.from([1, 4, 2, 4, 1, 0.5]);
+    expect(Array.from(orderByValue(few))).toEqual([1, 3, 2, 0, 4, 5]);
+    // more distinct values than are counted: the comparison sort gives the same order
+    const many = Float64Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 69_997);
+    const expected = Array.from(many.keys()).sort((a, b) => many[b] - many[a] || a - b);
+    expect(Array.from(orderByValue(many))).toEqual(expected);
+    const withTies = Float64Array.from({ length: 70_000 }, (_, i) => (i * 31) % 1000);
+    const tied = Array.from(withTies.keys()).sort((a, b) => withTies[b] - withTies[a] || a - b);
+    expect(Array.from(orderByValue(withTies))).toEqual(tied);
+  });
+
+  it('cuts the stored entries into chunks that read back whole', () => {
+    const entries: [string, number][] = Array.from({ length: 26 }, (_, i) => [`0x${i.toString(16)}`, 26 - i]);
+    const { stored } = shapeResult({ data: Object.fromEntries(entries) }, { inlineEntries: 2, maxEntries: 25 });
+    const chunks = toChunks(stored!, 10);
+    expect(chunks.map((c) => [c.chunk, c.firstEntry, c.entryCount])).toEqual([
+      [0, 0, 10],
+      [1, 10, 10],
+      [2, 20, 5],
+    ]);
+    expect(chunks.flatMap((c) => parseChunk(c.entries))).toEqual(entries.slice(0, 25));
+    expect(chunks[0].entries).toBe(JSON.stringify(entries.slice(0, 10)));
+  });
+
+  it('orders small data by count (ties by key) or by key, in byte order', () => {
+    const data = { '0x10': 2, '0x2': 2, '0x1': 5 };
+    expect(inlineEntries(data, 'count')).toEqual([
+      ['0x1', 5],
+      ['0x10', 2],
+      ['0x2', 2],
+    ]);
+    expect(inlineEntries(data, 'key').map(([k]) => k)).toEqual(['0x1', '0x10', '0x2']);
+    expect(compareKeys('0x1 0x2', '0x1 0x10')).toBe(1);
+  });
+
+  it('formats downloads as NDJSON or CSV lines', () => {
+    const entries: [string, number][] = [
+      ['0x1 0x0', 3],
+      ['a,"b"', 0.5],
+    ];
+    expect(formatLines(entries, 'ndjson')).toBe('["0x1 0x0",3]\n["a,\\"b\\"",0.5]\n');
+    expect(formatLines(entries, 'csv')).toBe('0x1 0x0,3\n"a,""b""",0.5\n');
+  });
+});

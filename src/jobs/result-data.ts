@@ -1,0 +1,185 @@
+/**
+ * Large results (issue #15 item 4, docs/decisions/0005-large-results.md): a distribution with more
+ * entries than the inline limit keeps only its most probable entries in `result.data` (what job
+ * answers, events and snapshots carry) and is stored in full, in order, as chunks of `result_data`
+ * rows that only the data endpoint reads. Pure functions here; the database side is in JobsService.
+ */
+
+/** One entry of a distribution: [outcome key, value]. */
+export type ResultEntry = [key: string, value: number];
+
+/** Entries a `result_data` row holds (the last one of a result may hold fewer). */
+export const RESULT_DATA_CHUNK_ENTRIES = 10_000;
+
+/** The orders the data endpoint pages in: most probable first (the stored order), or by key. */
+export const RESULT_DATA_ORDERS = ['count', 'key'] as const;
+export type ResultDataOrder = (typeof RESULT_DATA_ORDERS)[number];
+
+export interface ResultLimits {
+  /** Most entries a result's `data` holds inline (RESULT_INLINE_ENTRIES). */
+  inlineEntries: number;
+  /** Most entries stored of one result (MAX_RESULT_ENTRIES); the least probable beyond are dropped. */
+  maxEntries: number;
+}
+
+/**
+ * The entries of a large result to store, most probable first: entry i is
+ * [keys[order[i]], values[order[i]]] for i < count. Typed arrays and the producer's own key strings,
+ * no object per entry (a million of them would keep the garbage collector busy).
+ */
+export interface StoredEntries {
+  keys: string[];
+  values: Float64Array;
+  order: Uint32Array;
+  count: number;
+}
+
+export interface ShapedResult {
+  data: Record<string, unknown>;
+  meta: Record<string, unknown>;
+  /** The entries to store in chunks; null when `data` is the whole result. */
+  stored: StoredEntries | null;
+}
+
+/** One `result_data` row. */
+export interface ResultChunk {
+  chunk: number;
+  firstEntry: number;
+  entryCount: number;
+  /** JSON array of [key, value] pairs. */
+  entries: string;
+}
+
+/**
+ * A result within the limits: small data (or data that is not a map of numbers) as it is; a larger
+ * distribution sorted most probable first (ties keep the producer's order, so the order is fixed
+ * once stored), its first `maxEntries` to be stored in chunks, its first `inlineEntries` as `data`,
+ * and its meta saying so: `truncated`, `entries` (as produced), `storedEntries`, `inlineEntries`,
+ * and, when `maxEntries` cut it, `droppedEntries` and `droppedWeight` (the sum of the dropped values:
+ * shots for COUNTS, probability for PROBABILITIES and QUASI_DIST).
+ */
+export function shapeResult(
+  input: { data: Record<string, unknown>; meta?: Record<string, unknown> },
+  limits: ResultLimits,
+): ShapedResult {
+  const meta = input.meta ?? {};
+  const data = input.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { data, meta, stored: null };
+  const keys = Object.keys(data);
+  const n = keys.length;
+  if (n <= limits.inlineEntries) return { data, meta, stored: null };
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = data[keys[i]];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return { data, meta, stored: null };
+    values[i] = v;
+  }
+  const order = orderByValue(values);
+
+  const storedCount = Math.min(n, limits.maxEntries);
+  const inlineCount = Math.min(limits.inlineEntries, storedCount);
+  const inline: Record<string, number> = {};
+  for (let i = 0; i < inlineCount; i++) inline[keys[order[i]]] = values[order[i]];
+
+  const shapedMeta: Record<string, unknown> = {
+    ...meta,
+    truncated: true,
+    entries: n,
+    storedEntries: storedCount,
+    inlineEntries: inlineCount,
+  };
+  if (storedCount < n) {
+    let dropped = 0;
+    for (let i = storedCount; i < n; i++) dropped += values[order[i]];
+    shapedMeta.droppedEntries = n - storedCount;
+    shapedMeta.droppedWeight = dropped;
+  }
+  return { data: inline, meta: shapedMeta, stored: { keys, values, order, count: storedCount } };
+}
+
+/** Most distinct values for which {@link orderByValue} counts instead of comparing. */
+const MAX_COUNTED_VALUES = 1 << 16;
+
+/**
+ * The indices of `values`, largest value first, ties in index order (stable). Distributions have few
+ * distinct values (counts 1..k, or those divided by the shots): then a counting sort, O(n) with one
+ * native sort of the values; otherwise a comparison sort of the indices.
+ */
+export function orderByValue(values: Float64Array): Uint32Array {
+  const n = values.length;
+  const order = new Uint32Array(n);
+  const sorted = Float64Array.from(values).sort().reverse();
+  const rank = new Map<number, number>();
+  for (let i = 0; i < n && rank.size <= MAX_COUNTED_VALUES; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) rank.set(sorted[i], rank.size);
+  }
+  if (rank.size > MAX_COUNTED_VALUES) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    return order.sort((a, b) => values[b] - values[a] || a - b);
+  }
+  const ranks = new Uint32Array(n);
+  const start = new Uint32Array(rank.size + 1);
+  for (let i = 0; i < n; i++) start[(ranks[i] = rank.get(values[i])!) + 1]++;
+  for (let r = 1; r <= rank.size; r++) start[r] += start[r - 1];
+  for (let i = 0; i < n; i++) order[start[ranks[i]]++] = i;
+  return order;
+}
+
+/** How many `result_data` rows of `size` entries the stored entries take. */
+export function chunkCount(stored: StoredEntries, size = RESULT_DATA_CHUNK_ENTRIES): number {
+  return Math.ceil(stored.count / size);
+}
+
+/** The `chunk`-th `result_data` row of the stored entries, its JSON written as one string. */
+export function chunkOf(stored: StoredEntries, chunk: number, size = RESULT_DATA_CHUNK_ENTRIES): ResultChunk {
+  const first = chunk * size;
+  const end = Math.min(first + size, stored.count);
+  let entries = '[';
+  for (let i = first; i < end; i++) {
+    const j = stored.order[i];
+    entries += `${i > first ? ',' : ''}[${JSON.stringify(stored.keys[j])},${JSON.stringify(stored.values[j])}]`;
+  }
+  return { chunk, firstEntry: first, entryCount: end - first, entries: `${entries}]` };
+}
+
+/** All the `result_data` rows of the stored entries. */
+export function toChunks(stored: StoredEntries, size = RESULT_DATA_CHUNK_ENTRIES): ResultChunk[] {
+  return Array.from({ length: chunkCount(stored, size) }, (_, chunk) => chunkOf(stored, chunk, size));
+}
+
+/** A chunk's entries back. */
+export function parseChunk(entries: string): ResultEntry[] {
+  return JSON.parse(entries) as ResultEntry[];
+}
+
+/** Byte order of keys (PostgreSQL's COLLATE "C" does the same for the ASCII keys of results). */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The entries of a small result's data in `order` (count: most probable first, ties by key). */
+export function inlineEntries(data: Record<string, unknown>, order: ResultDataOrder): [string, unknown][] {
+  const entries = Object.entries(data ?? {});
+  if (order === 'key') return entries.sort((a, b) => compareKeys(a[0], b[0]));
+  const num = (v: unknown) => (typeof v === 'number' ? v : -Infinity);
+  return entries.sort((a, b) => num(b[1]) - num(a[1]) || compareKeys(a[0], b[0]));
+}
+
+export const RESULT_DATA_FORMATS = ['json', 'ndjson', 'csv'] as const;
+export type ResultDataFormat = (typeof RESULT_DATA_FORMATS)[number];
+
+/** Entries as lines of a download: NDJSON (`["0x3",12]` a line) or CSV (`key,value`, header first). */
+export function formatLines(entries: readonly (readonly [string, unknown])[], format: 'ndjson' | 'csv'): string {
+  let out = '';
+  if (format === 'ndjson') {
+    for (const e of entries) out += `${JSON.stringify(e)}\n`;
+    return out;
+  }
+  for (const [key, value] of entries) out += `${csvField(key)},${csvField(value)}\n`;
+  return out;
+}
+
+function csvField(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
