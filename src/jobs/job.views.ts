@@ -28,14 +28,24 @@ export function visibleMeta(
   return rest;
 }
 
-/** A result as data; with a viewer, its meta as that viewer may see it (else whole, for events). */
+/** Where the entries of a result are paged (`?offset&limit&order`) and downloaded (`?format=csv|ndjson`). */
+export function resultDataUrl(jobId: string, resultId: string): string {
+  return `/api/jobs/${jobId}/results/${resultId}/data`;
+}
+
+/**
+ * A result as data; with a viewer, its meta as that viewer may see it (else whole, for events). A
+ * large result's data is its most probable entries (meta.truncated, meta.entries, ...: see
+ * result-data.ts), and its meta says where the rest is: `dataUrl`.
+ */
 export function resultView(r: Result, viewer?: Viewer): ResultPayload {
+  const meta = viewer ? visibleMeta(r, viewer) : r.meta;
   return {
     id: r.id,
     programId: r.program?.id ?? null,
     resultType: r.resultType,
     data: r.data,
-    meta: viewer ? visibleMeta(r, viewer) : r.meta,
+    meta: r.dataEntries == null ? meta : { ...meta, dataUrl: resultDataUrl(r.job.id, r.id) },
   };
 }
 

@@ -1,10 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Readable } from 'node:stream';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
 import { LimitJobSubmissions } from '../auth/rate-limit';
 import { Page, page, PageQueryDto } from '../common/paging';
-import { CreateJobDto, JobDto, JobQueryDto, ResultDto } from './dto/job.dto';
+import { CreateJobDto, JobDto, JobQueryDto, ResultDataPageDto, ResultDataQueryDto, ResultDto } from './dto/job.dto';
 import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')
@@ -84,6 +93,28 @@ export class JobsController {
     @Param('resultId') resultId: string,
   ): Promise<ResultDto> {
     return ResultDto.from(await this.jobs.getResult(user, id, resultId), user);
+  }
+
+  @Get(':id/results/:resultId/data')
+  @ApiOperation({
+    summary:
+      "A result's entries: one page of [key, value] pairs (order count: most probable first, or key), or with format=csv or ndjson all of them as a streamed download",
+  })
+  @ApiOkResponse({ type: ResultDataPageDto })
+  @ApiProduces('application/json', 'application/x-ndjson', 'text/csv')
+  async data(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Param('resultId') resultId: string,
+    @Query() q: ResultDataQueryDto,
+  ): Promise<ResultDataPageDto | StreamableFile> {
+    if (q.format === 'json') return this.jobs.getResultData(user, id, resultId, q);
+    const { result, lines } = await this.jobs.resultDownload(user, id, resultId, q.format);
+    const name = `${result.resultType.toLowerCase()}-${result.id}.${q.format === 'csv' ? 'csv' : 'ndjson'}`;
+    return new StreamableFile(Readable.from(lines, { objectMode: false }), {
+      type: q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      disposition: `attachment; filename="${name}"`,
+    });
   }
 }
 

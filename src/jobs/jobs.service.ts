@@ -17,7 +17,23 @@ import { Job, JobProgram } from './job.entity';
 import type { JobRun } from './job-run';
 import type { JobState, ResultType } from './job.enums';
 import { JobQueue } from './job-queue';
+import {
+  chunkCount,
+  chunkOf,
+  formatLines,
+  inlineEntries,
+  parseChunk,
+  shapeResult,
+  type ResultDataOrder,
+  type ResultEntry,
+  type ResultLimits,
+} from './result-data';
 import { Result } from './result.entity';
+
+/** The `result_data` table as the chunks are written (Kysely, bound parameters). */
+interface ResultDataTable {
+  result_data: { result_id: string; chunk: number; first_entry: number; entry_count: number; entries: string };
+}
 import { TransientJobState } from './transient-job-state.entity';
 
 /** What a job asks for, as submitted (and as a rerun copies it). */
@@ -104,6 +120,80 @@ export class JobsService {
     const result = isUuid(resultId) ? await this.em.findOne(Result, { id: resultId, job }) : null;
     if (!result) throw new NotFound('result', resultId);
     return result;
+  }
+
+  /**
+   * One page of a result's entries: a large result's from the chunks that hold the page (order
+   * `count`, the stored order) or sorted by key in the database (order `key`); a small one's from its
+   * data. The event loop only ever handles one page's chunks.
+   */
+  async getResultData(
+    user: Principal,
+    jobId: string,
+    resultId: string,
+    q: { offset: number; limit: number; order: ResultDataOrder },
+  ): Promise<Page<[string, unknown]>> {
+    const result = await this.getResult(user, jobId, resultId);
+    const { offset, limit } = q;
+    if (result.dataEntries == null) {
+      const entries = inlineEntries(result.data, q.order);
+      return { items: entries.slice(offset, offset + limit), total: entries.length, limit, offset };
+    }
+    const total = result.dataEntries;
+    const end = Math.min(offset + limit, total);
+    let items: ResultEntry[] = [];
+    if (offset < end && q.order === 'count') {
+      const chunks = await this.em.getConnection().execute<{ first_entry: number; entries: string }[]>(
+        `select first_entry, entries from result_data
+          where result_id = ? and first_entry < ? and first_entry + entry_count > ? order by chunk`,
+        [result.id, end, offset],
+      );
+      for (const c of chunks) {
+        const first = Number(c.first_entry);
+        items.push(...parseChunk(c.entries).slice(Math.max(0, offset - first), end - first));
+      }
+    } else if (offset < end) {
+      const rows = await this.em.getConnection().execute<{ k: string; v: number }[]>(
+        `select e->>0 as k, (e->>1)::float8 as v
+           from result_data d cross join lateral json_array_elements(d.entries::json) e
+          where d.result_id = ? order by (e->>0) collate "C" offset ? limit ?`,
+        [result.id, offset, end - offset],
+      );
+      items = rows.map((r) => [r.k, Number(r.v)]);
+    }
+    return { items, total, limit, offset };
+  }
+
+  /**
+   * A result's entries as a download, most probable first: NDJSON or CSV text, produced one stored
+   * chunk at a time as the reader asks for more (Readable.from over this generator pulls: one chunk
+   * is read from the database and formatted only when the previous one has been taken).
+   */
+  async resultDownload(
+    user: Principal,
+    jobId: string,
+    resultId: string,
+    format: 'ndjson' | 'csv',
+  ): Promise<{ result: Result; lines: AsyncGenerator<string> }> {
+    const result = await this.getResult(user, jobId, resultId);
+    const connection = this.em.getConnection();
+    async function* lines(): AsyncGenerator<string> {
+      if (format === 'csv') yield 'key,value\n';
+      if (result.dataEntries == null) {
+        yield formatLines(inlineEntries(result.data, 'count'), format);
+        return;
+      }
+      for (let chunk = 0, seen = 0; seen < result.dataEntries; chunk++) {
+        const [row] = await connection.execute<{ entry_count: number; entries: string }[]>(
+          'select entry_count, entries from result_data where result_id = ? and chunk = ?',
+          [result.id, chunk],
+        );
+        if (!row) throw new Error(`result ${result.id} lost its chunk ${chunk} while it was read (deleted?)`);
+        seen += Number(row.entry_count);
+        yield formatLines(parseChunk(row.entries), format);
+      }
+    }
+    return { result, lines: lines() };
   }
 
   /**
@@ -341,15 +431,61 @@ export class JobsService {
     return outcome?.applied ?? false;
   }
 
-  /** saveResults: results appended, progress 100, state (FINISHED), transient state deleted; one commit. */
+  /**
+   * saveResults: results appended, progress 100, state (FINISHED), transient state deleted; one commit.
+   * A distribution larger than RESULT_INLINE_ENTRIES keeps its most probable entries inline and is
+   * stored whole (up to MAX_RESULT_ENTRIES) in result_data chunks, in the same commit (result-data.ts).
+   */
   async saveResults(jobId: string, results: ResultInput[], state: JobState = 'FINISHED'): Promise<MutationOutcome> {
+    const limits: ResultLimits = {
+      inlineEntries: this.config.resultInlineEntries,
+      maxEntries: this.config.maxResultEntries,
+    };
+    // Shaped once, outside the transaction: a retry after a lost optimistic lock reuses the work.
+    const shaped = results.map((r) => ({ input: r, ...shapeResult(r, limits) }));
     return (await this.mutate(jobId, async (job, em) => {
       const applied = job.saveResults(
-        results.map((r) => ({ ...r, program: r.programId ? em.getReference(QuantumProgram, r.programId) : null })),
+        shaped.map(({ input, data, meta }) => ({
+          resultType: input.resultType,
+          data,
+          meta,
+          program: input.programId ? em.getReference(QuantumProgram, input.programId) : null,
+        })),
         state,
       );
-      if (applied) await this.deleteTransientState(job, em);
-      return applied;
+      if (!applied) return false;
+      await this.deleteTransientState(job, em);
+      const added = job.results.getItems(false);
+      const large = shaped.flatMap(({ data, stored }) => {
+        if (!stored) return [];
+        const result = added.find((r) => r.data === data);
+        if (!result) throw new Error(`job ${jobId}: the result to store ${stored.count} entries of is missing`);
+        result.dataEntries = stored.count;
+        return [{ result, stored }];
+      });
+      if (large.length === 0) return true;
+      // The result rows first (their chunks refer to them): the job's one flush, with its events.
+      await em.flush();
+      // Then the chunks, in the same transaction: one INSERT each with bound parameters (no SQL
+      // text with the entries inlined), each chunk's JSON written just before it is sent, so the
+      // event loop runs between chunks.
+      const db = em.getKysely<ResultDataTable>();
+      for (const { result, stored } of large) {
+        for (let i = 0, n = chunkCount(stored); i < n; i++) {
+          const c = chunkOf(stored, i);
+          await db
+            .insertInto('result_data')
+            .values({
+              result_id: result.id,
+              chunk: c.chunk,
+              first_entry: c.firstEntry,
+              entry_count: c.entryCount,
+              entries: c.entries,
+            })
+            .execute();
+        }
+      }
+      return true;
     }))!;
   }
 

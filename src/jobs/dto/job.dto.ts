@@ -18,7 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto } from '../../common/paging';
+import { MAX_OFFSET, PageQueryDto } from '../../common/paging';
 import type { Job } from '../job.entity';
 import {
   ERROR_MITIGATIONS,
@@ -31,6 +31,7 @@ import {
   type ResultType,
 } from '../job.enums';
 import { jobView, resultView, type Viewer } from '../job.views';
+import { RESULT_DATA_FORMATS, RESULT_DATA_ORDERS, type ResultDataFormat, type ResultDataOrder } from '../result-data';
 import type { Result } from '../result.entity';
 
 /** The largest magnitude of an observable's coefficient: larger ones overflow the variance to Infinity. */
@@ -148,12 +149,80 @@ export class JobQueryDto extends PageQueryDto {
   deviceId?: string;
 }
 
+/** Most entries one page of GET /api/jobs/:id/results/:resultId/data holds. */
+export const MAX_RESULT_DATA_PAGE = 10_000;
+
+export class ResultDataQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_RESULT_DATA_PAGE, default: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_RESULT_DATA_PAGE)
+  limit: number = 1000;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_OFFSET)
+  offset: number = 0;
+
+  @ApiPropertyOptional({
+    enum: RESULT_DATA_ORDERS,
+    default: 'count',
+    description: 'count: most probable first (as stored); key: by the key, byte order (sorted in the database)',
+  })
+  @IsOptional()
+  @IsIn(RESULT_DATA_ORDERS)
+  order: ResultDataOrder = 'count';
+
+  @ApiPropertyOptional({
+    enum: RESULT_DATA_FORMATS,
+    default: 'json',
+    description:
+      'json: one page {items, total, limit, offset}; ndjson or csv: every entry as a streamed download, most probable first (offset, limit and order do not apply)',
+  })
+  @IsOptional()
+  @IsIn(RESULT_DATA_FORMATS)
+  format: ResultDataFormat = 'json';
+}
+
+export class ResultDataPageDto {
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'array', items: {}, minItems: 2, maxItems: 2 },
+    description: '[key, value] pairs',
+    example: [
+      ['0x3', 512],
+      ['0x0', 488],
+    ],
+  })
+  items!: [string, unknown][];
+  @ApiProperty({ description: 'Entries stored of the result' }) total!: number;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
+}
+
 export class ResultDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) programId!: string | null;
   @ApiProperty({ enum: RESULT_TYPES }) resultType!: ResultType;
-  @ApiProperty({ type: 'object', additionalProperties: true }) data!: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true }) meta!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'The result; of a distribution with more entries than RESULT_INLINE_ENTRIES, its most probable entries (meta.truncated)',
+  })
+  data!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'Of a truncated result: truncated, entries (as produced), storedEntries, inlineEntries, dataUrl (all entries, paged or downloaded), and droppedEntries/droppedWeight when MAX_RESULT_ENTRIES cut it',
+  })
+  meta!: Record<string, unknown>;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 
   /** `viewer`: who asks; the stack trace of an ERROR result is for admins only (see visibleMeta in job.views.ts). */
