@@ -4,7 +4,7 @@
  * worker-facing JobsService use cases with real simulator output: that makes every state the page
  * must show (READY, RUNNING with progress, FINISHED with counts) happen in a known order.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { parseQasm, simulate } from '../src/quantum';
@@ -382,6 +382,54 @@ describe('admin UI', () => {
       await expect(page.locator('#jobs tr.job').count()).resolves.toBe(total);
     } finally {
       await context.close();
+    }
+  });
+
+  it('shows a large result as its most frequent outcomes, "N of M outcomes", and downloads all of them', async () => {
+    const service = t.get<JobsService>(JobsService);
+    const deviceId = (await http.get('/devices')).body.items[0].id;
+    const circuit = 'OPENQASM 2.0; include "qelib1.inc"; qreg q[13]; creg c[13]; h q; measure q -> c;';
+    const dep = await http.post('/deployments', {
+      name: 'wide',
+      programs: [{ quantumCircuit: circuit, assemblerLanguage: 'QASM2' }],
+    });
+    const job = (await http.post('/jobs', { deploymentId: dep.body.id, deviceId, shots: 20_000, seed: 5 })).body;
+    expect(await service.start(job.id)).not.toBeNull();
+    const results = simulate({
+      circuit: parseQasm(circuit, 'QASM2'),
+      shots: 20_000,
+      seed: 5,
+      type: 'RUNNER',
+      maxQubits: 20,
+    });
+    const entries = Object.keys(results[0].data).length;
+    expect(entries).toBeGreaterThan(t.config.resultInlineEntries);
+    await service.saveResults(
+      job.id,
+      results.map((r) => ({ resultType: r.resultType, data: r.data, meta: r.meta })),
+    );
+    const page = await open();
+    try {
+      await row(page, job.id).click();
+      const counts = page.locator('#detail-results .result[data-result-type="COUNTS"]');
+      const hint = counts.locator('.hint.truncated');
+      await hint.waitFor();
+      await expect(counts.locator('.bar').count()).resolves.toBe(32);
+      await expect(hint.getAttribute('data-entries')).resolves.toBe(String(entries));
+      expect(await hint.textContent()).toMatch(/^32 most frequent of [\d,.\s]+ outcomes · [\d,.\s]+ in this answer · /);
+
+      const dataUrl = `/api/jobs/${job.id}/results/${(await http.get(`/jobs/${job.id}/results`)).body[0].id}/data`;
+      const link = counts.locator('a.download-csv');
+      await expect(link.getAttribute('href')).resolves.toBe(`${dataUrl}?format=csv`);
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      const csv = readFileSync((await download.path())!, 'utf8');
+      const lines = csv.trimEnd().split('\n');
+      expect(lines[0]).toBe('key,value');
+      expect(lines).toHaveLength(entries + 1);
+      expect(lines.slice(1).reduce((sum, l) => sum + Number(l.split(',')[1]), 0)).toBe(20_000);
+      await expect(counts.locator('a.download-ndjson').getAttribute('href')).resolves.toBe(`${dataUrl}?format=ndjson`);
+    } finally {
+      await page.close();
     }
   });
 

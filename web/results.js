@@ -1,5 +1,8 @@
 // Renders the results of a job: a bar chart for distributions (COUNTS, PROBABILITIES, QUASI_DIST),
-// a table for expectation values, the message of an error, and the JSON of each.
+// a table for expectation values, the message of an error, and the JSON of each. A large
+// distribution arrives as its most probable entries (meta.truncated): the chart says "N of M
+// outcomes" and links the download of all of them (meta.dataUrl, ?format=csv or ndjson).
+import { getToken } from './api.js';
 import { h } from './dom.js';
 
 const MAX_BARS = 32;
@@ -139,9 +142,68 @@ function histogram(r) {
       },
       bars,
     ),
-    entries.length > shown.length
-      ? h('p', { class: 'hint' }, `${shown.length} most frequent of ${entries.length} outcomes`)
-      : null,
+    outcomesHint(r, shown.length, entries.length),
+  );
+}
+
+/** "N most frequent of M outcomes", and for a truncated result where the rest is and what was not stored. */
+function outcomesHint(r, shown, inline) {
+  const m = r.meta ?? {};
+  if (!m.truncated) {
+    return inline > shown ? h('p', { class: 'hint' }, `${shown} most frequent of ${inline} outcomes`) : null;
+  }
+  const total = Number(m.entries);
+  const stored = Number(m.storedEntries ?? total);
+  const parts = [`${shown.toLocaleString()} most frequent of ${total.toLocaleString()} outcomes`];
+  if (inline > shown) parts.push(`${inline.toLocaleString()} in this answer`);
+  if (stored < total) {
+    parts.push(
+      `only the ${stored.toLocaleString()} most frequent are stored (${Number(m.droppedEntries).toLocaleString()} dropped, weight ${fmtWeight(m.droppedWeight, r.resultType)})`,
+    );
+  }
+  return h(
+    'p',
+    { class: 'hint truncated', dataset: { entries: String(total) } },
+    `${parts.join(' · ')} · `,
+    m.dataUrl ? downloadLink(m.dataUrl, 'csv', r) : null,
+    m.dataUrl ? ' · ' : null,
+    m.dataUrl ? downloadLink(m.dataUrl, 'ndjson', r) : null,
+  );
+}
+
+function fmtWeight(v, type) {
+  if (typeof v !== 'number') return '—';
+  return type === 'COUNTS' ? v.toLocaleString() : v.toPrecision(4);
+}
+
+/**
+ * A link that downloads every stored entry. With a bearer token (which a plain link cannot send) the
+ * file is fetched with it and handed to the browser as a blob.
+ */
+function downloadLink(dataUrl, format, r) {
+  const href = `${dataUrl}?format=${format}`;
+  const filename = `${r.resultType.toLowerCase()}-${r.id}.${format}`;
+  return h(
+    'a',
+    {
+      href,
+      download: filename,
+      class: `download download-${format}`,
+      onclick: async (event) => {
+        const token = getToken();
+        if (!token) return; // open mode: the browser downloads the link itself, streamed
+        event.preventDefault();
+        const res = await fetch(href, { headers: { authorization: `Bearer ${token}` } });
+        if (!res.ok) return;
+        const url = URL.createObjectURL(await res.blob());
+        const a = h('a', { href: url, download: filename });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      },
+    },
+    `download all (${format.toUpperCase()})`,
   );
 }
 
