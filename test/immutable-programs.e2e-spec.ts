@@ -1,7 +1,11 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
 import { QuantumProgram } from '../src/deployments/quantum-program.entity';
 import { DeploymentsService } from '../src/deployments/deployments.service';
+import { MIGRATIONS } from '../src/database/migrations';
+import { ormConfig } from '../src/model';
 import { startTestApp, type TestApp } from './helpers/app';
+import { freshDatabase } from './helpers/database';
 import { Http, waitUntil } from './helpers/http';
 
 /**
@@ -241,5 +245,100 @@ describe('immutable programs: a job keeps running and keeping what it was submit
     expect((await http.delete(`/api/jobs/${job.id}`)).status).toBe(204);
     expect(await cleanup.deleteUnusedPrograms()).toBeGreaterThanOrEqual(1);
     expect(await programRow(kept)).toBeNull();
+  }, 120_000);
+});
+
+describe('the migration to immutable programs', () => {
+  it('gives existing deployments revision 1 and existing jobs the programs of their deployment, and runs them', async () => {
+    const db = await freshDatabase();
+    let t: TestApp | undefined;
+    try {
+      // a database as it was before the migration, with a deployment, a job and its result
+      const mine = MIGRATIONS.findIndex((m) => m.name === 'Migration20261202100000ImmutablePrograms');
+      expect(mine).toBeGreaterThan(0);
+      const orm = await MikroORM.init({ ...ormConfig({ url: db.url }), logger: () => undefined });
+      try {
+        await orm.migrator.up({ to: MIGRATIONS[mine - 1].name });
+        const [provider, device, deployment, program, finished, waiting] = Array.from({ length: 6 }, () =>
+          randomUUID(),
+        );
+        const sql = orm.em.getConnection();
+        await sql.execute(
+          `insert into provider (id, name, supported_languages) values (?, 'LOCAL', '{QASM2,QASM3}');
+           insert into device (id, name, num_qubits, is_simulator, is_local, provider_id) values (?, 'statevector-simulator', 20, true, true, ?);
+           insert into deployment (id, name, deployed_at) values (?, 'old', now());
+           insert into quantum_program (id, deployment_id, position, quantum_circuit, assembler_language) values (?, ?, 0, ?, 'QASM2');
+           insert into job (id, executed_on_id, deployment_id, state, shots, created_at, finished_at, progress) values (?, ?, ?, 'FINISHED', 64, now(), now(), 100);
+           insert into result (id, job_id, program_id, result_type, data, meta, created_at) values (?, ?, ?, 'COUNTS', ?, '{}', now());
+           insert into job (id, executed_on_id, deployment_id, shots, created_at) values (?, ?, ?, 64, now());`,
+          [
+            provider,
+            device,
+            provider,
+            deployment,
+            program,
+            deployment,
+            ONES_QASM2,
+            finished,
+            device,
+            deployment,
+            randomUUID(),
+            finished,
+            program,
+            JSON.stringify({ [ALL_ONES]: 64 }),
+            waiting,
+            device,
+            deployment,
+          ],
+        );
+        await orm.migrator.up();
+        // the migration makes what the entities describe (job_program, the revisions, the program's deployment link)
+        const drift = (await orm.schema.getUpdateSchemaSQL({ wrap: false }))
+          .split('\n')
+          .filter((line) => /job_program|revision|quantum_program_deployment_id_foreign/.test(line));
+        expect(drift).toEqual([]);
+        expect(await sql.execute('select job_id, program_id from job_program order by job_id', [], 'all')).toEqual(
+          [
+            { job_id: finished, program_id: program },
+            { job_id: waiting, program_id: program },
+          ].sort((a, b) => a.job_id.localeCompare(b.job_id)),
+        );
+        t = await startTestApp({ runWorkers: false, databaseUrl: db.url });
+        const http = new Http(t.baseUrl);
+        expect((await http.get(`/api/deployments/${deployment}`)).body).toMatchObject({
+          revision: 1,
+          programs: [{ id: program }],
+        });
+        expect((await http.get(`/api/jobs/${finished}`)).body).toMatchObject({
+          deploymentRevision: 1,
+          results: [{ programId: program }],
+        });
+        // replaced now: the old program stays for the jobs, and a rerun of the old job runs it again
+        const put = await http.put(`/api/deployments/${deployment}`, { name: 'old', programs: [ZEROS] });
+        expect(put.body.revision).toBe(2);
+        expect(await t.get<EntityManager>(EntityManager).fork().findOne(QuantumProgram, program)).not.toBeNull();
+        await t.close();
+        t = await startTestApp({ runWorkers: true, databaseUrl: db.url });
+        const workersHttp = new Http(t.baseUrl);
+        const rerun = await workersHttp.post(`/api/jobs/${finished}/rerun`);
+        expect(rerun.body).toMatchObject({ deploymentId: deployment, deploymentRevision: 1 });
+        const done = await waitUntil(
+          async () => {
+            const job = (await workersHttp.get(`/api/jobs/${rerun.body.id}`)).body;
+            return TERMINAL.has(job.state) ? job : undefined;
+          },
+          'the rerun to end',
+          60_000,
+        );
+        expect(done).toMatchObject({ state: 'FINISHED', deploymentRevision: 1 });
+        const counts = done.results.find((r: { resultType: string }) => r.resultType === 'COUNTS');
+        expect(counts).toMatchObject({ programId: program, data: { [ALL_ONES]: 64 } });
+      } finally {
+        await orm.close();
+      }
+    } finally {
+      await t?.close();
+      await db.drop();
+    }
   }, 120_000);
 });

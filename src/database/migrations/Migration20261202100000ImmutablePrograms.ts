@@ -23,10 +23,10 @@ export class Migration20261202100000ImmutablePrograms extends Migration {
     );
     this.addSql(`create index "job_program_program_id_index" on "job_program" ("program_id");`);
     this.addSql(
-      `alter table "job_program" add constraint "job_program_job_id_foreign" foreign key ("job_id") references "job" ("id") on delete cascade;`,
+      `alter table "job_program" add constraint "job_program_job_id_foreign" foreign key ("job_id") references "job" ("id") on update cascade on delete cascade;`,
     );
     this.addSql(
-      `alter table "job_program" add constraint "job_program_program_id_foreign" foreign key ("program_id") references "quantum_program" ("id") on delete restrict;`,
+      `alter table "job_program" add constraint "job_program_program_id_foreign" foreign key ("program_id") references "quantum_program" ("id") on update cascade on delete restrict;`,
     );
     this.addSql(`update "job" set "deployment_revision" = 1 where "deployment_id" is not null;`);
     this.addSql(
