@@ -1,7 +1,11 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { MIGRATIONS } from '../src/database/migrations';
+import { ormConfig } from '../src/model';
 import { connectQunest, type QunestSocket } from '../src/realtime/client';
 import type { JobSnapshot, ServerEventName } from '../src/realtime/realtime.contract';
 import { startTestApp, type TestApp } from './helpers/app';
+import { freshDatabase } from './helpers/database';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 
 const INLINE = 100;
@@ -262,5 +266,70 @@ describe('large results', () => {
     expect((await http.get(`/api/jobs/3c1a0b4e-8a6f-4bb8-9d93-7a1b2c3d4e5f/results/${resultId}/data`)).status).toBe(
       404,
     );
+  });
+});
+
+describe('the migration of large results', () => {
+  it('moves the entries of results stored whole before it into chunks, keeping the 4,096 most probable inline', async () => {
+    const db = await freshDatabase();
+    let t: TestApp | undefined;
+    try {
+      const mine = MIGRATIONS.findIndex((m) => m.name === 'Migration20261202000000LargeResults');
+      expect(mine).toBeGreaterThan(0);
+      const orm = await MikroORM.init({ ...ormConfig({ url: db.url }), logger: () => undefined });
+      // 5,000 outcomes with 9 distinct counts (ties across chunks), a small result, an expectation value
+      const big: Record<string, number> = {};
+      for (let i = 0; i < 5000; i++) big[`0x${i.toString(16)}`] = 1 + ((i * 7) % 9);
+      const shots = Object.values(big).reduce((a, b) => a + b, 0);
+      const [provider, device, job, bigId, smallId, valueId] = Array.from({ length: 6 }, () => randomUUID());
+      try {
+        await orm.migrator.up({ to: MIGRATIONS[mine - 1].name });
+        await orm.em.getConnection().execute(
+          `insert into provider (id, name, supported_languages) values (?, 'LOCAL', '{QASM2,QASM3}');
+           insert into device (id, name, num_qubits, is_simulator, is_local, provider_id) values (?, 'statevector-simulator', 20, true, true, ?);
+           insert into job (id, executed_on_id, state, shots, created_at, finished_at, progress) values (?, ?, 'FINISHED', ?, now(), now(), 100);
+           insert into result (id, job_id, result_type, data, meta, created_at) values
+             (?, ?, 'COUNTS', ?, '{"shots": 1}', now()),
+             (?, ?, 'PROBABILITIES', '{"0x0": 0.5, "0x3": 0.5}', '{}', now()),
+             (?, ?, 'VALUE_AND_VARIANCE', '{"value": 1, "variance": 0}', '{}', now());`,
+          [provider, device, provider, job, device, shots, bigId, job, JSON.stringify(big), smallId, job, valueId, job],
+        );
+        await orm.migrator.up({ to: MIGRATIONS[mine].name });
+        // it makes what the entities describe
+        const drift = (await orm.schema.getUpdateSchemaSQL({ wrap: false }))
+          .split('\n')
+          .filter((line) => /result_data|data_entries/.test(line));
+        expect(drift).toEqual([]);
+        await orm.migrator.up();
+      } finally {
+        await orm.close();
+      }
+      t = await startTestApp({ runWorkers: false, databaseUrl: db.url });
+      const http = new Http(t.baseUrl);
+      const { results } = (await http.get(`/api/jobs/${job}`)).body;
+      const counts = results.find((r: any) => r.id === bigId);
+      expect(counts.meta).toEqual({
+        shots: 1,
+        truncated: true,
+        entries: 5000,
+        storedEntries: 5000,
+        inlineEntries: 4096,
+        dataUrl: `/api/jobs/${job}/results/${bigId}/data`,
+      });
+      // most probable first, ties by key (byte order): the order of the chunks
+      const expected = Object.entries(big).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      expect(counts.data).toEqual(Object.fromEntries(expected.slice(0, 4096)));
+      const page = async (offset: number) =>
+        (await http.get(`${counts.meta.dataUrl}?offset=${offset}&limit=10000`)).body;
+      expect(await page(0)).toEqual({ items: expected, total: 5000, limit: 10000, offset: 0 });
+      for (const id of [smallId, valueId]) {
+        const r = results.find((x: any) => x.id === id);
+        expect(r.meta).toEqual({});
+        expect(r.data).toEqual(id === smallId ? { '0x0': 0.5, '0x3': 0.5 } : { value: 1, variance: 0 });
+      }
+    } finally {
+      await t?.close();
+      await db.drop();
+    }
   });
 });
