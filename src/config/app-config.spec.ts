@@ -31,6 +31,32 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('has a per-job time limit and a per-user cap on running jobs, validated', () => {
+    expect(loadConfig({ WORKER_CONCURRENCY: '4' })).toMatchObject({
+      jobTimeoutSeconds: 3600,
+      maxRunningJobsPerUser: 3,
+      healthEventLoopDelayMs: 500,
+    });
+    expect(loadConfig({ WORKER_CONCURRENCY: '1' }).maxRunningJobsPerUser).toBe(1);
+    expect(
+      loadConfig({ JOB_TIMEOUT_SECONDS: '2', MAX_RUNNING_JOBS_PER_USER: '0', HEALTH_EVENT_LOOP_DELAY_MS: '100' }),
+    ).toMatchObject({ jobTimeoutSeconds: 2, maxRunningJobsPerUser: 0, healthEventLoopDelayMs: 100 });
+    expect(() =>
+      loadConfig({ JOB_TIMEOUT_SECONDS: '0', MAX_RUNNING_JOBS_PER_USER: '-1', HEALTH_EVENT_LOOP_DELAY_MS: 'x' }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          'JOB_TIMEOUT_SECONDS must be between 1 and 82800, got 0',
+          "HEALTH_EVENT_LOOP_DELAY_MS must be a whole number, got 'x'",
+          'MAX_RUNNING_JOBS_PER_USER must be between 0 and 100000, got -1',
+        ],
+      }),
+    );
+    expect(() => loadConfig({ JOB_TIMEOUT_SECONDS: '86400' })).toThrow(
+      /JOB_TIMEOUT_SECONDS must be between 1 and 82800/,
+    );
+  });
+
   it('refuses AUTH_REQUIRED without a key source', () => {
     expect(() => loadConfig({ AUTH_REQUIRED: 'true' })).toThrow(
       /AUTH_REQUIRED=true needs AUTH_JWT_SECRET or AUTH_JWKS_URL/,

@@ -40,6 +40,15 @@ export interface AppConfig {
   jobRetryLimit: number;
   /** A worker that sends no heartbeat for this long is presumed dead and its job is retried. */
   jobHeartbeatSeconds: number;
+  /** Longest one run of a job may take: beyond it the run is stopped and the job ends in ERROR (not retried). */
+  jobTimeoutSeconds: number;
+  /**
+   * Most RUNNING jobs one owner may have at once, across all processes (fair scheduling, see
+   * docs/decisions/0004-fair-scheduling.md); 0 = no limit. Public jobs share one owner when auth is on.
+   */
+  maxRunningJobsPerUser: number;
+  /** Event-loop delay (p99 over the last seconds) above which /api/health reports the event loop as degraded. */
+  healthEventLoopDelayMs: number;
   /** Serve the admin UI at /. */
   serveAdminUi: boolean;
   /**
@@ -69,6 +78,9 @@ export interface AuthConfig {
   /** Jobs one user may submit a minute; 0 turns the limit off. */
   jobsPerMinute: number;
 }
+
+/** Largest JOB_TIMEOUT_SECONDS: 23 h, so that the queue's expiry (at most 24 h in pg-boss) stays above it. */
+export const MAX_JOB_TIMEOUT_SECONDS = 23 * 3600;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -236,6 +248,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workerConcurrency: r.int('WORKER_CONCURRENCY', Math.max(1, cpus().length), 1, 256),
     jobRetryLimit: r.int('JOB_RETRY_LIMIT', 2, 0, 100),
     jobHeartbeatSeconds: r.int('JOB_HEARTBEAT_SECONDS', 10, 10, 3600),
+    // Below pg-boss's 24 h bound on an entry's expiry, which is derived from it (src/queue/pg-boss.queue.ts).
+    jobTimeoutSeconds: r.int('JOB_TIMEOUT_SECONDS', 3600, 1, MAX_JOB_TIMEOUT_SECONDS),
+    maxRunningJobsPerUser: 0, // below: its default depends on WORKER_CONCURRENCY
+    healthEventLoopDelayMs: r.int('HEALTH_EVENT_LOOP_DELAY_MS', 500, 10, 60_000),
     serveAdminUi: r.bool('SERVE_ADMIN_UI', true),
     corsOrigins: r.origins('CORS_ORIGINS'),
     allowedHosts: r.hosts('ALLOWED_HOSTS'),
@@ -251,6 +267,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       jobsPerMinute: r.int('RATE_LIMIT_JOBS_PER_MINUTE', 600, 0, 1_000_000),
     },
   };
+  config.maxRunningJobsPerUser = r.int(
+    'MAX_RUNNING_JOBS_PER_USER',
+    Math.max(1, config.workerConcurrency - 1),
+    0,
+    100_000,
+  );
   config.maxJobOperations = r.int('MAX_JOB_OPERATIONS', 4 * config.maxCircuitOperations, 1, 1_000_000_000);
   if (config.resultInlineEntries > config.maxResultEntries) {
     r.problems.push(
