@@ -7,6 +7,19 @@ export interface QueueEntry {
   jobId: string;
   /** Aborted when this process loses its claim on the entry (heartbeat missed: another worker may have it). */
   signal?: AbortSignal;
+  /** Which claim of the entry this is (the queue's retry count), so that settling it touches no later claim. */
+  attempt?: number;
+}
+
+/** How an entry is queued. */
+export interface EnqueueOptions {
+  /**
+   * The fair-share group of the job (its owner): the queue hands out no entry of a group that already
+   * has `QueueConsumer.maxRunningPerGroup` entries running, across all processes. Null: no group.
+   */
+  group?: string | null;
+  /** Not to be taken before this many seconds from now. */
+  startAfterSeconds?: number;
 }
 
 /** What the queue knows of an entry, for the sweep of RUNNING jobs that nobody will finish. */
@@ -21,6 +34,8 @@ export type QueueEntryFate =
 export interface QueueConsumer {
   /** Entries one process runs at once. */
   concurrency: number;
+  /** Most entries of one group running at once, across all processes; 0 or unset = no limit. */
+  maxRunningPerGroup?: number;
   /**
    * Runs one entry. Returning ends the entry; throwing puts it back for another try (on any process),
    * as long as retries are left; after the last, it goes to `dead`.
@@ -37,9 +52,15 @@ export interface QueueConsumer {
  */
 export abstract class JobQueue {
   /** Adds the job to the queue inside `em`'s transaction, as entry `entryId` (a UUID the caller made). */
-  abstract enqueue(jobId: string, em: EntityManager, entryId: string): Promise<void>;
+  abstract enqueue(jobId: string, em: EntityManager, entryId: string, options?: EnqueueOptions): Promise<void>;
   /** Takes a waiting job off the queue inside `em`'s transaction (no-op when it is no longer waiting). */
   abstract remove(entryId: string, em: EntityManager): Promise<void>;
+
+  /**
+   * Ends an entry this process has taken, inside `em`'s transaction, without a retry: for an entry
+   * replaced by a new one (a job handed back for fair scheduling). No-op when the claim has lapsed.
+   */
+  abstract finish(entry: QueueEntry, em: EntityManager): Promise<void>;
 
   /** Starts taking entries in this process. */
   abstract consume(consumer: QueueConsumer): Promise<void>;

@@ -16,7 +16,7 @@ import type { CreateJobDto, JobQueryDto } from './dto/job.dto';
 import { Job, JobProgram } from './job.entity';
 import type { JobRun } from './job-run';
 import type { JobState, ResultType } from './job.enums';
-import { JobQueue } from './job-queue';
+import { JobQueue, type QueueEntry } from './job-queue';
 import {
   chunkCount,
   chunkOf,
@@ -45,6 +45,20 @@ type JobSettings = Pick<Job, 'shots' | 'type' | 'errorMitigation'> & {
 };
 
 const MAX_LOCK_RETRIES = 8;
+
+/** First key of the advisory locks that serialize the fair-share check of one owner (the second is the owner's hash). */
+const SHARE_LOCK = 7_420_112;
+
+/** What {@link JobsService.startWithinShare} did with a job a worker took from the queue. */
+export type ShareStart =
+  /** RUNNING now; here is what to run. */
+  | { kind: 'started'; run: JobRun }
+  /** Gone, canceled or ended meanwhile: nothing to run. */
+  | { kind: 'not-runnable' }
+  /** The job waits on another queue entry than the one taken (it was handed back): nothing to run. */
+  | { kind: 'stale-entry' }
+  /** Its owner already has `limit` RUNNING jobs: the job stays READY, to be handed back to the queue. */
+  | { kind: 'over-share'; running: number; limit: number };
 
 export interface TransientStateQuery {
   program?: string | null;
@@ -279,8 +293,17 @@ export class JobsService {
     if (token !== undefined) {
       em.create(TransientJobState, { job, data: { [PROVIDER_TOKEN_KEY]: this.providerTokens.seal(job.id, token) } });
     }
-    await this.queue.enqueue(job.id, em, job.queueJobId!);
+    await this.queue.enqueue(job.id, em, job.queueJobId!, { group: this.shareGroup(owner) });
     return job;
+  }
+
+  /**
+   * The fair-share group of a job (docs/decisions/0004-fair-scheduling.md): its owner; with auth on,
+   * the public jobs of anonymous callers share one group. In open mode (one user, no owners) none.
+   */
+  private shareGroup(owner: string | null): string | null {
+    if (owner !== null) return `user:${owner}`;
+    return this.config.auth.jwtSecret || this.config.auth.jwksUrl ? 'public' : null;
   }
 
   /** Answers 422 for a job that cannot run: an offline device, or a program in a language it does not accept. */
@@ -393,7 +416,76 @@ export class JobsService {
       populate: ['executedOn.provider'],
     });
     if (!outcome?.applied) return null;
-    const { job } = outcome;
+    return this.toRun(outcome.job);
+  }
+
+  /**
+   * start() for a job taken from the queue as `entryId`, within its owner's fair share: READY -> RUNNING
+   * unless the owner already has MAX_RUNNING_JOBS_PER_USER RUNNING jobs (any process). The check and
+   * the start are one transaction under an advisory lock of the owner, so two workers that took two
+   * jobs of one owner at the same moment cannot both start them beyond the limit. A RUNNING job (a
+   * retry after its worker died) already holds its share and starts again.
+   */
+  async startWithinShare(jobId: string, entryId: string): Promise<ShareStart> {
+    let verdict: ShareStart = { kind: 'not-runnable' };
+    const limit = this.config.maxRunningJobsPerUser;
+    const outcome = await this.mutate(
+      jobId,
+      async (job, em) => {
+        if (job.isTerminal) return false;
+        if (job.queueJobId !== entryId) {
+          verdict = { kind: 'stale-entry' };
+          return false;
+        }
+        const owner = job.executedBy ?? null;
+        const group = this.shareGroup(owner);
+        if (limit > 0 && group !== null && job.state === 'READY') {
+          await em
+            .getConnection()
+            .execute(
+              'select pg_advisory_xact_lock(?, hashtext(?))',
+              [SHARE_LOCK, group],
+              'get',
+              em.getTransactionContext(),
+            );
+          const running = await em.count(Job, { state: 'RUNNING', executedBy: owner, id: { $ne: job.id } });
+          if (running >= limit) {
+            verdict = { kind: 'over-share', running, limit };
+            return false;
+          }
+        }
+        return job.start();
+      },
+      { ifMissing: 'null', quiet: true, populate: ['executedOn.provider'] },
+    );
+    if (!outcome?.applied) return verdict;
+    return { kind: 'started', run: await this.toRun(outcome.job) };
+  }
+
+  /**
+   * Puts a READY job that a worker took (as `entry`) back in the queue without spending a retry: a
+   * new entry, due in `delaySeconds`, replaces the taken one, which ends; one transaction. False when
+   * the job no longer waits on that entry (canceled, deleted, started elsewhere).
+   */
+  async handBack(jobId: string, entry: QueueEntry, delaySeconds: number): Promise<boolean> {
+    const outcome = await this.mutate(
+      jobId,
+      async (job, em) => {
+        if (job.state !== 'READY' || job.queueJobId !== entry.id) return false;
+        job.queueJobId = uuidv7();
+        await this.queue.enqueue(job.id, em, job.queueJobId, {
+          group: this.shareGroup(job.executedBy ?? null),
+          startAfterSeconds: delaySeconds,
+        });
+        await this.queue.finish(entry, em);
+        return true;
+      },
+      { ifMissing: 'null', quiet: true },
+    );
+    return outcome?.applied ?? false;
+  }
+
+  private async toRun(job: Job): Promise<JobRun> {
     const device = job.executedOn;
     const programs = await this.programsOf(job.id, this.em.fork());
     return {

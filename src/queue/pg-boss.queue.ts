@@ -3,12 +3,30 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { PgBoss, fromKysely, type Db, type Job as BossJob } from 'pg-boss';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { JobQueue, type QueueConsumer, type QueueEntry, type QueueEntryFate } from '../jobs/job-queue';
+import {
+  JobQueue,
+  type EnqueueOptions,
+  type QueueConsumer,
+  type QueueEntry,
+  type QueueEntryFate,
+} from '../jobs/job-queue';
 
 /** The queue of jobs to run. */
 export const JOBS_QUEUE = 'qunest-jobs';
 /** Where pg-boss moves an entry of {@link JOBS_QUEUE} whose retries are used up (its workers kept dying). */
 export const JOBS_DEAD_QUEUE = 'qunest-jobs-dead';
+
+/**
+ * How long an entry may stay active beyond the job time limit before pg-boss gives up on its handler
+ * and fails it (a retry): time for the worker to stop the run and write the ERROR.
+ */
+export const EXPIRY_MARGIN_SECONDS = 600;
+const PG_BOSS_MAX_EXPIRY_SECONDS = 24 * 3600;
+
+/** pg-boss's expiry of an active entry: above JOB_TIMEOUT_SECONDS, which the worker enforces itself. */
+export function entryExpirySeconds(jobTimeoutSeconds: number): number {
+  return Math.min(PG_BOSS_MAX_EXPIRY_SECONDS, jobTimeoutSeconds + EXPIRY_MARGIN_SECONDS);
+}
 
 export interface QueuedJobData {
   jobId: string;
@@ -62,7 +80,9 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
       retryLimit: this.config.jobRetryLimit,
       retryDelay: 0,
       heartbeatSeconds: this.config.jobHeartbeatSeconds,
-      expireInSeconds: 24 * 3600,
+      // The worker stops a job at JOB_TIMEOUT_SECONDS and ends it in ERROR; pg-boss's own expiry (which
+      // would retry it) is only the backstop for a handler that never returns.
+      expireInSeconds: entryExpirySeconds(this.config.jobTimeoutSeconds),
       retentionSeconds: 7 * 24 * 3600,
       deleteAfterSeconds: 24 * 3600,
       deadLetter: JOBS_DEAD_QUEUE,
@@ -84,9 +104,20 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
     return trx ? fromKysely(trx) : undefined;
   }
 
-  async enqueue(jobId: string, em: EntityManager, entryId: string): Promise<void> {
-    const id = await this.boss.send(JOBS_QUEUE, { jobId } satisfies QueuedJobData, { id: entryId, db: this.db(em) });
+  async enqueue(jobId: string, em: EntityManager, entryId: string, options: EnqueueOptions = {}): Promise<void> {
+    const id = await this.boss.send(JOBS_QUEUE, { jobId } satisfies QueuedJobData, {
+      id: entryId,
+      db: this.db(em),
+      ...(options.group && { group: { id: options.group } }),
+      ...(options.startAfterSeconds && { startAfter: options.startAfterSeconds }),
+    });
     if (id !== entryId) throw new Error(`pg-boss did not accept job ${jobId}`);
+  }
+
+  async finish(entry: QueueEntry, em: EntityManager): Promise<void> {
+    // With the attempt, pg-boss completes only this claim (its attempt fence), never a later one.
+    const target = entry.attempt === undefined ? entry.id : { id: entry.id, retryCount: entry.attempt };
+    await this.boss.complete(JOBS_QUEUE, target, null, { db: this.db(em) });
   }
 
   async remove(entryId: string, em: EntityManager): Promise<void> {
@@ -105,7 +136,14 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
       const slot: Slot = { id: '', busy: false };
       slot.id = await this.boss.work<QueuedJobData>(
         JOBS_QUEUE,
-        { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 2 },
+        {
+          batchSize: 1,
+          localConcurrency: 1,
+          pollingIntervalSeconds: 2,
+          // Fair scheduling: the fetch skips the entries of a group (owner) with this many active
+          // entries, in the database, so across all processes (docs/decisions/0004-fair-scheduling.md).
+          ...(consumer.maxRunningPerGroup && { groupConcurrency: consumer.maxRunningPerGroup }),
+        },
         async (batch) => {
           slot.busy = true;
           try {
@@ -172,5 +210,5 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
 
 function toEntry(job: BossJob<QueuedJobData>): QueueEntry | null {
   const jobId = job.data?.jobId;
-  return typeof jobId === 'string' ? { id: job.id, jobId, signal: job.signal } : null;
+  return typeof jobId === 'string' ? { id: job.id, jobId, signal: job.signal, attempt: job.retryCount } : null;
 }

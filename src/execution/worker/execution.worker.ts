@@ -17,7 +17,15 @@ export const ORPHAN_SWEEP_MS = 60_000;
 /** How long a shutdown waits for running jobs before it stops them and hands them back to the queue. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-type AbortReason = 'canceled' | 'deleted' | 'claim-lost' | 'shutdown';
+/**
+ * How long a job handed back for fair scheduling waits before a worker may take it again. The queue
+ * already skips the entries of an owner at the limit; the delay only keeps a worker from taking the
+ * same entry again at once when the two counts disagree for a moment (a RUNNING job whose worker died
+ * has no active entry until its retry).
+ */
+export const HAND_BACK_DELAY_SECONDS = 2;
+
+type AbortReason = 'canceled' | 'deleted' | 'claim-lost' | 'shutdown' | 'timeout';
 
 interface ActiveRun {
   jobId: string;
@@ -25,7 +33,10 @@ interface ActiveRun {
   reason: AbortReason | null;
 }
 
-/** Thrown from the handler so that the queue puts the entry back for another worker (shutdown). */
+/**
+ * Thrown from the handler so that the queue puts the entry back for another worker: only when a
+ * shutdown could not hand the job back as a new entry (that costs no retry; this does).
+ */
 class HandBack extends Error {
   override readonly name = 'HandBack';
 }
@@ -62,10 +73,16 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
     this.unsubscribe = this.bus.subscribe((e) => this.onEvent(e));
     await this.queue.consume({
       concurrency: this.config.workerConcurrency,
+      maxRunningPerGroup: this.config.maxRunningJobsPerUser,
       run: (entry) => this.execute(entry),
       dead: (entry) => this.giveUp(entry),
     });
-    this.logger.log(`executing jobs, ${this.config.workerConcurrency} at a time`);
+    this.logger.log(
+      `executing jobs, ${this.config.workerConcurrency} at a time, at most ${this.config.jobTimeoutSeconds} s each` +
+        (this.config.maxRunningJobsPerUser > 0
+          ? `, at most ${this.config.maxRunningJobsPerUser} running per user`
+          : ', no limit per user'),
+    );
     this.periodic.every('orphaned RUNNING jobs', ORPHAN_SWEEP_MS, () => this.sweepOrphans(), { runNow: true });
   }
 
@@ -136,20 +153,35 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
     const onClaimLost = () => this.abort(jobId, 'claim-lost');
     entry.signal?.addEventListener('abort', onClaimLost, { once: true });
     let progress: ProgressReporter | undefined;
+    let timeLimit: NodeJS.Timeout | undefined;
     try {
-      const started = await this.jobs.start(jobId);
-      if (!started) return; // canceled or deleted before it could start
+      const verdict = await this.jobs.startWithinShare(jobId, entry.id);
+      switch (verdict.kind) {
+        case 'not-runnable': // canceled or deleted before it could start
+          return;
+        case 'stale-entry':
+          this.logger.warn(`job ${jobId} waits on another queue entry than ${entry.id}; this one is dropped`);
+          return;
+        case 'over-share':
+          await this.handBack(entry, verdict.running, verdict.limit);
+          return;
+        case 'started':
+          break;
+      }
+      const started = verdict.run;
+      timeLimit = setTimeout(() => this.abort(jobId, 'timeout'), this.config.jobTimeoutSeconds * 1000);
       progress = new ProgressReporter((p) => this.jobs.updateProgress(jobId, p));
       const results = await this.runJob(started, run, progress);
       await progress.stop();
-      if (run.reason) return await this.stopped(run);
+      if (run.reason) return await this.stopped(run, entry);
       const { applied, job } = await this.jobs.saveResults(jobId, results);
       if (!applied) this.logger.log(`job ${jobId} ended as ${job.state} while running; results dropped`);
     } catch (err) {
       await progress?.stop();
-      if (run.reason) return await this.stopped(run);
+      if (run.reason) return await this.stopped(run, entry);
       await this.fail(jobId, err);
     } finally {
+      clearTimeout(timeLimit);
       entry.signal?.removeEventListener('abort', onClaimLost);
       this.active.delete(jobId);
     }
@@ -185,10 +217,38 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
-  private async stopped(run: ActiveRun): Promise<void> {
+  /**
+   * Fair scheduling: the job's owner already has their share of RUNNING jobs, so this slot goes to
+   * someone else's job. The job stays READY and gets a new queue entry (no retry spent); returning
+   * ends the taken one.
+   */
+  private async handBack(entry: QueueEntry, running: number, limit: number): Promise<void> {
+    const handedBack = await this.jobs.handBack(entry.jobId, entry, HAND_BACK_DELAY_SECONDS);
+    if (handedBack) {
+      this.logger.log(
+        `job ${entry.jobId}: its owner already runs ${running} job(s) (MAX_RUNNING_JOBS_PER_USER=${limit}); back to the queue`,
+      );
+    }
+  }
+
+  private async stopped(run: ActiveRun, entry: QueueEntry): Promise<void> {
+    if (run.reason === 'timeout') {
+      // Ends here, for good: returning completes the queue entry, so it is not retried.
+      const limit = this.config.jobTimeoutSeconds;
+      const { applied } = await this.jobs.saveError(
+        run.jobId,
+        { message: `the job ran longer than JOB_TIMEOUT_SECONDS=${limit} and was stopped` },
+        { data: { reason: 'timeout', limitSeconds: limit } },
+      );
+      if (applied) this.logger.warn(`job ${run.jobId}: stopped after JOB_TIMEOUT_SECONDS=${limit}; ended in ERROR`);
+      return;
+    }
     if (run.reason === 'shutdown') {
-      // Back to READY; throwing makes the queue retry the entry, on this or another process.
-      await this.jobs.requeue(run.jobId);
+      // Back to READY with a new queue entry, for this or another process: a shutdown is not a crash,
+      // so it spends none of the job's retries. Should that fail, throwing makes the queue retry the
+      // entry (a retry spent).
+      if (!(await this.jobs.requeue(run.jobId))) return; // ended or gone meanwhile: nothing to hand back
+      if (await this.jobs.handBack(run.jobId, entry, 0)) return;
       throw new HandBack(`job ${run.jobId} handed back to the queue: this worker is shutting down`);
     }
     // canceled or deleted: nothing to write (saveResults on a CANCELED job would be ignored anyway);
