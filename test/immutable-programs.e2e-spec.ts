@@ -1,7 +1,8 @@
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { QuantumProgram } from '../src/deployments/quantum-program.entity';
-import { DeploymentsService } from '../src/deployments/deployments.service';
+import { DeploymentsService, UNUSED_PROGRAMS_SWEEP_MS } from '../src/deployments/deployments.service';
+import { PeriodicTasks } from '../src/common/periodic-tasks';
 import { MIGRATIONS } from '../src/database/migrations';
 import { ormConfig } from '../src/model';
 import { startTestApp, type TestApp } from './helpers/app';
@@ -241,7 +242,12 @@ describe('immutable programs: a job keeps running and keeping what it was submit
     const cleanup = api.get<DeploymentsService>(DeploymentsService);
     await cleanup.deleteUnusedPrograms();
     expect(await programRow(kept)).not.toBeNull();
-    // once the job is deleted, nothing refers to the program any more: the cleanup deletes it
+    // once the job is deleted, nothing refers to the program any more: the cleanup, which every
+    // process runs periodically, deletes it
+    expect(api.get<PeriodicTasks>(PeriodicTasks).list()).toContainEqual({
+      name: 'unused programs',
+      everyMs: UNUSED_PROGRAMS_SWEEP_MS,
+    });
     expect((await http.delete(`/api/jobs/${job.id}`)).status).toBe(204);
     expect(await cleanup.deleteUnusedPrograms()).toBeGreaterThanOrEqual(1);
     expect(await programRow(kept)).toBeNull();

@@ -1,7 +1,8 @@
 import { EntityManager, LockMode, ReferenceKind, raw } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { assertCanChange, ownerFilter, type Principal } from '../auth/principal';
 import { NotFound } from '../common/errors';
+import { PeriodicTasks } from '../common/periodic-tasks';
 import { Deployment } from './deployment.entity';
 import type { CreateDeploymentDto, DeploymentQueryDto, ProgramInputDto } from './dto/deployment.dto';
 import type { AssemblerLanguage } from './languages';
@@ -37,12 +38,29 @@ interface ProgramSummaryRow {
   size_bytes: number | string;
 }
 
+/** How often each process deletes program rows nothing refers to any more (see deleteUnusedPrograms). */
+export const UNUSED_PROGRAMS_SWEEP_MS = 10 * 60_000;
+
 @Injectable()
-export class DeploymentsService {
+export class DeploymentsService implements OnModuleInit {
+  private readonly logger = new Logger(DeploymentsService.name);
+
   constructor(
     private readonly em: EntityManager,
     private readonly validator: ProgramValidator,
+    private readonly periodic: PeriodicTasks,
   ) {}
+
+  /**
+   * A replaced program that jobs still ran outlives the PUT; once the last of those jobs is deleted,
+   * nothing refers to it. This task deletes such rows.
+   */
+  onModuleInit(): void {
+    this.periodic.every('unused programs', UNUSED_PROGRAMS_SWEEP_MS, async () => {
+      const deleted = await this.deleteUnusedPrograms();
+      if (deleted > 0) this.logger.log(`deleted ${deleted} program rows that no deployment, job or result refers to`);
+    });
+  }
 
   /**
    * A page of the deployments the user may see, each with summaries of its programs: the program
