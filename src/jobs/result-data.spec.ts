@@ -1,3 +1,4 @@
+import { ConfigError, loadConfig } from '../config/app-config';
 import {
   compareKeys,
   formatLines,
@@ -98,5 +99,20 @@ describe('result-data', () => {
     ];
     expect(formatLines(entries, 'ndjson')).toBe('["0x1 0x0",3]\n["a,\\"b\\"",0.5]\n');
     expect(formatLines(entries, 'csv')).toBe('0x1 0x0,3\n"a,""b""",0.5\n');
+  });
+});
+
+describe('RESULT_INLINE_ENTRIES and MAX_RESULT_ENTRIES', () => {
+  it('default to 4096 and 2^20, and are validated', () => {
+    expect(loadConfig({})).toMatchObject({ resultInlineEntries: 4096, maxResultEntries: 2 ** 20 });
+    expect(loadConfig({ RESULT_INLINE_ENTRIES: '100', MAX_RESULT_ENTRIES: '16000' })).toMatchObject({
+      resultInlineEntries: 100,
+      maxResultEntries: 16_000,
+    });
+    expect(() => loadConfig({ RESULT_INLINE_ENTRIES: '5000', MAX_RESULT_ENTRIES: '4000' })).toThrow(
+      'RESULT_INLINE_ENTRIES (5000) must not be greater than MAX_RESULT_ENTRIES (4000)',
+    );
+    expect(() => loadConfig({ MAX_RESULT_ENTRIES: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ RESULT_INLINE_ENTRIES: 'many' })).toThrow(/RESULT_INLINE_ENTRIES must be a whole number/);
   });
 });
