@@ -1,4 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { Type as ClassType } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -33,4 +34,18 @@ export interface Page<T> {
 
 export function page<T>(items: T[], total: number, q: PageQueryDto): Page<T> {
   return { items, total, limit: q.limit, offset: q.offset };
+}
+
+/**
+ * The OpenAPI shape of a page of `item`s, for `@ApiOkResponse({ type: ... })`. Subclass it so that the
+ * schema gets a name of its own: `export class JobPageDto extends PageOf(JobDto) {}`.
+ */
+export function PageOf<T>(item: ClassType<T>) {
+  class PageDto implements Page<T> {
+    @ApiProperty({ type: [item] }) items!: T[];
+    @ApiProperty({ description: 'Rows matching the query in all' }) total!: number;
+    @ApiProperty() limit!: number;
+    @ApiProperty() offset!: number;
+  }
+  return PageDto;
 }

@@ -2,9 +2,15 @@ import { Body, Controller, ForbiddenException, Get, Param, Patch, Query } from '
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
-import { Page, page, PageQueryDto } from '../common/paging';
+import { Page, page, PageOf, PageQueryDto } from '../common/paging';
 import { DevicesService } from './devices.service';
 import { DeviceDto, DeviceQueryDto, ProviderDto, UpdateDeviceDto } from './dto/device.dto';
+
+/** A page of GET /api/providers. */
+export class ProviderPageDto extends PageOf(ProviderDto) {}
+
+/** A page of GET /api/devices. */
+export class DevicePageDto extends PageOf(DeviceDto) {}
 
 @ApiTags('providers')
 @ApiBearerAuth()
@@ -14,6 +20,7 @@ export class ProvidersController {
 
   @Get()
   @ApiOperation({ summary: 'List providers with their devices' })
+  @ApiOkResponse({ type: ProviderPageDto })
   async list(@Query() q: PageQueryDto): Promise<Page<ProviderDto>> {
     const [items, total] = await this.devices.listProviders(q.limit, q.offset);
     return page(
@@ -38,6 +45,7 @@ export class DevicesController {
 
   @Get()
   @ApiOperation({ summary: 'List devices (filters: provider, minQubits, isSimulator, isLocal)' })
+  @ApiOkResponse({ type: DevicePageDto })
   async list(@Query() q: DeviceQueryDto): Promise<Page<DeviceDto>> {
     const [items, total] = await this.devices.listDevices(q);
     return page(

@@ -13,7 +13,15 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
 import { LimitJobSubmissions } from '../auth/rate-limit';
 import { Page, page, PageQueryDto } from '../common/paging';
-import { CreateJobDto, JobDto, JobQueryDto, ResultDataPageDto, ResultDataQueryDto, ResultDto } from './dto/job.dto';
+import {
+  CreateJobDto,
+  JobDto,
+  JobPageDto,
+  JobQueryDto,
+  ResultDataPageDto,
+  ResultDataQueryDto,
+  ResultDto,
+} from './dto/job.dto';
 import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')
@@ -23,6 +31,7 @@ export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Get()
+  @ApiOkResponse({ type: JobPageDto })
   @ApiOperation({ summary: 'List the jobs you can see, newest first (filters: state, deploymentId, deviceId)' })
   async list(@CurrentUser() user: Principal, @Query() q: JobQueryDto): Promise<Page<JobDto>> {
     const [items, total] = await this.jobs.list(user, q);
@@ -132,6 +141,7 @@ export class DeploymentJobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Get()
+  @ApiOkResponse({ type: JobPageDto })
   @ApiOperation({ summary: 'The jobs of a deployment that you can see' })
   async list(@CurrentUser() user: Principal, @Param('id') id: string, @Query() q: PageQueryDto): Promise<Page<JobDto>> {
     const result = await this.jobs.listByDeployment(user, id, q.limit, q.offset);

@@ -18,7 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { MAX_OFFSET, PageQueryDto } from '../../common/paging';
+import { MAX_OFFSET, PageOf, PageQueryDto } from '../../common/paging';
 import type { Job } from '../job.entity';
 import {
   ERROR_MITIGATIONS,
@@ -278,3 +278,6 @@ export class JobDto {
     return dto;
   }
 }
+
+/** A page of GET /api/jobs and GET /api/deployments/:id/jobs. */
+export class JobPageDto extends PageOf(JobDto) {}
