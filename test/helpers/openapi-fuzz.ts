@@ -26,6 +26,8 @@ export interface FuzzRequest {
   label: string;
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 const JUNK_STRINGS = [
   '',
   ' ',
@@ -175,7 +177,14 @@ export class OpenApiFuzzer {
     return fc.oneof(
       { weight: 3, arbitrary: known.length > 0 ? fc.constantFrom(...known) : fc.uuid() },
       { weight: 1, arbitrary: fc.uuid() },
-      { weight: 1, arbitrary: this.invalid(schema).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) },
+      {
+        weight: 1,
+        arbitrary: this.invalid(schema)
+          .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+          // An empty or blank segment is another URL (/api/devices/ is the list), not a bad id; a
+          // lone surrogate cannot be put into a URL at all.
+          .filter((v) => v.trim() !== '' && !LONE_SURROGATE.test(v)),
+      },
     );
   }
 
