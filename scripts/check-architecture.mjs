@@ -1,7 +1,8 @@
 // The architecture rules of `npm run lint`: dependency-cruiser's rules (.dependency-cruiser.cjs: the
 // engine is a library used through its index, no file cycle leaves a folder, no orphans), and no
 // import cycle between the folders of src/ (each folder a node), which dependency-cruiser's rules do
-// not see. Exits 1, naming each cycle with the imports that make it, when one exists.
+// not see. Exits 1, naming each cycle with the imports that make it, when one exists. With --graph it
+// also prints the folder graph.
 import { createRequire } from 'node:module';
 import { cruise } from 'dependency-cruiser';
 
@@ -49,6 +50,12 @@ for (const cycle of cycles) {
   failed = true;
   console.error(`error folder-cycle: ${cycle.join(' -> ')}`);
   for (let i = 0; i + 1 < cycle.length; i++) console.error(`    ${edges.get(cycle[i]).get(cycle[i + 1])}`);
+}
+
+if (process.argv.includes('--graph')) {
+  // The folder graph, one line a folder (docs/architecture.md shows it).
+  const all = [...new Set([...edges.keys(), ...[...edges.values()].flatMap((m) => [...m.keys()])])].sort();
+  for (const a of all) console.log(`${a.padEnd(12)} -> ${[...(edges.get(a)?.keys() ?? [])].sort().join(', ') || '(nothing)'}`);
 }
 
 if (failed) process.exit(1);
