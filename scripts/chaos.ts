@@ -131,6 +131,8 @@ export interface ChaosReport {
   http: {
     requests: number;
     status5xx: Record<string, number>;
+    /** 503 answers (database unreachable, Retry-After), tried again; not counted as 5xx errors. */
+    unavailable503: number;
     /** 5xx answers, by the fault going on (or last ended) when they came. */
     status5xxDuring: Record<string, number>;
     samples5xx: string[];
@@ -433,6 +435,7 @@ class Processes {
 interface HttpStats {
   requests: number;
   status5xx: Record<string, number>;
+  unavailable503: number;
   status5xxDuring: Record<string, number>;
   samples5xx: string[];
   status4xx: Record<string, number>;
@@ -558,6 +561,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     requests: 0,
     status5xx: {},
     status5xxDuring: {},
+    unavailable503: 0,
     samples5xx: [],
     status4xx: {},
     connectionErrors: 0,
@@ -632,6 +636,12 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         if (r.status === 201 && typeof r.body?.id === 'string') {
           accepted.add(r.body.id as string);
           return;
+        }
+        if (r.status === 503) {
+          // The API says the database cannot be reached (with Retry-After): an honest answer during a
+          // database fault, counted apart from the 5xx that are bugs; tried again.
+          stats.unavailable503++;
+          continue;
         }
         if (r.status >= 500) {
           stats.status5xx[r.status] = (stats.status5xx[r.status] ?? 0) + 1;
@@ -1013,13 +1023,14 @@ function markdown(r: Omit<ChaosReport, 'markdown'>, c: CheckInput): string {
     `| wrong or missing results | ${r.wrongResults.length} |`,
     `| jobs with event numbers not 1..n | ${r.eventSeqProblems} |`,
     `| jobs started more than once (retried after a fault) | ${r.retriedJobs} (most attempts: ${r.maxAttempts}) |`,
-    `| **5xx** answers seen by the clients | **${sum(r.http.status5xx)}**${
+    `| **5xx** answers seen by the clients (503 apart) | **${sum(r.http.status5xx)}**${
       sum(r.http.status5xx)
         ? ` (${Object.entries(r.http.status5xxDuring)
             .map(([k, v]) => `${v} ${k}`)
             .join(', ')})`
         : ''
     } |`,
+    `| 503 answers (database unreachable, with Retry-After), retried; not errors | ${r.http.unavailable503} |`,
     `| 4xx answers | ${sum(r.http.status4xx)} |`,
     `| connection errors (API down), retried | ${r.http.connectionErrors} |`,
     `| request timeouts (30 s), retried | ${r.http.timeouts} |`,

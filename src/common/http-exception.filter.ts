@@ -6,6 +6,10 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { Response } from 'express';
+import { isDatabaseUnavailable } from './database-errors';
+
+/** What a 503 (database unreachable) tells the client to wait before trying again. */
+const RETRY_AFTER_SECONDS = 2;
 
 interface Body {
   statusCode: number;
@@ -31,7 +35,8 @@ const REASONS: Record<number, string> = {
 
 /**
  * Every error answers {statusCode, error, message} (plus details such as `errors` or `line`).
- * Client mistakes that reach us from below Nest (body-parser, the ORM) get their 4xx; only a bug is a 500.
+ * Client mistakes that reach us from below Nest (body-parser, the ORM) get their 4xx; a database that
+ * cannot be reached is a 503 with Retry-After; only a bug is a 500.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -45,6 +50,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (res.headersSent) return;
+    if (body.statusCode === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(body.statusCode).json(body);
   }
 
@@ -73,6 +79,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof NotFoundError) {
       return { statusCode: 404, error: 'Not Found', message: exception.message };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'Service Unavailable',
+        message: 'the database cannot be reached right now; try again shortly',
+      };
     }
     // body-parser and other connect-style errors carry their status and a type.
     const e = exception as { status?: number; statusCode?: number; type?: string; message?: string; limit?: number };

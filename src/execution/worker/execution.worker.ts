@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../../common/database-errors';
 import { PeriodicTasks } from '../../common/periodic-tasks';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -13,6 +14,9 @@ import { ProgressReporter } from './progress-reporter';
 
 /** How often a worker process looks for RUNNING jobs whose queue entry is gone (see sweepOrphans). */
 export const ORPHAN_SWEEP_MS = 60_000;
+
+/** How long a worker waits out a database that cannot be reached before it leaves the entry to the queue's retry. */
+export const UNAVAILABLE_PATIENCE_MS = 30_000;
 
 /** How long a shutdown waits for running jobs before it stops them and hands them back to the queue. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -155,7 +159,9 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
     let progress: ProgressReporter | undefined;
     let timeLimit: NodeJS.Timeout | undefined;
     try {
-      const verdict = await this.jobs.startWithinShare(jobId, entry.id);
+      const verdict = await this.whileUnavailable(`start job ${jobId}`, () =>
+        this.jobs.startWithinShare(jobId, entry.id),
+      );
       switch (verdict.kind) {
         case 'not-runnable': // canceled or deleted before it could start
           return;
@@ -174,10 +180,15 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
       const results = await this.runJob(started, run, progress);
       await progress.stop();
       if (run.reason) return await this.stopped(run, entry);
-      const { applied, job } = await this.jobs.saveResults(jobId, results);
+      const { applied, job } = await this.whileUnavailable(`save the results of job ${jobId}`, () =>
+        this.jobs.saveResults(jobId, results),
+      );
       if (!applied) this.logger.log(`job ${jobId} ended as ${job.state} while running; results dropped`);
     } catch (err) {
       await progress?.stop();
+      // The database stayed out of reach: the queue retries the entry later (a retry spent), rather
+      // than the job ending in ERROR for something that is not its fault.
+      if (isDatabaseUnavailable(err)) throw err;
       if (run.reason) return await this.stopped(run, entry);
       await this.fail(jobId, err);
     } finally {
@@ -255,6 +266,25 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
     // claim lost: another worker has the entry now.
   }
 
+  /**
+   * Calls `fn` again while the database cannot be reached (restarting, connections terminated),
+   * waiting 0.25 s, 0.5 s, ... up to 4 s between tries and about 30 s in all; then throws its error.
+   * Only for calls that are safe to repeat: a use case that committed before its answer was lost
+   * finds the job moved on and changes nothing.
+   */
+  private async whileUnavailable<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + UNAVAILABLE_PATIENCE_MS;
+    for (let wait = 250; ; wait = Math.min(wait * 2, 4000)) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isDatabaseUnavailable(err) || Date.now() + wait > deadline || this.stopping) throw err;
+        this.logger.warn(`could not ${what}: the database cannot be reached (${String(err)}); again in ${wait} ms`);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
   private async fail(jobId: string, err: unknown): Promise<void> {
     const e = err instanceof Error ? err : new Error(String(err));
     const failure =
@@ -262,8 +292,10 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
         ? { programId: err.programId, data: err.extraData }
         : { data: { errorType: e.name } };
     this.logger.warn(`job ${jobId} failed: ${e.message}`);
-    // If this write fails too (database gone), the error propagates and the queue retries the entry.
-    await this.jobs.saveError(jobId, { message: e.message, stack: e.stack }, failure);
+    // If this write fails too (database gone for long), the error propagates and the queue retries the entry.
+    await this.whileUnavailable(`save the error of job ${jobId}`, () =>
+      this.jobs.saveError(jobId, { message: e.message, stack: e.stack }, failure),
+    );
   }
 
   /** A queue entry whose retries are used up: its workers died every time. The job ends in ERROR. */
