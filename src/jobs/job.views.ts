@@ -58,6 +58,8 @@ export interface JobCore {
   type: JobType;
   shots: number;
   deploymentId: string | null;
+  /** The deployment's revision whose programs the job runs (null for jobs older than revisions). */
+  deploymentRevision: number | null;
   deviceId: string;
   /** Owner (JWT sub), null for a public job. */
   ownerId: string | null;
@@ -75,6 +77,7 @@ export function jobView(j: Job): JobCore {
     type: j.type,
     shots: j.shots,
     deploymentId: j.deployment?.id ?? null,
+    deploymentRevision: j.deploymentRevision ?? null,
     deviceId: j.executedOn.id,
     ownerId: j.executedBy ?? null,
     createdAt: j.createdAt.toISOString(),

@@ -6,7 +6,8 @@
  * that a client bundle can import it without pulling in the server.
  */
 import type { DomainEventMap } from '../events/domain-events';
-import type { JobState, JobType } from '../jobs/job.enums';
+import type { JobState } from '../jobs/job.enums';
+import type { JobCore } from '../jobs/job.views';
 import { echo } from '../common/text';
 import { isUuid } from '../common/uuid';
 
@@ -38,18 +39,8 @@ export interface JobBrief {
   seq: number;
 }
 
-export interface JobView extends JobBrief {
-  name: string | null;
-  deploymentId: string | null;
-  deviceId: string;
-  /** Owner (JWT sub), null for a public job. Only ever sent to someone who may see the job. */
-  ownerId: string | null;
-  type: JobType;
-  shots: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+/** A job as a snapshot shows it: the fields of jobs/job.views.ts' jobView, and the seq of its last event. */
+export type JobView = JobCore & JobBrief;
 
 export interface JobSnapshot {
   job: JobView;

@@ -267,7 +267,6 @@ export class JobDto {
       ...core,
       // qunicorn-core's name for the owner
       executedBy: ownerId,
-      deploymentRevision: j.deploymentRevision ?? null,
       errorMitigation: j.errorMitigation,
       cutToWidth: j.cutToWidth ?? null,
       seed: j.seed ?? null,
