@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Job } from '../src/jobs/job.entity';
@@ -114,6 +115,32 @@ describe('worker processes', () => {
     workers.push(w);
     return w;
   }
+
+  it('an API without workers leaves jobs READY; a worker process (no HTTP) runs them', async () => {
+    const { t, http, deploy, submit, row } = await api();
+    const dep = await deploy(BELL_QASM2);
+    const id = await submit(dep, 100);
+    // The API's own process runs no worker (RUN_WORKERS=false): the job waits for one.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await row(id)).state).toBe('READY');
+    // A free port for the worker's PORT setting: the worker must not listen on it.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    await spawnWorker(t.config.databaseUrl!, { PORT: String(port), HOST: '127.0.0.1' });
+    const job = await waitUntil(
+      async () => {
+        const j = await row(id);
+        return j.isTerminal ? j : undefined;
+      },
+      `job ${id} to end`,
+      60_000,
+    );
+    expect(job.state).toBe('FINISHED');
+    await expect(fetch(`http://127.0.0.1:${port}/api/health`)).rejects.toThrow();
+    expect((await http.get(`/api/jobs/${id}`)).body.state).toBe('FINISHED');
+  });
 
   it('two worker processes on one database run every job exactly once', async () => {
     const { t, deploy, submit, row } = await api();
