@@ -5,7 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { PeriodicTasksModule } from './common/periodic-tasks';
 import type { AppConfig } from './config/app-config';
 import { QunestConfigModule } from './config/config.module';
-import { DatabaseModule } from './database/database.module';
+import { DatabaseModule, HealthModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { DeploymentsHttpModule } from './deployments/deployments.module';
 import { DevicesHttpModule } from './devices/devices.module';
@@ -56,6 +56,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ...core(config),
+        HealthModule,
         DevicesHttpModule,
         DeploymentsHttpModule,
         JobsHttpModule,

@@ -11,11 +11,15 @@ import { buildOrmConfig, type OrmModel } from './orm-config';
 
 const MIGRATION_LOCK = 7_420_111;
 
+/** GET /api/health (API processes only): the database and the event loop, reported apart. */
+@Module({ imports: [TerminusModule], controllers: [HealthController] })
+export class HealthModule {}
+
 /**
- * MikroORM on PostgreSQL with the model it is given (src/model.ts), the outbox of domain events, and
- * /api/health.
+ * MikroORM on PostgreSQL with the model it is given (src/model.ts) and the outbox of domain events.
  * Migrations run at start-up, under an advisory lock so that many processes may start at once.
  */
+
 @Global()
 @Module({})
 export class DatabaseModule implements OnModuleInit {
@@ -26,11 +30,14 @@ export class DatabaseModule implements OnModuleInit {
         MikroOrmModule.forRootAsync({
           driver: PostgreSqlDriver,
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => buildOrmConfig({ model, url: config.databaseUrl! }),
+          useFactory: (config: AppConfig) =>
+            buildOrmConfig({
+              model,
+              url: config.databaseUrl!,
+              acquireTimeoutMs: config.dbAcquireTimeoutSeconds * 1000,
+            }),
         }),
-        TerminusModule,
       ],
-      controllers: [HealthController],
     };
   }
 
