@@ -14,14 +14,15 @@ export const ANONYMOUS: Principal = Object.freeze({ userId: null, isAdmin: false
  * rows and their own; an admin sees all. Returns a MikroORM filter on the owner property, or
  * `undefined` when everything is visible.
  */
-export function ownerFilter<K extends string>(
-  principal: Principal,
-  ownerField: K,
-): Record<string, unknown> | undefined {
+export function ownerFilter<K extends string>(principal: Principal, ownerField: K): OwnerFilter<K> | undefined {
   if (principal.isAdmin) return undefined;
-  if (principal.userId === null) return { [ownerField]: null };
-  return { $or: [{ [ownerField]: null }, { [ownerField]: principal.userId }] };
+  const is = (owner: string | null) => ({ [ownerField]: owner }) as Record<K, string | null>;
+  if (principal.userId === null) return is(null);
+  return { $or: [is(null), is(principal.userId)] };
 }
+
+/** The filter ownerFilter answers: the owner property is null, or one of null and the user. */
+export type OwnerFilter<K extends string> = Record<K, string | null> | { $or: Record<K, string | null>[] };
 
 export function canSee(principal: Principal, ownerId: string | null | undefined): boolean {
   return principal.isAdmin || ownerId == null || ownerId === principal.userId;

@@ -1,4 +1,4 @@
-import { EntityManager, LockMode, ReferenceKind, raw } from '@mikro-orm/postgresql';
+import { EntityManager, type FilterQuery, LockMode, ReferenceKind, raw } from '@mikro-orm/postgresql';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { assertCanChange, ownerFilter, type Principal } from '../auth/principal';
 import { NotFound } from '../common/errors';
@@ -68,8 +68,10 @@ export class DeploymentsService implements OnModuleInit {
    * answers from the stored value's header without decompressing it).
    */
   async list(user: Principal, q: DeploymentQueryDto): Promise<[DeploymentSummary[], number]> {
-    const where: Record<string, unknown> = { ...ownerFilter(user, 'deployedBy') };
-    if (q.name) where.name = { $ilike: `%${q.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%` };
+    const where: FilterQuery<Deployment> = {
+      ...ownerFilter(user, 'deployedBy'),
+      ...(q.name && { name: { $ilike: `%${q.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%` } }),
+    };
     const [deployments, total] = await this.em.findAndCount(Deployment, where, {
       orderBy: { deployedAt: 'desc', id: 'desc' },
       limit: q.limit,
