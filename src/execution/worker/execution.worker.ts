@@ -291,7 +291,8 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
       err instanceof ProgramFailure
         ? { programId: err.programId, data: err.extraData }
         : { data: { errorType: e.name } };
-    this.logger.warn(`job ${jobId} failed: ${e.message}`);
+    // The stack stays in the logs (and in the ERROR result, which only admins are shown).
+    this.logger.warn(`job ${jobId} failed: ${e.stack ?? e.message}`);
     // If this write fails too (database gone for long), the error propagates and the queue retries the entry.
     await this.whileUnavailable(`save the error of job ${jobId}`, () =>
       this.jobs.saveError(jobId, { message: e.message, stack: e.stack }, failure),
