@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { runChaos, type ChaosReport } from '../scripts/chaos';
+import { buildDist } from './helpers/build';
 
 /**
  * The short chaos run (issue #15, "Proof"; `npm run chaos` is the long one, docs/reliability.md):
@@ -11,30 +9,12 @@ import { runChaos, type ChaosReport } from '../scripts/chaos';
  * once with correct results. About a minute on two cores (plus the build).
  */
 
-const ROOT = join(__dirname, '..');
-
-/** Builds dist/ (incremental; a fresh clone has none). Type errors elsewhere do not stop the emit. */
-function build(): void {
-  try {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-      timeout: 120_000,
-    });
-  } catch (err) {
-    const out = String((err as { stdout?: Buffer }).stdout ?? err);
-    if (!existsSync(join(ROOT, 'dist', 'src', 'worker.js')))
-      throw new Error(`the build did not produce dist/:\n${out}`);
-    console.warn(`tsc reported errors (dist/ was emitted anyway):\n${out.slice(0, 2000)}`);
-  }
-}
-
 describe('chaos: jobs under killed processes and a restarted database', () => {
   let report: ChaosReport;
   const lines: string[] = [];
 
   beforeAll(async () => {
-    build();
+    buildDist();
     report = await runChaos({
       jobs: 300,
       workers: 2,

@@ -1,9 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Job } from '../src/jobs/job.entity';
+import { buildDist, NODE, ROOT } from './helpers/build';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 import { longQasm3 } from './helpers/circuits';
@@ -15,24 +15,7 @@ import { longQasm3 } from './helpers/circuits';
  * supervision pass (every 60 s), so the crash tests wait up to a few minutes.
  */
 
-const ROOT = join(__dirname, '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const WORKER = join(ROOT, 'dist', 'src', 'worker.js');
-
-/** Builds dist/ (incremental; a fresh clone has none). Type errors elsewhere do not stop the emit. */
-function build(): void {
-  try {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-      timeout: 120_000,
-    });
-  } catch (err) {
-    const out = String((err as { stdout?: Buffer }).stdout ?? err);
-    if (!existsSync(WORKER)) throw new Error(`the build did not produce ${WORKER}:\n${out}`);
-    console.warn(`tsc reported errors (dist/ was emitted anyway):\n${out.slice(0, 2000)}`);
-  }
-}
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -81,7 +64,7 @@ describe('worker processes', () => {
   const workers: WorkerProcess[] = [];
   const apps: TestApp[] = [];
 
-  beforeAll(() => build(), 180_000);
+  beforeAll(() => buildDist(), 180_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => stopWorker(w, 'SIGKILL')));
     await Promise.all(apps.map((a) => a.close()));
