@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -11,7 +11,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto } from '../../common/paging';
+import { PageOf, PageQueryDto } from '../../common/paging';
 import type { Deployment } from '../deployment.entity';
 import type { DeploymentSummary, ProgramSummary } from '../deployments.service';
 import { ASSEMBLER_LANGUAGES, type AssemblerLanguage } from '../languages';
@@ -118,25 +118,10 @@ export class DeploymentSummaryDto {
 }
 
 /** A page of GET /api/deployments. */
-export class DeploymentSummaryPageDto {
-  @ApiProperty({ type: [DeploymentSummaryDto] }) items!: DeploymentSummaryDto[];
-  @ApiProperty() total!: number;
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
-}
+export class DeploymentSummaryPageDto extends PageOf(DeploymentSummaryDto) {}
 
-/** A deployment with the full texts of its current programs. */
-export class DeploymentDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() name!: string;
-  @ApiProperty({
-    description:
-      'Revision of its programs: 1 at creation, one more with every PUT. A job runs the programs of the revision it was submitted with (its deploymentRevision).',
-  })
-  revision!: number;
-  @ApiProperty({ nullable: true, type: String, description: 'Owner (JWT sub); null for a public deployment' })
-  deployedBy!: string | null;
-  @ApiProperty({ format: 'date-time' }) deployedAt!: string;
+/** A deployment with the full texts of its current programs (the summary's fields otherwise). */
+export class DeploymentDto extends OmitType(DeploymentSummaryDto, ['programs'] as const) {
   @ApiProperty({ type: [ProgramDto] }) programs!: ProgramDto[];
 
   static from(d: Deployment): DeploymentDto {
