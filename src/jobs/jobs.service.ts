@@ -513,7 +513,16 @@ export class JobsService {
    * became of its deployment since. With `lock`, the links are read FOR SHARE in `em`'s transaction.
    */
   private async programsOf(jobId: string, em: EntityManager, lock = false): Promise<QuantumProgram[]> {
-    const links = await em.find(JobProgram, { job: jobId }, lock ? { lockMode: LockMode.PESSIMISTIC_READ } : {});
+    if (!lock) {
+      // The worker's path (every job start): links and programs in one query.
+      const joined = await em.find(
+        JobProgram,
+        { job: jobId },
+        { populate: ['program'], orderBy: { program: { position: 'asc' } } },
+      );
+      return joined.map((l) => l.program);
+    }
+    const links = await em.find(JobProgram, { job: jobId }, { lockMode: LockMode.PESSIMISTIC_READ });
     if (links.length === 0) return [];
     return em.find(QuantumProgram, { id: { $in: links.map((l) => l.program.id) } }, { orderBy: { position: 'asc' } });
   }
