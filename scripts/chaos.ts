@@ -128,20 +128,8 @@ export interface ChaosReport {
   /** Jobs started more than once (a worker died under them, or a claim was lost). */
   retriedJobs: number;
   maxAttempts: number;
-  http: {
-    requests: number;
-    status5xx: Record<string, number>;
-    /** 503 answers (database unreachable, Retry-After), tried again; not counted as 5xx errors. */
-    unavailable503: number;
-    /** 5xx answers, by the fault going on (or last ended) when they came. */
-    status5xxDuring: Record<string, number>;
-    samples5xx: string[];
-    status4xx: Record<string, number>;
-    connectionErrors: number;
-    timeouts: number;
-    retried: number;
-    givenUp: number;
-  };
+  http: HttpStats;
+
   faults: FaultRecord[];
   /** Processes that exited without being killed by the run. */
   unexpectedExits: string[];
