@@ -5,12 +5,29 @@
  */
 
 // Circuits: the IR every front end produces and every backend consumes.
-export { CircuitError } from './circuit/circuit';
-export type { Circuit, CircuitErrorCode, Op, GateOp, Register, Matrix2 } from './circuit/circuit';
+export { CircuitError, isDynamic } from './circuit/circuit';
+export type {
+  Circuit,
+  CircuitErrorCode,
+  Op,
+  GateOp,
+  Register,
+  Matrix2,
+  ClassicalExpr,
+  ClassicalVar,
+} from './circuit/circuit';
 
 // Languages: program text in, circuit out.
-export { ENGINE_LANGUAGES, canParse, parseProgram, UnsupportedLanguageError } from './languages';
-export type { FrontEnd, ParseOptions } from './languages';
+export {
+  ENGINE_LANGUAGES,
+  EMITTED_LANGUAGES,
+  canParse,
+  parseProgram,
+  emitProgram,
+  translateProgram,
+} from './languages';
+export { UnsupportedLanguageError, TranslationError } from './languages';
+export type { FrontEnd, Emitter, Emitted, ParseOptions, Translation } from './languages';
 export { parseQasm, detectQasmLanguage, DEFAULT_MAX_OPERATIONS } from './qasm';
 export type { QasmLanguage, QasmOptions } from './qasm';
 

@@ -252,6 +252,15 @@ class Compiler {
           jump.jump = this.out.length;
           break;
         }
+        case 'set':
+        case 'measure-var':
+        case 'branch':
+        case 'while':
+        case 'break':
+        case 'continue':
+        case 'end':
+        case 'dgate':
+          throw new SimulationInputError(`the simulator cannot run '${op.kind}' operations yet`);
         default: {
           const unknown: never = op;
           throw new SimulationInputError(`unknown operation ${JSON.stringify(unknown)}`);
