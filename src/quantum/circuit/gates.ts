@@ -92,3 +92,34 @@ export function scale(m: Matrix2, theta: number): Matrix2 {
   }
   return out as unknown as Matrix2;
 }
+
+/** `m = e^{i phase} U(theta, phi, lambda)` for a unitary `m` (see {@link zyz}). */
+export interface EulerAngles {
+  theta: number;
+  phi: number;
+  lambda: number;
+  phase: number;
+}
+
+/**
+ * The Euler angles of a single-qubit unitary: `m = e^{i phase} U(theta, phi, lambda)` with
+ * `theta` in [0, pi] (OpenQASM 3's U, qelib1's u3). Emitters write any matrix of the IR this way.
+ */
+export function zyz(m: Matrix2): EulerAngles {
+  const abs00 = Math.hypot(m[0], m[1]);
+  const abs10 = Math.hypot(m[4], m[5]);
+  const theta = 2 * Math.atan2(abs10, abs00);
+  const arg = (re: number, im: number) => Math.atan2(im, re);
+  const EPS = 1e-12;
+  if (abs00 > EPS) {
+    const phase = arg(m[0], m[1]);
+    if (abs10 > EPS) {
+      const phi = arg(m[4], m[5]) - phase;
+      const lambda = arg(-m[2], -m[3]) - phase;
+      return { theta, phi, lambda, phase };
+    }
+    return { theta, phi: 0, lambda: arg(m[6], m[7]) - phase, phase };
+  }
+  const phase = arg(m[4], m[5]);
+  return { theta, phi: 0, lambda: arg(-m[2], -m[3]) - phase, phase };
+}
