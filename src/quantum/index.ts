@@ -34,7 +34,7 @@ export type { QasmLanguage, QasmOptions } from './qasm';
 // The simulator: in this thread (`simulate`) or in worker threads (`SimulatorPool`), which also
 // parse and run programs given as text (`runProgram`, `parse`) so the caller never holds a circuit.
 export { simulate, runStatevector, MAX_SHOTS, SimulatorPool, HARD_MAX_QUBITS, stateBytes } from './simulator';
-export { parseTask, programTask, countOperations } from './simulator';
+export { parseTask, programTask, translateTask, countOperations } from './simulator';
 export { SimulationAbortedError, SimulationInputError, SimulationLimitError, SimulationWorkerError } from './simulator';
 export { ProgramTooWideError, ParseTimeoutError } from './simulator';
 export type {
@@ -51,6 +51,7 @@ export type {
   ProgramRequest,
   ProgramRunResult,
   ParseSummary,
+  TranslateRequest,
 } from './simulator';
 
 // Example programs (tests, benchmarks, README).

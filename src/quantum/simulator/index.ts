@@ -6,8 +6,8 @@ export { simulate, runStatevector, MAX_SHOTS, hexOfBits, keyRegisters } from './
 export type { StatevectorOptions } from './simulate';
 export { SimulatorPool } from './pool';
 export type { SimulatorPoolOptions, PoolRunOptions, ProgramRunOptions, ParseRunOptions, AbortSignalLike } from './pool';
-export { parseTask, programTask, countOperations } from './program-task';
-export type { ProgramText, ProgramRequest, ProgramRunResult, ParseSummary } from './program-task';
+export { parseTask, programTask, translateTask, countOperations } from './program-task';
+export type { ProgramText, ProgramRequest, ProgramRunResult, ParseSummary, TranslateRequest } from './program-task';
 export { StateVector, HARD_MAX_QUBITS, stateBytes, checkMemory } from './statevector';
 export {
   SimulationAbortedError,

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { CircuitError, type CircuitErrorCode } from '../circuit/circuit';
+import { TranslationError, UnsupportedLanguageError, type Translation } from '../languages';
 import {
   ParseTimeoutError,
   ProgramTooWideError,
@@ -11,7 +12,7 @@ import {
   SimulationLimitError,
   SimulationWorkerError,
 } from './errors';
-import type { ParseSummary, ProgramRequest, ProgramRunResult, ProgramText } from './program-task';
+import type { ParseSummary, ProgramRequest, ProgramRunResult, ProgramText, TranslateRequest } from './program-task';
 import type { RunMessage, SerializedError, WorkerReply, WorkerTask } from './simulator.worker';
 import type { SimulationRequest, SimulationResult } from './types';
 
@@ -142,6 +143,14 @@ function deserialize(e: SerializedError): Error {
     case 'ProgramTooWideError':
       err = new ProgramTooWideError(Number(d.qubits), Number(d.maxQubits));
       break;
+    case 'UnsupportedLanguageError':
+      err = new UnsupportedLanguageError(String(d.language), d.role === 'write' ? 'write' : 'read');
+      err.message = e.message;
+      break;
+    case 'TranslationError':
+      err = new TranslationError(String(d.construct), String(d.language));
+      err.message = e.message;
+      break;
     case 'SimulationAbortedError':
       err = new SimulationAbortedError(e.message);
       break;
@@ -200,6 +209,18 @@ export class SimulatorPool {
   parse(program: ProgramText, opts: ParseRunOptions = {}): Promise<ParseSummary> {
     return this.enqueue<ParseSummary>(
       { kind: 'parse', req: program },
+      { signal: opts.signal, parseTimeoutMs: opts.timeoutMs },
+    );
+  }
+
+  /**
+   * Translates a program in a worker thread (parse, then emit in `req.to`), under the same time limit
+   * as `parse` (the whole translation). Rejects as `parse` does, and besides with the engine's
+   * UnsupportedLanguageError (language, role) and TranslationError (construct, language).
+   */
+  translate(req: TranslateRequest, opts: ParseRunOptions = {}): Promise<Translation> {
+    return this.enqueue<Translation>(
+      { kind: 'translate', req },
       { signal: opts.signal, parseTimeoutMs: opts.timeoutMs },
     );
   }

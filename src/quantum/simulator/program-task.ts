@@ -1,13 +1,14 @@
 import type { Circuit, Op } from '../circuit/circuit';
-import { parseProgram } from '../languages';
+import { parseProgram, translateProgram, type Translation } from '../languages';
 import { ProgramTooWideError } from './errors';
 import { simulate } from './simulate';
 import type { SimulateOptions, SimulationRequest, SimulationResult } from './types';
 
 /**
  * The tasks a pool thread runs from program text, so that the thread that asked never holds the
- * unrolled circuit: `parse` (validation: does it parse, and how large is it) and `program` (parse,
- * then simulate). Both run in the calling thread here; SimulatorPool runs them in its workers.
+ * unrolled circuit: `parse` (validation: does it parse, and how large is it), `program` (parse,
+ * then simulate) and `translate` (parse, then emit in another language). All run in the calling
+ * thread here; SimulatorPool runs them in its workers.
  */
 
 /** A program as text, in one of the engine's languages (ENGINE_LANGUAGES). */
@@ -76,4 +77,18 @@ export function programTask(
   if (circuit.numQubits > req.maxQubits) throw new ProgramTooWideError(circuit.numQubits, req.maxQubits);
   const results = simulate({ ...rest, circuit }, { signal: opts.signal, onProgress: opts.onProgress });
   return { ...summary, results };
+}
+
+/** A translation of a program given as text: {@link ProgramText} and the language to write it in. */
+export interface TranslateRequest extends ProgramText {
+  /** The target language (one of EMITTED_LANGUAGES). */
+  to: string;
+}
+
+/**
+ * Translates a program (parse, then emit). Throws as translateProgram does: UnsupportedLanguageError
+ * (role 'read' or 'write'), CircuitError (line, column, reason, code) or TranslationError (construct).
+ */
+export function translateTask(req: TranslateRequest): Translation {
+  return translateProgram(req.language, req.to, req.source, { maxOperations: req.maxOperations });
 }

@@ -1,20 +1,31 @@
 /**
  * Entry of a simulator worker thread (see pool.ts). Runs one task at a time: a simulation of a
- * circuit (`simulate`), a program given as text (`program`: parse, then simulate), or a parse alone
- * (`parse`, to validate a program). The main thread cancels through a shared Int32Array flag that
- * the kernels read, since this thread's event loop is blocked while it works.
+ * circuit (`simulate`), a program given as text (`program`: parse, then simulate), a parse alone
+ * (`parse`, to validate a program), or a translation (`translate`: parse, then emit). The main
+ * thread cancels through a shared Int32Array flag that the kernels read, since this thread's event
+ * loop is blocked while it works.
  */
 import { parentPort } from 'node:worker_threads';
 import { CircuitError } from '../circuit/circuit';
+import { TranslationError, UnsupportedLanguageError } from '../languages';
 import { ProgramTooWideError } from './errors';
-import { parseTask, programTask, type ParseSummary, type ProgramRequest, type ProgramText } from './program-task';
+import {
+  parseTask,
+  programTask,
+  translateTask,
+  type ParseSummary,
+  type ProgramRequest,
+  type ProgramText,
+  type TranslateRequest,
+} from './program-task';
 import { simulate } from './simulate';
 import type { SimulationRequest } from './types';
 
 export type WorkerTask =
   | { kind: 'simulate'; req: SimulationRequest }
   | { kind: 'program'; req: ProgramRequest }
-  | { kind: 'parse'; req: ProgramText };
+  | { kind: 'parse'; req: ProgramText }
+  | { kind: 'translate'; req: TranslateRequest };
 
 export interface RunMessage {
   type: 'run';
@@ -46,6 +57,8 @@ function serialize(err: unknown): SerializedError {
     let data: SerializedError['data'];
     if (err instanceof CircuitError) data = { line: err.line, column: err.column, reason: err.reason };
     else if (err instanceof ProgramTooWideError) data = { qubits: err.qubits, maxQubits: err.maxQubits };
+    else if (err instanceof UnsupportedLanguageError) data = { language: err.language, role: err.role };
+    else if (err instanceof TranslationError) data = { construct: err.construct, language: err.language };
     return {
       name: err.name,
       message: err.message,
@@ -91,6 +104,9 @@ port.on('message', (msg: RunMessage) => {
         break;
       case 'parse':
         value = parseTask(task.req);
+        break;
+      case 'translate':
+        value = translateTask(task.req);
         break;
     }
     reply = { type: 'result', id: msg.id, value };
