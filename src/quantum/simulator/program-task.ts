@@ -1,4 +1,4 @@
-import type { Circuit, Op } from '../circuit/circuit';
+import { childBodies, type Circuit, type Op } from '../circuit/circuit';
 import { parseProgram, translateProgram, type Translation } from '../languages';
 import { ProgramTooWideError } from './errors';
 import { simulate } from './simulate';
@@ -36,10 +36,13 @@ export interface ProgramRunResult extends ParseSummary {
   results: SimulationResult[];
 }
 
-/** Operations of a circuit, counting those inside conditionals. */
+/** Operations of a circuit, counting those inside conditionals and loops (each once). */
 export function countOperations(ops: readonly Op[]): number {
   let n = 0;
-  for (const op of ops) n += op.kind === 'if' ? 1 + countOperations(op.body) : 1;
+  for (const op of ops) {
+    n++;
+    for (const body of childBodies(op)) n += countOperations(body);
+  }
   return n;
 }
 

@@ -1,5 +1,6 @@
-import type { Circuit, Matrix2, Op } from '../circuit/circuit';
+import { childBodies, type Circuit, type Matrix2, type Op } from '../circuit/circuit';
 import { multiply } from '../circuit/gates';
+import { ClassicalCompiler, type CompiledExpr, type CompiledTarget } from './classical';
 import { SimulationInputError } from './errors';
 
 /**
@@ -11,7 +12,8 @@ import { SimulationInputError } from './errors';
  * - global phases are summed and applied once at the end (they are unobservable in counts and
  *   expectation values);
  * - `if` bodies become a conditional jump over their instructions, so that a trajectory can resume
- *   at any instruction index.
+ *   at any instruction index; `branch` and `while` become conditional and unconditional jumps,
+ *   `break`/`continue` unconditional ones, and their classical expressions closures (classical.ts).
  */
 
 export const OP_UNITARY = 0;
@@ -24,6 +26,18 @@ export const OP_SCALE = 6;
 export const OP_MEASURE = 7;
 export const OP_RESET = 8;
 export const OP_JUMP_UNLESS = 9;
+/** `target = expr`. */
+export const OP_SET = 10;
+/** Measure qubit `a` into bit `b` of `target`. */
+export const OP_MEASURE_VAR = 11;
+/** Jump to `jump` when `expr` is 0. */
+export const OP_JUMP_IF_FALSE = 12;
+/** Jump to `jump`; `value` 1 marks a loop's back edge (counted against the loop limit). */
+export const OP_GOTO = 13;
+/** End the shot. */
+export const OP_END = 14;
+/** e^{i exprs[3]} U(exprs[0], exprs[1], exprs[2]) on `a`, controlled by `fixed`/`setMask`. */
+export const OP_DYNAMIC_GATE = 15;
 
 /** One instruction; every instruction has every field, so that the interpreter's loads stay monomorphic. */
 export interface Instr {
@@ -46,6 +60,12 @@ export interface Instr {
   jump: number;
   /** The IR gate names fused into this instruction (diagnostics, benchmarks). */
   fused: number;
+  /** Set: the value; jump-if-false: the condition. */
+  expr: CompiledExpr | null;
+  /** Dynamic gate: theta, phi, lambda, phase. */
+  exprs: CompiledExpr[] | null;
+  /** Set, measure-var: where to write. */
+  target: CompiledTarget | null;
 }
 
 export interface Program {
@@ -54,6 +74,8 @@ export interface Program {
   instrs: Instr[];
   /** Sum of the global phases outside of conditionals, applied at the end. */
   globalPhase: number;
+  /** Number of classical variables (their initial values are 0). */
+  numVars: number;
 }
 
 const EMPTY_I32 = new Int32Array(0);
@@ -71,6 +93,9 @@ function instr(fields: Partial<Instr> & { op: number }): Instr {
     value: fields.value ?? 0,
     jump: fields.jump ?? 0,
     fused: fields.fused ?? 1,
+    expr: fields.expr ?? null,
+    exprs: fields.exprs ?? null,
+    target: fields.target ?? null,
   };
 }
 
@@ -90,6 +115,9 @@ class Compiler {
   private depth = 0;
   private readonly pending: (Matrix2 | null)[];
   private readonly pendingCount: number[];
+  private readonly classical: ClassicalCompiler;
+  /** The loops being compiled, innermost last: where `continue` goes, and the `break` jumps to patch. */
+  private readonly loops: { start: number; breaks: Instr[] }[] = [];
 
   constructor(
     private readonly circuit: Circuit,
@@ -97,6 +125,19 @@ class Compiler {
   ) {
     this.pending = new Array<Matrix2 | null>(circuit.numQubits).fill(null);
     this.pendingCount = new Array<number>(circuit.numQubits).fill(0);
+    if (circuit.vars !== undefined && !Array.isArray(circuit.vars)) {
+      throw new SimulationInputError('circuit.vars must be an array');
+    }
+    this.classical = new ClassicalCompiler(circuit.numClbits, circuit.vars ?? []);
+  }
+
+  /** Compiles `ops` as a nested body (its global phases applied in place). */
+  private nested(ops: Op[]): void {
+    if (!Array.isArray(ops)) throw new SimulationInputError('a body of operations must be an array');
+    this.depth++;
+    this.compile(ops);
+    this.flushAll();
+    this.depth--;
   }
 
   private qubit(q: number, what: string): number {
@@ -253,14 +294,82 @@ class Compiler {
           break;
         }
         case 'set':
-        case 'measure-var':
-        case 'branch':
-        case 'while':
+          this.out.push(
+            instr({
+              op: OP_SET,
+              target: this.classical.target(op.target),
+              expr: this.classical.expr(op.value),
+              fused: 0,
+            }),
+          );
+          break;
+        case 'measure-var': {
+          this.qubit(op.qubit, 'measure');
+          const bit = op.bit ?? 0;
+          if (!Number.isInteger(bit) || bit < 0 || bit > 52) {
+            throw new SimulationInputError(`measure: bit ${bit} must be an integer from 0 to 52`);
+          }
+          const target = this.classical.target(op.target);
+          this.flushAll();
+          this.out.push(instr({ op: OP_MEASURE_VAR, a: op.qubit, b: bit, target, fused: 0 }));
+          break;
+        }
+        case 'branch': {
+          const cond = this.classical.expr(op.cond);
+          this.flushAll();
+          const skipThen = instr({ op: OP_JUMP_IF_FALSE, expr: cond, fused: 0 });
+          this.out.push(skipThen);
+          this.nested(op.then);
+          if (Array.isArray(op.otherwise) && op.otherwise.length > 0) {
+            const skipElse = instr({ op: OP_GOTO, fused: 0 });
+            this.out.push(skipElse);
+            skipThen.jump = this.out.length;
+            this.nested(op.otherwise);
+            skipElse.jump = this.out.length;
+          } else {
+            skipThen.jump = this.out.length;
+          }
+          break;
+        }
+        case 'while': {
+          const cond = this.classical.expr(op.cond);
+          this.flushAll();
+          const start = this.out.length;
+          const exit = instr({ op: OP_JUMP_IF_FALSE, expr: cond, fused: 0 });
+          this.out.push(exit);
+          const loop = { start, breaks: [] as Instr[] };
+          this.loops.push(loop);
+          this.nested(op.body);
+          this.loops.pop();
+          this.out.push(instr({ op: OP_GOTO, jump: start, value: 1, fused: 0 }));
+          exit.jump = this.out.length;
+          for (const b of loop.breaks) b.jump = this.out.length;
+          break;
+        }
         case 'break':
-        case 'continue':
+        case 'continue': {
+          const loop = this.loops[this.loops.length - 1];
+          if (loop === undefined) throw new SimulationInputError(`${op.kind} outside of a loop`);
+          this.flushAll();
+          const jump = instr({ op: OP_GOTO, jump: loop.start, value: op.kind === 'continue' ? 1 : 0, fused: 0 });
+          if (op.kind === 'break') loop.breaks.push(jump);
+          this.out.push(jump);
+          break;
+        }
         case 'end':
-        case 'dgate':
-          throw new SimulationInputError(`the simulator cannot run '${op.kind}' operations yet`);
+          this.flushAll();
+          this.out.push(instr({ op: OP_END, fused: 0 }));
+          break;
+        case 'dgate': {
+          const what = `gate ${op.name}`;
+          const { fixed, setMask } = this.controls(what, [op.target], op.controls ?? [], op.controlStates);
+          const exprs = [op.theta, op.phi, op.lambda, op.phase ?? { k: 'num' as const, v: 0 }].map((e) =>
+            this.classical.expr(e),
+          );
+          for (const q of fixed) this.flush(q);
+          this.out.push(instr({ op: OP_DYNAMIC_GATE, a: op.target, exprs, fixed, setMask }));
+          break;
+        }
         default: {
           const unknown: never = op;
           throw new SimulationInputError(`unknown operation ${JSON.stringify(unknown)}`);
@@ -274,13 +383,19 @@ export function compile(circuit: Circuit, options: CompileOptions = {}): Program
   const c = new Compiler(circuit, options);
   c.compile(circuit.ops);
   c.flushAll();
-  return { numQubits: circuit.numQubits, numClbits: circuit.numClbits, instrs: c.out, globalPhase: c.globalPhase };
+  return {
+    numQubits: circuit.numQubits,
+    numClbits: circuit.numClbits,
+    instrs: c.out,
+    globalPhase: c.globalPhase,
+    numVars: circuit.vars?.length ?? 0,
+  };
 }
 
 /**
  * True when every measurement is terminal: no reset, no conditional, and no gate touches a qubit
  * (as target, control or swap partner) after it was measured. Then the shots can be sampled from
- * the final state's distribution.
+ * the final state's distribution. Any per-shot classical computation makes them not terminal.
  */
 export function measurementsAreTerminal(ops: Op[]): boolean {
   const measured = new Set<number>();
@@ -288,6 +403,14 @@ export function measurementsAreTerminal(ops: Op[]): boolean {
     switch (op.kind) {
       case 'if':
       case 'reset':
+      case 'set':
+      case 'measure-var':
+      case 'branch':
+      case 'while':
+      case 'break':
+      case 'continue':
+      case 'end':
+      case 'dgate':
         return false;
       case 'measure':
         measured.add(op.qubit);
@@ -313,5 +436,7 @@ export function clbitSources(circuit: Circuit): Int32Array {
 }
 
 export function hasMeasurement(ops: Op[]): boolean {
-  return ops.some((op) => op.kind === 'measure' || (op.kind === 'if' && hasMeasurement(op.body)));
+  return ops.some(
+    (op) => op.kind === 'measure' || op.kind === 'measure-var' || childBodies(op).some((body) => hasMeasurement(body)),
+  );
 }

@@ -1,14 +1,24 @@
 import type { Circuit, Register } from '../circuit/circuit';
 import { SimulationAbortedError, SimulationInputError, SimulationLimitError } from './errors';
 import { applyTracked, freshSupport, runUnitaries, type Support, supportFixed } from './interpreter';
+import { u3 } from '../circuit/gates';
+import { bitOf, type ClassicalState } from './classical';
 import {
   clbitSources,
   compile,
   hasMeasurement,
+  type Instr,
   measurementsAreTerminal,
+  OP_DYNAMIC_GATE,
+  OP_END,
+  OP_GOTO,
+  OP_JUMP_IF_FALSE,
   OP_JUMP_UNLESS,
   OP_MEASURE,
+  OP_MEASURE_VAR,
   OP_RESET,
+  OP_SET,
+  OP_UNITARY,
   type Program,
 } from './program';
 import { randomSeed, Rng, sortedUniforms } from './random';
@@ -42,6 +52,11 @@ export const MAX_SHOTS = 10_000_000;
 const MAX_SNAPSHOTS = 64;
 /** ...and at most this many bytes for them: large states replay branches instead (memory stays ~2x). */
 const SNAPSHOT_BUDGET_BYTES = 128 * 2 ** 20;
+/**
+ * Most loop iterations (back edges of `while` loops, `continue` included) one trajectory may take
+ * before the simulation is refused: a per-shot loop that never ends must not hold a thread.
+ */
+export const MAX_LOOP_ITERATIONS = 1_000_000;
 
 /**
  * Outcomes of the shots → number of shots. The key is the clbits read as an integer (clbit 0 least
@@ -136,6 +151,8 @@ export function simulate(req: SimulationRequest, opts: SimulateOptions = {}): Si
   } else {
     outcomes = sampleTrajectories(req, new Rng(seed), abort, progress);
     mode = 'per-shot';
+    // Measured only into classical variables: nothing to report, as for a circuit without measurement.
+    if (circuit.numClbits === 0) outcomes.clear();
   }
   progress(1);
   return formatSamples(req, outcomes, seed, mode, elapsed());
@@ -183,6 +200,8 @@ interface Task {
   shots: number;
   /** Classical bits at `pc`. */
   clbits: Uint8Array;
+  /** Classical variables at `pc`. */
+  vars: Float64Array;
   /** The state just before `pc`, or null: start from the prefix state at `prefixEnd` and replay `forced`. */
   snapshot: Float64Array | null;
   /** The support of the snapshot (see interpreter.ts). */
@@ -215,7 +234,8 @@ function sampleTrajectories(
   const n = circuit.numQubits;
   const program = compile(circuit);
   const instrs = program.instrs;
-  let prefixEnd = instrs.findIndex((i) => i.op === OP_MEASURE || i.op === OP_RESET || i.op === OP_JUMP_UNLESS);
+  // Every instruction from OP_MEASURE on is classical or depends on classical state.
+  let prefixEnd = instrs.findIndex((i) => i.op >= OP_MEASURE);
   if (prefixEnd < 0) prefixEnd = instrs.length;
   const rest = instrs.length - prefixEnd;
   const work = prefixEnd + rest || 1;
@@ -239,6 +259,7 @@ function sampleTrajectories(
       pc: prefixEnd,
       shots: req.shots,
       clbits: new Uint8Array(circuit.numClbits),
+      vars: new Float64Array(program.numVars),
       snapshot: null,
       support: { ...prefixSupport },
       forced: [],
@@ -256,6 +277,8 @@ function sampleTrajectories(
       d.set(prefix.data);
     }
     const clbits = task.clbits;
+    const state: ClassicalState = { clbits, vars: task.vars };
+    let iterations = 0;
     const history = task.history;
     const sup = task.support;
     let shots = task.shots;
@@ -264,7 +287,7 @@ function sampleTrajectories(
     while (pc < instrs.length) {
       if (abort !== null && abort.aborted) throw new SimulationAbortedError();
       const ins = instrs[pc];
-      if (ins.op === OP_MEASURE || ins.op === OP_RESET) {
+      if (ins.op === OP_MEASURE || ins.op === OP_RESET || ins.op === OP_MEASURE_VAR) {
         const q = ins.a;
         const bit = 1 << q;
         const known = (sup.mask & bit) !== 0;
@@ -301,6 +324,7 @@ function sampleTrajectories(
                     pc,
                     shots: ones,
                     clbits: clbits.slice(),
+                    vars: state.vars.slice(),
                     snapshot,
                     support: { ...sup },
                     forced: [1],
@@ -310,6 +334,7 @@ function sampleTrajectories(
                     pc: prefixEnd,
                     shots: ones,
                     clbits: new Uint8Array(circuit.numClbits),
+                    vars: new Float64Array(program.numVars),
                     snapshot: null,
                     support: { ...prefixSupport },
                     forced: [...history, 1],
@@ -327,11 +352,29 @@ function sampleTrajectories(
         sup.mask |= bit;
         sup.value = (sup.value & ~bit) | (reset ? 0 : outcome << q);
         if (ins.op === OP_MEASURE) clbits[ins.b] = outcome;
+        else if (ins.op === OP_MEASURE_VAR) writeBit(ins, state, outcome);
         pc++;
       } else if (ins.op === OP_JUMP_UNLESS) {
         let value = 0;
         for (let i = 0; i < ins.clbits.length; i++) value += clbits[ins.clbits[i]] * 2 ** i;
         pc = value === ins.value ? pc + 1 : ins.jump;
+      } else if (ins.op === OP_SET) {
+        ins.target!.write(state, ins.expr!(state));
+        pc++;
+      } else if (ins.op === OP_JUMP_IF_FALSE) {
+        pc = ins.expr!(state) !== 0 ? pc + 1 : ins.jump;
+      } else if (ins.op === OP_GOTO) {
+        if (ins.value === 1 && ++iterations > MAX_LOOP_ITERATIONS) {
+          throw new SimulationInputError(
+            `a loop ran more than ${MAX_LOOP_ITERATIONS.toLocaleString('en')} iterations in one shot`,
+          );
+        }
+        pc = ins.jump;
+      } else if (ins.op === OP_END) {
+        pc = instrs.length;
+      } else if (ins.op === OP_DYNAMIC_GATE) {
+        applyTracked(d, n, dynamicGate(ins, state), sup, abort);
+        pc++;
       } else {
         applyTracked(d, n, ins, sup, abort);
         pc++;
@@ -343,6 +386,35 @@ function sampleTrajectories(
     progress((prefixEnd + (rest * shotsDone) / req.shots) / work);
   }
   return outcomes;
+}
+
+/** Writes a measurement outcome into bit `ins.b` of the instruction's classical target. */
+function writeBit(ins: Instr, state: ClassicalState, outcome: 0 | 1): void {
+  const target = ins.target!;
+  const current = target.read(state);
+  const bit = bitOf(current, ins.b);
+  target.write(state, Math.trunc(current) + (outcome - bit) * 2 ** ins.b);
+}
+
+/** The unitary instruction of a gate whose angles are evaluated now. */
+function dynamicGate(ins: Instr, state: ClassicalState): Instr {
+  const exprs = ins.exprs!;
+  const theta = exprs[0](state);
+  const phi = exprs[1](state);
+  const lambda = exprs[2](state);
+  const phase = exprs[3](state);
+  if (![theta, phi, lambda, phase].every(Number.isFinite)) {
+    throw new SimulationInputError(`a gate's angle is not a finite number (${[theta, phi, lambda, phase].join(', ')})`);
+  }
+  const m = u3(theta, phi, lambda);
+  const c = Math.cos(phase);
+  const sn = Math.sin(phase);
+  const scaled = new Float64Array(8);
+  for (let i = 0; i < 8; i += 2) {
+    scaled[i] = m[i] * c - m[i + 1] * sn;
+    scaled[i + 1] = m[i] * sn + m[i + 1] * c;
+  }
+  return { ...ins, op: OP_UNITARY, m: scaled };
 }
 
 // ---------------------------------------------------------------------------------------------
