@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal';
 import { loadConfig } from '../config/app-config';
-import { BELL_QASM2 } from '../quantum';
+import { BELL_QASM2, canParse } from '../quantum';
+import { UPLOAD_LANGUAGES } from './languages';
 import { ProgramValidator, TooManyUploads, UPLOADS_PER_USER } from './program-validator';
 
 /** `gate g0 a { h a; } gate g1 a { g0 a; g0 a; } ...`: 1 KB that unrolls to 2^n + 2^(n-1) + 2^(n-2) gates. */
@@ -36,13 +37,26 @@ describe('ProgramValidator (programs parsed in engine threads)', () => {
 
   it('accepts good programs and skips languages the engine does not read', async () => {
     const v = make();
-    await expect(
-      v.validate(
-        [qasm2(BELL_QASM2), { assemblerLanguage: 'QUIL', quantumCircuit: 'not parsed' }, qasm2(nested(10))],
-        alice,
-      ),
-    ).resolves.toBeUndefined();
+    await expect(v.validate([qasm2(BELL_QASM2), qasm2(nested(10))], alice)).resolves.toBeUndefined();
+    // what the engine cannot read (yet) is stored as it is; run time refuses it
+    const unread = UPLOAD_LANGUAGES.filter((l) => !canParse(l)).map((assemblerLanguage) => ({
+      assemblerLanguage,
+      quantumCircuit: '@@@ not parsed',
+    }));
+    await expect(v.validate([qasm2(BELL_QASM2), ...unread], alice)).resolves.toBeUndefined();
   });
+
+  it.each(UPLOAD_LANGUAGES.filter((l) => canParse(l)))(
+    'parses every %s program, as the engine reads that language, and refuses a bad one with its line and column',
+    async (assemblerLanguage) => {
+      const r = await refusal(
+        make().validate([qasm2(BELL_QASM2), { assemblerLanguage, quantumCircuit: '\n  @@@ not a program' }], alice),
+      );
+      expect(r.status).toBe(422);
+      expect(r.body).toMatchObject({ programIndex: 1, line: expect.any(Number), column: expect.any(Number) });
+      expect(r.body.message).toMatch(/^programs\[1\]: /);
+    },
+  );
 
   it('refuses a bad program with 422, its index, line, column and reason, as before', async () => {
     const r = await refusal(

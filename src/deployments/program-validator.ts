@@ -25,6 +25,49 @@ export class TooManyUploads extends HttpException {
 }
 
 /**
+ * Work of each user done one piece at a time, in order, with at most `limit` pieces waiting or
+ * running per user; beyond that `turnOf` throws `tooMany()`. Different users do not wait for each
+ * other. Used for uploads (ProgramValidator) and translations, so that one user keeps at most one
+ * engine thread busy.
+ */
+export class UserTurns {
+  private readonly users = new Map<string, { tail: Promise<void>; pending: number }>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly tooMany: () => Error,
+  ) {}
+
+  /** Waits until no other piece of this user's work runs; answers the function that ends this one's turn. */
+  async turnOf(key: string): Promise<() => void> {
+    let queue = this.users.get(key);
+    if (!queue) {
+      queue = { tail: Promise.resolve(), pending: 0 };
+      this.users.set(key, queue);
+    }
+    if (queue.pending >= this.limit) throw this.tooMany();
+    const q = queue;
+    q.pending++;
+    const before = q.tail;
+    let end!: () => void;
+    q.tail = new Promise<void>((resolve) => (end = resolve));
+    await before;
+    return () => {
+      end();
+      if (--q.pending === 0 && this.users.get(key) === q) this.users.delete(key);
+    };
+  }
+}
+
+/** A small pool of engine threads for work done at a request (parse, translate), bounded as parses are. */
+export function requestPool(config: AppConfig): SimulatorPool {
+  return new SimulatorPool({
+    size: Math.max(2, Math.floor(availableParallelism() / 2)),
+    resourceLimits: { maxOldGenerationSizeMb: config.engineThreadHeapMb },
+  });
+}
+
+/**
  * Parses, through the engine's front ends, every program of a deployment whose language the engine
  * reads, before it is stored: a bad program is refused with 422 and {programIndex, line, column,
  * message}. Programs in other languages are stored as they are and refused when a job tries to run them.
@@ -40,13 +83,13 @@ export class TooManyUploads extends HttpException {
 @Injectable()
 export class ProgramValidator implements OnApplicationShutdown {
   private pool?: SimulatorPool;
-  private readonly users = new Map<string, { tail: Promise<void>; pending: number }>();
+  private readonly turns = new UserTurns(UPLOADS_PER_USER, () => new TooManyUploads());
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   async validate(programs: ProgramInputDto[], user: Principal): Promise<void> {
     if (!programs.some((p) => canParse(p.assemblerLanguage))) return;
-    const done = await this.turnOf(user.userId ?? '');
+    const done = await this.turns.turnOf(user.userId ?? '');
     try {
       await this.parseAll(programs);
     } finally {
@@ -109,31 +152,8 @@ export class ProgramValidator implements OnApplicationShutdown {
     return err;
   }
 
-  /** Waits until no other upload of this user is being validated; answers the function that ends this one's turn. */
-  private async turnOf(key: string): Promise<() => void> {
-    let queue = this.users.get(key);
-    if (!queue) {
-      queue = { tail: Promise.resolve(), pending: 0 };
-      this.users.set(key, queue);
-    }
-    if (queue.pending >= UPLOADS_PER_USER) throw new TooManyUploads();
-    const q = queue;
-    q.pending++;
-    const before = q.tail;
-    let end!: () => void;
-    q.tail = new Promise<void>((resolve) => (end = resolve));
-    await before;
-    return () => {
-      end();
-      if (--q.pending === 0 && this.users.get(key) === q) this.users.delete(key);
-    };
-  }
-
   private threads(): SimulatorPool {
-    this.pool ??= new SimulatorPool({
-      size: Math.max(2, Math.floor(availableParallelism() / 2)),
-      resourceLimits: { maxOldGenerationSizeMb: this.config.engineThreadHeapMb },
-    });
+    this.pool ??= requestPool(this.config);
     return this.pool;
   }
 }

@@ -3,6 +3,7 @@ import { Migration20261125000000Initial } from './Migration20261125000000Initial
 import { Migration20261125150000OutboxSeqInFlush } from './Migration20261125150000OutboxSeqInFlush';
 import { Migration20261202000000LargeResults } from './Migration20261202000000LargeResults';
 import { Migration20261202100000ImmutablePrograms } from './Migration20261202100000ImmutablePrograms';
+import { Migration20261202120000IonqLanguage } from './Migration20261202120000IonqLanguage';
 
 /** Checked-in migrations, in order. Listed explicitly so that they run the same from dist/ and under jest. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125150000OutboxSeqInFlush', class: Migration20261125150000OutboxSeqInFlush },
   { name: 'Migration20261202000000LargeResults', class: Migration20261202000000LargeResults },
   { name: 'Migration20261202100000ImmutablePrograms', class: Migration20261202100000ImmutablePrograms },
+  { name: 'Migration20261202120000IonqLanguage', class: Migration20261202120000IonqLanguage },
 ];

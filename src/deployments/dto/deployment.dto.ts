@@ -14,7 +14,13 @@ import {
 import { PageOf, PageQueryDto } from '../../common/paging';
 import type { Deployment } from '../deployment.entity';
 import type { DeploymentSummary, ProgramSummary } from '../deployments.service';
-import { ASSEMBLER_LANGUAGES, type AssemblerLanguage } from '../languages';
+import {
+  ASSEMBLER_LANGUAGES,
+  languageRefusal,
+  UPLOAD_LANGUAGES,
+  type AssemblerLanguage,
+  type UploadLanguage,
+} from '../languages';
 import type { QuantumProgram } from '../quantum-program.entity';
 
 export const MAX_CIRCUIT_LENGTH = 512 * 1024;
@@ -29,9 +35,13 @@ export class ProgramInputDto {
   @MaxLength(MAX_CIRCUIT_LENGTH)
   quantumCircuit!: string;
 
-  @ApiProperty({ enum: ASSEMBLER_LANGUAGES })
-  @IsIn(ASSEMBLER_LANGUAGES)
-  assemblerLanguage!: AssemblerLanguage;
+  @ApiProperty({
+    enum: UPLOAD_LANGUAGES,
+    description:
+      'Language of the program (docs/languages.md). Programs in a language the engine reads are parsed at upload; Python files (PYTHON, QRISP, *-PYTHON) are refused: Qunest never runs code',
+  })
+  @IsIn(UPLOAD_LANGUAGES, { message: (args) => `${args.property} ${languageRefusal(args.value)}` })
+  assemblerLanguage!: UploadLanguage;
 }
 
 export class CreateDeploymentDto {
