@@ -1,6 +1,6 @@
 import { childBodies, type Circuit, type Op } from '../circuit/circuit';
 import { parseProgram, translateProgram, type Translation } from '../languages';
-import { ProgramTooWideError } from './errors';
+import { ProgramTooWideError, SimulationLimitError } from './errors';
 import { simulate } from './simulate';
 import type { SimulateOptions, SimulationRequest, SimulationResult } from './types';
 
@@ -86,12 +86,21 @@ export function programTask(
 export interface TranslateRequest extends ProgramText {
   /** The target language (one of EMITTED_LANGUAGES). */
   to: string;
+  /** Longest translated text (in UTF-16 code units) answered; a longer one is a SimulationLimitError. */
+  maxLength?: number;
 }
 
 /**
  * Translates a program (parse, then emit). Throws as translateProgram does: UnsupportedLanguageError
- * (role 'read' or 'write'), CircuitError (line, column, reason, code) or TranslationError (construct).
+ * (role 'read' or 'write'), CircuitError (line, column, reason, code) or TranslationError (construct);
+ * and SimulationLimitError for a text longer than `req.maxLength`, so that it never leaves the thread.
  */
 export function translateTask(req: TranslateRequest): Translation {
-  return translateProgram(req.language, req.to, req.source, { maxOperations: req.maxOperations });
+  const translation = translateProgram(req.language, req.to, req.source, { maxOperations: req.maxOperations });
+  if (req.maxLength !== undefined && translation.quantumCircuit.length > req.maxLength) {
+    throw new SimulationLimitError(
+      `the translation is ${translation.quantumCircuit.length} characters long, more than the ${req.maxLength} an answer may hold`,
+    );
+  }
+  return translation;
 }
