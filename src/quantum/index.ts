@@ -37,6 +37,8 @@ export { simulate, runStatevector, MAX_SHOTS, SimulatorPool, HARD_MAX_QUBITS, st
 export { parseTask, programTask, translateTask, countOperations } from './simulator';
 export { SimulationAbortedError, SimulationInputError, SimulationLimitError, SimulationWorkerError } from './simulator';
 export { ProgramTooWideError, ParseTimeoutError } from './simulator';
+// Large distributions sorted and chunked where they were produced (runProgram's `chunking`).
+export { sortDistribution, chunkDistributions, orderByValue } from './simulator';
 export type {
   JobType,
   ResultType,
@@ -52,6 +54,8 @@ export type {
   ProgramRunResult,
   ParseSummary,
   TranslateRequest,
+  DistributionChunking,
+  SortedDistribution,
 } from './simulator';
 
 // Example programs (tests, benchmarks, README).

@@ -8,6 +8,7 @@ export { SimulatorPool } from './pool';
 export type { SimulatorPoolOptions, PoolRunOptions, ProgramRunOptions, ParseRunOptions, AbortSignalLike } from './pool';
 export { parseTask, programTask, translateTask, countOperations } from './program-task';
 export type { ProgramText, ProgramRequest, ProgramRunResult, ParseSummary, TranslateRequest } from './program-task';
+export { sortDistribution, chunkDistributions, checkChunking, orderByValue } from './distribution';
 export { StateVector, HARD_MAX_QUBITS, stateBytes, checkMemory } from './statevector';
 export {
   SimulationAbortedError,

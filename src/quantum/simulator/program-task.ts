@@ -1,8 +1,9 @@
 import { childBodies, type Circuit, type Op } from '../circuit/circuit';
 import { parseProgram, translateProgram, type Translation } from '../languages';
+import { checkChunking, chunkDistributions } from './distribution';
 import { ProgramTooWideError, SimulationLimitError } from './errors';
 import { simulate } from './simulate';
-import type { SimulateOptions, SimulationRequest, SimulationResult } from './types';
+import type { DistributionChunking, SimulateOptions, SimulationRequest, SimulationResult } from './types';
 
 /**
  * The tasks a pool thread runs from program text, so that the thread that asked never holds the
@@ -29,8 +30,16 @@ export interface ParseSummary {
   parseMs: number;
 }
 
-/** A simulation of a program given as text: the SimulationRequest with `program` for `circuit`. */
-export type ProgramRequest = Omit<SimulationRequest, 'circuit'> & { program: ProgramText };
+/**
+ * A simulation of a program given as text: the SimulationRequest with `program` for `circuit`, and
+ * optionally `chunking`: distributions of more than `chunking.inlineEntries` entries are answered
+ * sorted and chunked in the thread that ran them (`sorted`, see DistributionChunking), so that the
+ * thread that asked receives a few strings instead of an object of as many keys as outcomes.
+ */
+export type ProgramRequest = Omit<SimulationRequest, 'circuit'> & {
+  program: ProgramText;
+  chunking?: DistributionChunking;
+};
 
 export interface ProgramRunResult extends ParseSummary {
   results: SimulationResult[];
@@ -68,18 +77,20 @@ export function parseTask(program: ProgramText): ParseSummary {
 
 /**
  * Parses the program, calls `onParsed` with its size, refuses it with ProgramTooWideError when it
- * has more qubits than `req.maxQubits`, and simulates it. The circuit is dropped when this returns.
+ * has more qubits than `req.maxQubits`, and simulates it; with `req.chunking`, large distributions
+ * come back sorted and chunked (chunkDistributions). The circuit is dropped when this returns.
  */
 export function programTask(
   req: ProgramRequest,
   opts: SimulateOptions & { onParsed?: (summary: ParseSummary) => void } = {},
 ): ProgramRunResult {
-  const { program, ...rest } = req;
+  const { program, chunking, ...rest } = req;
+  if (chunking !== undefined) checkChunking(chunking);
   const { circuit, summary } = parseText(program);
   opts.onParsed?.(summary);
   if (circuit.numQubits > req.maxQubits) throw new ProgramTooWideError(circuit.numQubits, req.maxQubits);
   const results = simulate({ ...rest, circuit }, { signal: opts.signal, onProgress: opts.onProgress });
-  return { ...summary, results };
+  return { ...summary, results: chunking ? chunkDistributions(results, chunking) : results };
 }
 
 /** A translation of a program given as text: {@link ProgramText} and the language to write it in. */

@@ -71,11 +71,52 @@ export type CountsMeta = {
   mode: SamplingMode;
 };
 
+/** How `runProgram` (or `chunkDistributions`) answers distributions of more than `inlineEntries` entries. */
+export interface DistributionChunking {
+  /**
+   * A distribution of more entries than this is answered sorted and chunked (`sorted`), its `data`
+   * holding only its first (most probable) `inlineEntries`; one of at most this many is answered
+   * as before. Integer >= 0.
+   */
+  inlineEntries: number;
+  /** Entries a chunk holds (the last one may hold fewer). Integer >= 1. */
+  chunkEntries: number;
+  /**
+   * Most entries kept in `sorted`: the least probable beyond are dropped, counted and summed up
+   * (`droppedEntries`, `droppedWeight`). Integer >= 1; default: all.
+   */
+  maxEntries?: number;
+}
+
+/**
+ * A distribution's entries, largest value first, ties in the order of the producer's keys (so the
+ * order is fixed once produced), cut into chunks of `chunkEntries`.
+ */
+export interface SortedDistribution {
+  /** Entries the distribution had. */
+  entries: number;
+  /** Entries kept in `chunks`: min(entries, maxEntries). */
+  keptEntries: number;
+  /** Entries beyond `maxEntries`, not kept (0 when none was dropped). */
+  droppedEntries: number;
+  /** Sum of the values of the dropped entries (0 when none was dropped). */
+  droppedWeight: number;
+  /** Entries a chunk holds; the last may hold fewer. */
+  chunkEntries: number;
+  /**
+   * The kept entries in order, `chunkEntries` a chunk: each chunk a JSON array of `[key, value]`
+   * pairs, exactly `JSON.stringify(entries)` of the chunk's entries.
+   */
+  chunks: string[];
+}
+
 /** Measured outcomes → number of shots. Keys: one hex word per register, separated by a space. */
 export type CountsResult = {
   resultType: 'COUNTS';
   data: Record<string, number>;
   meta: CountsMeta;
+  /** Only with `chunking`, for more than its `inlineEntries` outcomes: all of them; `data` is then the first. */
+  sorted?: SortedDistribution;
 };
 
 /** Same keys as COUNTS, values count / shots (as qunicorn-core's calculate_probabilities). */
@@ -83,6 +124,8 @@ export type ProbabilitiesResult = {
   resultType: 'PROBABILITIES';
   data: Record<string, number>;
   meta: CountsMeta;
+  /** As COUNTS' `sorted`. */
+  sorted?: SortedDistribution;
 };
 
 export type QuasiDistMeta = {
@@ -106,6 +149,8 @@ export type QuasiDistResult = {
   resultType: 'QUASI_DIST';
   data: Record<string, number>;
   meta: QuasiDistMeta;
+  /** As COUNTS' `sorted`. */
+  sorted?: SortedDistribution;
 };
 
 export type ValueAndVarianceMeta = {
