@@ -34,11 +34,54 @@ export interface StoredEntries {
   count: number;
 }
 
+/**
+ * A distribution its producer already sorted (most probable first, ties in its key order) and cut
+ * into JSON chunks: the engine's SortedDistribution (runProgram's `chunking`), asked for with the
+ * limits of this service (see {@link presortedChunking}), so that this thread does no per-entry work.
+ */
+export interface PresortedEntries {
+  /** Entries the distribution had. */
+  entries: number;
+  /** Entries in `chunks`. */
+  keptEntries: number;
+  /** Entries the producer dropped (beyond its maxEntries), and the sum of their values. */
+  droppedEntries: number;
+  droppedWeight: number;
+  /** Entries a chunk holds; the last may hold fewer. */
+  chunkEntries: number;
+  /** Each chunk a JSON array of [key, value] pairs. */
+  chunks: string[];
+}
+
+/** Stored entries already chunked: `chunks[i]` holds entries i*chunkEntries onwards, `count` in all. */
+export interface StoredChunks {
+  count: number;
+  chunkEntries: number;
+  chunks: string[];
+}
+
 export interface ShapedResult {
   data: Record<string, unknown>;
   meta: Record<string, unknown>;
   /** The entries to store in chunks; null when `data` is the whole result. */
-  stored: StoredEntries | null;
+  stored: StoredEntries | StoredChunks | null;
+}
+
+/**
+ * What a producer that sorts and chunks distributions itself (the engine's `chunking`) is asked for,
+ * so that its answer is stored as it comes: chunks of RESULT_DATA_CHUNK_ENTRIES, at most
+ * `maxEntries` kept, the first `inlineEntries` as `data`.
+ */
+export function presortedChunking(limits: ResultLimits): {
+  inlineEntries: number;
+  chunkEntries: number;
+  maxEntries: number;
+} {
+  return {
+    inlineEntries: limits.inlineEntries,
+    chunkEntries: RESULT_DATA_CHUNK_ENTRIES,
+    maxEntries: limits.maxEntries,
+  };
 }
 
 /** One `result_data` row. */
@@ -59,11 +102,12 @@ export interface ResultChunk {
  * shots for COUNTS, probability for PROBABILITIES and QUASI_DIST).
  */
 export function shapeResult(
-  input: { data: Record<string, unknown>; meta?: Record<string, unknown> },
+  input: { data: Record<string, unknown>; meta?: Record<string, unknown>; sorted?: PresortedEntries },
   limits: ResultLimits,
 ): ShapedResult {
   const meta = input.meta ?? {};
   const data = input.data;
+  if (input.sorted) return shapePresorted(data, meta, input.sorted, limits);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { data, meta, stored: null };
   const keys = Object.keys(data);
   const n = keys.length;
@@ -97,6 +141,56 @@ export function shapeResult(
   return { data: inline, meta: shapedMeta, stored: { keys, values, order, count: storedCount } };
 }
 
+/**
+ * shapeResult for a distribution its producer sorted and chunked: the same data, meta and stored
+ * entries as shapeResult gives for the whole distribution, from the producer's chunks as they are,
+ * in O(chunks + inline entries). Should the producer have kept more than `maxEntries` or fewer than
+ * `inlineEntries` entries (asked with other limits than these), its chunks are read back: correct,
+ * only slower.
+ */
+function shapePresorted(
+  data: Record<string, unknown>,
+  meta: Record<string, unknown>,
+  sorted: PresortedEntries,
+  limits: ResultLimits,
+): ShapedResult {
+  let { chunks, keptEntries: kept, droppedEntries, droppedWeight } = sorted;
+  let chunkEntries = sorted.chunkEntries;
+  if (kept > limits.maxEntries || (kept === sorted.entries && kept <= limits.inlineEntries)) {
+    const all = chunks.flatMap(parseChunk);
+    if (all.length <= limits.inlineEntries && droppedEntries === 0) {
+      return { data: Object.fromEntries(all), meta, stored: null };
+    }
+    const rest = all.splice(limits.maxEntries);
+    for (const [, v] of rest) droppedWeight += v;
+    droppedEntries += rest.length;
+    kept = all.length;
+    chunkEntries = RESULT_DATA_CHUNK_ENTRIES;
+    chunks = [];
+    for (let i = 0; i < kept; i += chunkEntries) chunks.push(JSON.stringify(all.slice(i, i + chunkEntries)));
+  }
+  const inlineCount = Math.min(limits.inlineEntries, kept);
+  // The producer's data is its first entries: ours when it holds as many (a map: order aside).
+  let inline = data;
+  if (Object.keys(data).length !== inlineCount) {
+    const entries: ResultEntry[] = [];
+    for (let c = 0; entries.length < inlineCount; c++) entries.push(...parseChunk(chunks[c]));
+    inline = Object.fromEntries(entries.slice(0, inlineCount));
+  }
+  const shapedMeta: Record<string, unknown> = {
+    ...meta,
+    truncated: true,
+    entries: sorted.entries,
+    storedEntries: kept,
+    inlineEntries: inlineCount,
+  };
+  if (droppedEntries > 0) {
+    shapedMeta.droppedEntries = droppedEntries;
+    shapedMeta.droppedWeight = droppedWeight;
+  }
+  return { data: inline, meta: shapedMeta, stored: { count: kept, chunkEntries, chunks } };
+}
+
 /** Most distinct values for which {@link orderByValue} counts instead of comparing. */
 const MAX_COUNTED_VALUES = 1 << 16;
 
@@ -125,13 +219,28 @@ export function orderByValue(values: Float64Array): Uint32Array {
   return order;
 }
 
-/** How many `result_data` rows of `size` entries the stored entries take. */
-export function chunkCount(stored: StoredEntries, size = RESULT_DATA_CHUNK_ENTRIES): number {
-  return Math.ceil(stored.count / size);
+/**
+ * How many `result_data` rows of `size` entries the stored entries take (chunks made by the producer
+ * keep their own size).
+ */
+export function chunkCount(stored: StoredEntries | StoredChunks, size = RESULT_DATA_CHUNK_ENTRIES): number {
+  return 'chunks' in stored ? stored.chunks.length : Math.ceil(stored.count / size);
 }
 
-/** The `chunk`-th `result_data` row of the stored entries, its JSON written as one string. */
-export function chunkOf(stored: StoredEntries, chunk: number, size = RESULT_DATA_CHUNK_ENTRIES): ResultChunk {
+/**
+ * The `chunk`-th `result_data` row of the stored entries, its JSON written as one string (or, for
+ * chunks made by the producer, its chunk as it is).
+ */
+export function chunkOf(
+  stored: StoredEntries | StoredChunks,
+  chunk: number,
+  size = RESULT_DATA_CHUNK_ENTRIES,
+): ResultChunk {
+  if ('chunks' in stored) {
+    const first = chunk * stored.chunkEntries;
+    const entryCount = Math.min(stored.chunkEntries, stored.count - first);
+    return { chunk, firstEntry: first, entryCount, entries: stored.chunks[chunk] };
+  }
   const first = chunk * size;
   const end = Math.min(first + size, stored.count);
   let entries = '[';
@@ -143,7 +252,7 @@ export function chunkOf(stored: StoredEntries, chunk: number, size = RESULT_DATA
 }
 
 /** All the `result_data` rows of the stored entries. */
-export function toChunks(stored: StoredEntries, size = RESULT_DATA_CHUNK_ENTRIES): ResultChunk[] {
+export function toChunks(stored: StoredEntries | StoredChunks, size = RESULT_DATA_CHUNK_ENTRIES): ResultChunk[] {
   return Array.from({ length: chunkCount(stored, size) }, (_, chunk) => chunkOf(stored, chunk, size));
 }
 

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { ProviderCatalog } from '../../devices/provider-catalog';
+import { presortedChunking } from '../../jobs/result-data';
 import { ENGINE_LANGUAGES } from '../../quantum';
 import { BackendRegistry, QUANTUM_BACKENDS } from './backend-registry';
 import { LocalEngineBackend } from './local-engine.backend';
@@ -41,6 +42,11 @@ export const LOCAL_SIMULATOR = 'statevector-simulator';
               maxJobOperations: config.maxJobOperations,
               parseTimeoutMs: config.parseTimeoutSeconds * 1000,
               threadHeapMb: config.engineThreadHeapMb,
+              // large distributions sorted and chunked in the engine's thread, as jobs store them
+              resultChunking: presortedChunking({
+                inlineEntries: config.resultInlineEntries,
+                maxEntries: config.maxResultEntries,
+              }),
             },
           ),
         ];

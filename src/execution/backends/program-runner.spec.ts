@@ -136,6 +136,31 @@ describe('runPrograms (programs parsed and simulated in engine threads)', () => 
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
   });
 
+  it('asks the engine for large distributions sorted and chunked (resultChunking), small ones whole', async () => {
+    const uniform = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[3];\nh q;\nmeasure q -> c;\n';
+    const chunked = { ...limits, resultChunking: { inlineEntries: 4, chunkEntries: 3, maxEntries: 7 } };
+    const [big, bell] = await runPrograms(
+      runProgram,
+      [program(uniform), program(BELL, 'QASM2', 1)],
+      { ...settings, shots: 1000 },
+      device,
+      chunked,
+    );
+    for (const r of big.results) {
+      // 1000 shots over 8 equally likely outcomes: all 8 are seen; 7 kept, 4 inline
+      expect(r.sorted).toMatchObject({ entries: 8, keptEntries: 7, droppedEntries: 1, chunkEntries: 3 });
+      const kept = r.sorted!.chunks.flatMap((c) => JSON.parse(c) as [string, number][]);
+      expect(kept).toHaveLength(7);
+      for (let i = 1; i < kept.length; i++) expect(kept[i - 1][1]).toBeGreaterThanOrEqual(kept[i][1]);
+      expect(Object.entries(r.data)).toEqual(kept.slice(0, 4));
+    }
+    const counts = big.results[0].sorted!;
+    const kept = counts.chunks.flatMap((c) => JSON.parse(c) as [string, number][]);
+    expect(kept.reduce((s, [, n]) => s + n, 0) + counts.droppedWeight).toBe(1000);
+    expect(bell.results.every((r) => r.sorted === undefined)).toBe(true);
+    expect(Object.keys(bell.results[0].data).sort()).toEqual(['0x0', '0x3']);
+  });
+
   it('reports parse errors with line and column, and a circuit wider than the device', async () => {
     const bad = await rejection(
       runPrograms(

@@ -7,6 +7,7 @@ import {
   ProgramTooWideError,
   SimulationWorkerError,
   type Circuit,
+  type DistributionChunking,
   type ProgramRequest,
   type ProgramRunOptions,
   type ProgramRunResult,
@@ -36,6 +37,12 @@ export interface RunLimits {
   parseTimeoutMs?: number;
   /** The heap of an engine thread (ENGINE_THREAD_HEAP_MB), named when a program needs more. */
   threadHeapMb?: number;
+  /**
+   * How the engine answers large distributions: sorted and chunked in its thread, as the results
+   * are stored (jobs' presortedChunking of RESULT_INLINE_ENTRIES and MAX_RESULT_ENTRIES), so that
+   * saving them does no per-entry work on this thread. Without it, whole `data` maps come back.
+   */
+  resultChunking?: DistributionChunking;
 }
 
 /** The simulator's seed is 32 bits; a job's seed may be any safe integer and is folded into that range. */
@@ -186,6 +193,7 @@ export async function runPrograms(
       type: settings.type,
       observables: settings.observables ?? undefined,
       maxQubits: device.numQubits,
+      chunking: limits.resultChunking,
     };
     opts.onProgress?.(i / n);
     let results: SimulationResult[];

@@ -1,5 +1,6 @@
 import type { ProviderDescription } from '../../devices/provider-catalog';
 import type { JobRun, ProgramSource, RunSettings, TargetDevice } from '../../jobs/job-run';
+import type { PresortedEntries } from '../../jobs/result-data';
 import type { ResultType } from '../../quantum';
 
 /**
@@ -17,6 +18,12 @@ export interface BackendResult {
   resultType: ResultType;
   data: Record<string, unknown>;
   meta: Record<string, unknown>;
+  /**
+   * A large distribution already sorted and chunked where it was produced (the engine's `chunking`,
+   * asked for with presortedChunking), `data` then its most probable entries: saveResults stores it
+   * as it is. Absent for other results; a backend may always leave it out and give the whole `data`.
+   */
+  sorted?: PresortedEntries;
 }
 
 export interface ProgramResults {
