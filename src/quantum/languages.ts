@@ -1,5 +1,6 @@
 import type { Circuit } from './circuit/circuit';
 import { parseQasm } from './qasm';
+import { emitQuil, parseQuil } from './quil';
 
 /**
  * The languages of the engine: front ends (program text in one language → circuit IR) and
@@ -57,11 +58,14 @@ const FRONT_ENDS: ReadonlyMap<string, FrontEnd> = new Map(
     [
       { language: 'QASM2', parse: (source, options) => parseQasm(source, 'QASM2', options) },
       { language: 'QASM3', parse: (source, options) => parseQasm(source, 'QASM3', options) },
+      { language: 'QUIL', parse: (source, options) => parseQuil(source, options) },
     ] satisfies FrontEnd[]
   ).map((f) => [f.language, f]),
 );
 
-const EMITTERS: ReadonlyMap<string, Emitter> = new Map(([] as Emitter[]).map((e) => [e.language, e]));
+const EMITTERS: ReadonlyMap<string, Emitter> = new Map(
+  ([{ language: 'QUIL', emit: (circuit) => emitQuil(circuit) }] satisfies Emitter[]).map((e) => [e.language, e]),
+);
 
 /** The languages the engine reads, in the order of {@link FRONT_ENDS}. */
 export const ENGINE_LANGUAGES: readonly string[] = [...FRONT_ENDS.keys()];
