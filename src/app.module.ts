@@ -15,6 +15,7 @@ import { JobsHttpModule } from './jobs/jobs.module';
 import { MODEL } from './model';
 import { QueueModule } from './queue/queue.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { TranslationsHttpModule } from './translations/translations.module';
 
 /**
  * The composition roots. Both processes share the core (config, logs, database and its event bus,
@@ -60,6 +61,7 @@ export class ApiModule {
         DevicesHttpModule,
         DeploymentsHttpModule,
         JobsHttpModule,
+        TranslationsHttpModule,
         RealtimeModule,
         AdminModule,
         ...(config.runWorkers ? [ExecutionModule] : []),
