@@ -408,9 +408,13 @@ function renderDeployments() {
       list.map((d) => [d.id, d.name, d.programs.map((p) => p.id)]),
       [...openDeployments],
       programTexts.size,
+      translationsVersion,
+      translationLanguages,
     ])
   )
     return;
+  // a re-render replaces the rows: keep the keyboard on the "Translate to" select that had it
+  const focused = document.activeElement?.dataset?.translateOf;
   replace(
     $('#deployments tbody'),
     list.length
@@ -489,6 +493,7 @@ function renderDeployments() {
                       programTexts.has(p.id)
                         ? h('pre', { class: 'json' }, programTexts.get(p.id))
                         : h('p', { class: 'empty' }, 'loading…'),
+                      programTexts.has(p.id) ? translationView(p) : null,
                     ),
                   ),
                 ),
@@ -497,6 +502,115 @@ function renderDeployments() {
         ])
       : h('tr', {}, h('td', { colspan: 3, class: 'empty' }, 'No deployments yet.')),
   );
+  if (focused) document.querySelector(`select[data-translate-of="${CSS.escape(focused)}"]`)?.focus();
+}
+
+// ---------------------------------------------------------------- translations
+
+/**
+ * What the engine reads and writes, from GET /translations/languages: {languages, read, write};
+ * null until known (or when it could not be loaded: the select then says so).
+ */
+let translationLanguages = null;
+/** programId -> {to, pending, result: {language, quantumCircuit, warnings} | null, error: string | null} */
+const translations = new Map();
+let translationsVersion = 0;
+
+async function loadTranslationLanguages() {
+  try {
+    translationLanguages = await get('/translations/languages');
+  } catch {
+    translationLanguages = null;
+  }
+  renderDeployments();
+}
+
+/** The "Translate to" select of a program, and the translation (or its error) once asked for. */
+function translationView(p) {
+  const t = translations.get(p.id);
+  const langs = translationLanguages;
+  const readable = langs?.read.includes(p.assemblerLanguage);
+  const targets = langs ? langs.write : [];
+  const why = !langs
+    ? 'the languages could not be loaded'
+    : !readable
+      ? `the engine cannot read ${p.assemblerLanguage} yet`
+      : !targets.length
+        ? 'the engine writes no language yet'
+        : null;
+  const id = `translate-${p.id}`;
+  return h(
+    'div',
+    { class: 'translate', dataset: { translationOf: p.id } },
+    h(
+      'div',
+      { class: 'row' },
+      h('label', { for: id, class: 'sub' }, 'Translate to'),
+      h(
+        'select',
+        {
+          id,
+          class: 'small',
+          dataset: { translateOf: p.id },
+          disabled: why !== null,
+          title: why ?? `Translate this ${p.assemblerLanguage} program (POST /api/translations); nothing is stored`,
+          onchange: (ev) => translateProgram(p, ev.currentTarget.value),
+        },
+        h('option', { value: '', selected: !t?.to }, why ? `— (${why})` : '—'),
+        targets.map((l) => h('option', { value: l, selected: t?.to === l }, l)),
+      ),
+      t?.pending ? h('span', { class: 'sub', role: 'status' }, 'translating…') : null,
+    ),
+    t?.error ? h('div', { class: 'error', role: 'alert' }, t.error) : null,
+    t?.result
+      ? h(
+          'div',
+          { class: 'translation' },
+          h(
+            'div',
+            { class: 'sub' },
+            `${t.result.language} · ${t.result.quantumCircuit.length.toLocaleString()} characters`,
+            t.result.warnings.length ? ` · ${t.result.warnings.length} warnings` : '',
+          ),
+          t.result.warnings.length
+            ? h(
+                'ul',
+                { class: 'warnings' },
+                t.result.warnings.map((w) => h('li', {}, w)),
+              )
+            : null,
+          h('pre', { class: 'json', tabindex: '0' }, t.result.quantumCircuit),
+        )
+      : null,
+  );
+}
+
+async function translateProgram(p, to) {
+  if (!to) {
+    translations.delete(p.id);
+    translationsVersion++;
+    renderDeployments();
+    return;
+  }
+  const mine = { to, pending: true, result: null, error: null };
+  translations.set(p.id, mine);
+  translationsVersion++;
+  renderDeployments();
+  try {
+    mine.result = await post('/translations', {
+      quantumCircuit: programTexts.get(p.id),
+      from: p.assemblerLanguage,
+      to,
+    });
+  } catch (err) {
+    mine.error = err instanceof ApiError ? err.describe() : String(err);
+  } finally {
+    mine.pending = false;
+  }
+  // a later choice for this program wins over this answer
+  if (translations.get(p.id) !== mine) return;
+  translationsVersion++;
+  renderDeployments();
 }
 
 /** Deployments whose programs are shown. */
@@ -1031,6 +1145,7 @@ function applyToken(token) {
   firstJobsLoad = true;
   closeDetail();
   void refresh();
+  void loadTranslationLanguages();
   void live.start(token);
 }
 
@@ -1074,6 +1189,7 @@ function start() {
   void checkHealth();
   setInterval(checkHealth, 15_000);
   void refresh();
+  void loadTranslationLanguages();
   void live.start(getToken());
 }
 
