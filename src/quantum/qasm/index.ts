@@ -1,7 +1,9 @@
 import { CircuitError, type Circuit } from '../circuit/circuit';
 import { tokenize } from './lexer';
 import { Lowerer } from './lower';
+import { Lowerer3 } from './lower3';
 import { Parser } from './parser';
+import { Parser3 } from './parser3';
 
 /**
  * OpenQASM 2 and 3 front ends: program text in, circuit IR out. See README.md in this folder for
@@ -52,6 +54,12 @@ function firstToken(src: string): { offset: number; line: number; col: number } 
   }
 }
 
+/** Whether the program's first statement is `include "qelib1.inc";` (OpenQASM 2 without its header). */
+function startsWithQelib1(src: string): boolean {
+  const { offset } = firstToken(src);
+  return /^include[ \t\r\n]*["']qelib1\.inc["'][ \t\r\n]*;/.test(src.slice(offset, offset + 64));
+}
+
 /**
  * The language a program declares in its `OPENQASM 2.0;` / `OPENQASM 3;` header, or undefined
  * when it has no header (or an unknown version).
@@ -71,7 +79,7 @@ export function detectQasmLanguage(source: string): QasmLanguage | undefined {
  * of the offending token, on any error.
  */
 export function parseQasm(source: string, language?: QasmLanguage, options: QasmOptions = {}): Circuit {
-  let lowerer: Lowerer | undefined;
+  let lowerer: Lowerer | Lowerer3 | undefined;
   try {
     if (typeof source !== 'string') throw new CircuitError('the program must be a string', 1, 1);
     if (language !== undefined && language !== 'QASM2' && language !== 'QASM3') {
@@ -94,14 +102,19 @@ export function parseQasm(source: string, language?: QasmLanguage, options: Qasm
           const col = gap.length === 1 ? first.col + m[1].length : gap[gap.length - 1].length + 1;
           throw new CircuitError(`unsupported OpenQASM version '${m[2]}'`, line, col);
         }
-        // No header: OpenQASM 2 requires one, OpenQASM 3 does not.
-        lang = 'QASM3';
+        // No header: OpenQASM 3 (where it is optional), unless the program starts with
+        // `include "qelib1.inc";`, which only OpenQASM 2 has (QASMBench programs do; Qiskit reads them).
+        lang = startsWithQelib1(source) ? 'QASM2' : 'QASM3';
       }
     }
-    const version = lang === 'QASM2' ? 2 : 3;
-    const tokens = tokenize(source, version === 3);
-    const program = new Parser(tokens, version).parseProgram();
-    lowerer = new Lowerer(version, { maxOperations: max });
+    if (lang === 'QASM3') {
+      const program3 = new Parser3(tokenize(source, true)).parseProgram();
+      lowerer = new Lowerer3({ maxOperations: max });
+      return lowerer.lower(program3);
+    }
+    const tokens = tokenize(source, false);
+    const program = new Parser(tokens, 2, startsWithQelib1(source)).parseProgram();
+    lowerer = new Lowerer(2, { maxOperations: max });
     return lowerer.lower(program);
   } catch (err) {
     if (err instanceof CircuitError) throw err;

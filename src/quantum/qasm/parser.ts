@@ -119,6 +119,8 @@ export class Parser {
   constructor(
     private readonly toks: Token[],
     private readonly version: 2 | 3,
+    /** OpenQASM 2 without its header, starting with `include "qelib1.inc";`. */
+    private readonly headerless = false,
   ) {
     this.v3 = version === 3;
   }
@@ -192,7 +194,7 @@ export class Parser {
         this.fail(`unsupported OpenQASM version '${vt.text}'`, vt);
       }
       this.expectOp(';');
-    } else if (!this.v3) {
+    } else if (!this.v3 && !this.headerless) {
       this.fail(`expected 'OPENQASM 2.0;' at the start of the program but found ${show(first)}`, first);
     }
     const statements: Stmt[] = [];
