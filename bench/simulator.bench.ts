@@ -26,6 +26,7 @@ import { stateBytes } from '../src/quantum/simulator/statevector';
 import { SimulationAbortedError } from '../src/quantum/simulator/errors';
 import type { CountsResult } from '../src/quantum/simulator/types';
 import { CircuitBuilder, ghz, qft, randomCircuit } from '../src/quantum/simulator/testing/circuits';
+import { dynamicBench, dynamicMemoryCircuit, dynamicTable } from './dynamic.bench';
 import { runLayoutBench } from './layout.bench';
 import { fmtMiB, fmtMs, median, table, time } from './util';
 
@@ -245,6 +246,8 @@ export function memoryProbe(family: string, n: number): void {
     b.ops.push(...ghz(n).ops);
     b.reset(0);
     circuit = b.build();
+  } else if (family === 'dynamic') {
+    circuit = dynamicMemoryCircuit(n);
   } else {
     circuit = makeCircuit(family as Family, n);
   }
@@ -274,7 +277,7 @@ export function memoryProbe(family: string, n: number): void {
   process.stdout.write(JSON.stringify(probe) + '\n');
 }
 
-function runProbe(family: string, n: number): Promise<MemoryProbe> {
+export function runProbe(family: string, n: number): Promise<MemoryProbe> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'run.js'), ['--memory-probe', family, String(n)], {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -442,6 +445,7 @@ export async function runSimulatorBench(log: (s: string) => void = console.error
     ['qft', 24],
     ['random', 24],
     ['ghz-reset', 24],
+    ['dynamic', 24],
   ] as const) {
     probes.push(await runProbe(family, n));
   }
@@ -461,6 +465,9 @@ export async function runSimulatorBench(log: (s: string) => void = console.error
     ),
     '',
   );
+
+  log('dynamic circuits');
+  out.push(...(await dynamicSection(log)), '');
 
   log('pool');
   const pool = await poolBench();
@@ -509,4 +516,24 @@ export async function runSimulatorBench(log: (s: string) => void = console.error
     '',
   );
   return out.join('\n');
+}
+
+/** Dynamic circuits (bench/dynamic.bench.ts): per-shot classical feedback against OpenQASM 2's `if`. */
+export async function dynamicSection(log: (s: string) => void, withMemory = false): Promise<string[]> {
+  const out = [
+    `### Dynamic circuits: per-shot classical feedback (RUNNER, 1024 shots, ${4} mid-circuit measurements)`,
+    '',
+    'Same state preparation; the baseline feeds back with `if (c[k] == 1) x q[k+1]`, the dynamic one with a counter variable, `if/else` on its parity and a repeat-until-success `while` loop (bench/dynamic.bench.ts). Alternating runs, medians.',
+    '',
+    dynamicTable(dynamicBench()),
+  ];
+  if (withMemory) {
+    log('dynamic memory probe');
+    const p = await runProbe('dynamic', 24);
+    out.push(
+      '',
+      `Peak memory of a 24-qubit GHZ followed by a repeat-until-success loop measured into a variable (${p.mode}): RSS +${fmtMiB(p.rssPeak - p.rssBefore)} (${((p.rssPeak - p.rssBefore) / p.stateBytes).toFixed(2)}x the ${fmtMiB(p.stateBytes)} state), arrayBuffers +${fmtMiB(p.arrayBuffersPeak - p.arrayBuffersBefore)} (${((p.arrayBuffersPeak - p.arrayBuffersBefore) / p.stateBytes).toFixed(2)}x).`,
+    );
+  }
+  return out;
 }
