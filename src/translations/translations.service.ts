@@ -66,6 +66,8 @@ export interface TranslationLanguages {
 export class TranslationsService implements OnApplicationShutdown {
   private pool?: SimulatorPool;
   private readonly turns = new UserTurns(TRANSLATIONS_PER_USER, () => new TooManyTranslations());
+  /** Longest translated program answered (MAX_TRANSLATION_LENGTH; tests lower it). */
+  maxTranslationLength = MAX_TRANSLATION_LENGTH;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -91,7 +93,7 @@ export class TranslationsService implements OnApplicationShutdown {
           to: req.to,
           source: req.quantumCircuit,
           maxOperations: this.config.maxCircuitOperations,
-          maxLength: MAX_TRANSLATION_LENGTH,
+          maxLength: this.maxTranslationLength,
         },
         { timeoutMs: this.config.parseTimeoutSeconds * 1000 },
       );
