@@ -1,4 +1,5 @@
 import type { Circuit } from './circuit/circuit';
+import { emitQasm2, emitQasm3 } from './emit';
 import { parseQasm } from './qasm';
 import { emitQuil, parseQuil } from './quil';
 
@@ -64,7 +65,13 @@ const FRONT_ENDS: ReadonlyMap<string, FrontEnd> = new Map(
 );
 
 const EMITTERS: ReadonlyMap<string, Emitter> = new Map(
-  ([{ language: 'QUIL', emit: (circuit) => emitQuil(circuit) }] satisfies Emitter[]).map((e) => [e.language, e]),
+  (
+    [
+      { language: 'QUIL', emit: (circuit) => emitQuil(circuit) },
+      { language: 'QASM3', emit: (circuit) => emitQasm3(circuit) },
+      { language: 'QASM2', emit: (circuit) => emitQasm2(circuit) },
+    ] satisfies Emitter[]
+  ).map((e) => [e.language, e]),
 );
 
 /** The languages the engine reads, in the order of {@link FRONT_ENDS}. */

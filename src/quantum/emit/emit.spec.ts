@@ -1,0 +1,539 @@
+import fc from 'fast-check';
+import type { Circuit, ClassicalExpr, Op } from '../circuit/circuit';
+import { u3, X } from '../circuit/gates';
+import { emitProgram, parseProgram, TranslationError, translateProgram } from '../languages';
+import { parseQasm } from '../qasm';
+import { applyUnitaryOp, basisState, unitaryOf, type State } from '../qasm/testing';
+import { CircuitBuilder, randomCircuit } from '../simulator/testing/circuits';
+import { emitQasm2, emitQasm3 } from '.';
+
+/** Largest distance between two unitaries after removing one global phase (none if `exact`). */
+function distance(a: State[], b: State[], exact: boolean): number {
+  let phaseRe = 1;
+  let phaseIm = 0;
+  if (!exact) {
+    // The phase of b relative to a, read at a's largest entry.
+    let best = -1;
+    for (let k = 0; k < a.length; k++) {
+      for (let i = 0; i < a[k].re.length; i++) {
+        const m = Math.hypot(a[k].re[i], a[k].im[i]);
+        if (m > best) {
+          best = m;
+          const br = b[k].re[i];
+          const bi = b[k].im[i];
+          const ar = a[k].re[i];
+          const ai = a[k].im[i];
+          // a / b, normalised
+          const re = ar * br + ai * bi;
+          const im = ai * br - ar * bi;
+          const n = Math.hypot(re, im) || 1;
+          phaseRe = re / n;
+          phaseIm = im / n;
+        }
+      }
+    }
+  }
+  let d = 0;
+  for (let k = 0; k < a.length; k++) {
+    for (let i = 0; i < a[k].re.length; i++) {
+      const re = b[k].re[i] * phaseRe - b[k].im[i] * phaseIm;
+      const im = b[k].re[i] * phaseIm + b[k].im[i] * phaseRe;
+      d = Math.max(d, Math.hypot(a[k].re[i] - re, a[k].im[i] - im));
+    }
+  }
+  return d;
+}
+
+/** The value of the conditions the front ends produce (bits, numbers, comparisons, logic). */
+function evaluate(e: ClassicalExpr, clbits: number[]): number {
+  switch (e.k) {
+    case 'num':
+      return e.v;
+    case 'bit':
+      return clbits[e.clbit];
+    case 'bits':
+      return e.clbits.reduce((acc, b, i) => acc + clbits[b] * 2 ** i, 0);
+    case 'unary':
+      return e.op === '!' ? Number(!evaluate(e.a, clbits)) : -evaluate(e.a, clbits);
+    case 'cast':
+      return e.to === 'bool' ? Number(evaluate(e.a, clbits) !== 0) : evaluate(e.a, clbits);
+    case 'binary': {
+      const a = evaluate(e.a, clbits);
+      const b = evaluate(e.b, clbits);
+      const ops: Record<string, number> = {
+        '==': Number(a === b),
+        '!=': Number(a !== b),
+        '&&': Number(!!a && !!b),
+        '||': Number(!!a || !!b),
+      };
+      if (e.op in ops) return ops[e.op];
+      throw new Error(`unexpected operator ${e.op}`);
+    }
+    default:
+      throw new Error(`unexpected expression ${e.k}`);
+  }
+}
+
+/**
+ * Runs a circuit once from |0...0> like the reference simulator's `run`, also through `branch`
+ * ops on clbit conditions; `pick` chooses each measurement outcome (throws for an impossible one).
+ */
+function runAll(c: Circuit, pick: () => 0 | 1): { state: State; clbits: number[] } {
+  const state = basisState(c.numQubits);
+  const clbits = new Array<number>(c.numClbits).fill(0);
+  const measure = (q: number): 0 | 1 => {
+    const bit = 1 << q;
+    let p1 = 0;
+    for (let i = 0; i < state.re.length; i++) if (i & bit) p1 += state.re[i] ** 2 + state.im[i] ** 2;
+    const outcome = pick();
+    const p = outcome ? p1 : 1 - p1;
+    if (p < 1e-12) throw new Error('impossible outcome');
+    for (let i = 0; i < state.re.length; i++) {
+      const keep = ((i & bit) !== 0) === (outcome === 1);
+      state.re[i] = keep ? state.re[i] / Math.sqrt(p) : 0;
+      state.im[i] = keep ? state.im[i] / Math.sqrt(p) : 0;
+    }
+    return outcome;
+  };
+  const exec = (ops: Op[]): void => {
+    for (const op of ops) {
+      if (op.kind === 'measure') clbits[op.clbit] = measure(op.qubit);
+      else if (op.kind === 'reset') {
+        if (measure(op.qubit))
+          applyUnitaryOp(state, { kind: 'gate', name: 'x', target: op.qubit, matrix: X, controls: [] });
+      } else if (op.kind === 'if') {
+        if (op.clbits.reduce((acc, b, i) => acc + clbits[b] * 2 ** i, 0) === op.value) exec(op.body);
+      } else if (op.kind === 'branch') exec(evaluate(op.cond, clbits) ? op.then : op.otherwise);
+      else applyUnitaryOp(state, op);
+    }
+  };
+  exec(c.ops);
+  return { state, clbits };
+}
+
+type Outcome = { clbits: number[]; state: State } | 'impossible';
+
+/** Every run of a circuit with measurements, one per sequence of outcomes (in measurement order). */
+function allRuns(c: Circuit, measurements: number): Outcome[] {
+  const out: Outcome[] = [];
+  for (let mask = 0; mask < 1 << measurements; mask++) {
+    let k = 0;
+    try {
+      const r = runAll(c, () => ((mask >> k++) & 1) as 0 | 1);
+      out.push({ clbits: r.clbits, state: r.state });
+    } catch {
+      out.push('impossible');
+    }
+  }
+  return out;
+}
+
+function sameRuns(a: Outcome[], b: Outcome[], exact: boolean): void {
+  expect(b.length).toBe(a.length);
+  a.forEach((x, i) => {
+    const y = b[i];
+    if (x === 'impossible' || y === 'impossible') {
+      expect(y).toBe(x);
+      return;
+    }
+    expect(y.clbits).toEqual(x.clbits);
+    expect(distance([x.state], [y.state], exact)).toBeLessThan(1e-9);
+  });
+}
+
+const randomCircuits = (maxQubits: number) =>
+  fc
+    .tuple(fc.integer({ min: 1, max: maxQubits }), fc.integer({ min: 1, max: 25 }), fc.nat())
+    .map(([n, g, seed]) => randomCircuit(n, g, seed, { maxControls: 3 }));
+
+/** A circuit with mid-circuit measurements and conditions on whole registers. */
+function dynamicCircuit(): Circuit {
+  const b = new CircuitBuilder();
+  b.qreg('q', 3);
+  b.creg('a', 1);
+  b.creg('b', 2);
+  b.h(0).ry(1.1, 1).cx(0, 2).measure(0, 0);
+  b.if([0], 1, (i) => i.x(1).cp(0.4, 1, 2).ccx(1, 2, 0));
+  b.measure(1, 1).h(2);
+  b.if([1, 2], 1, (i) => i.swap(0, 2).rz(0.3, 2).measure(2, 2));
+  b.reset(0).h(0).measure(0, 2);
+  return b.build();
+}
+
+describe('OpenQASM 3 emitter', () => {
+  it('writes header, registers and readable gates', () => {
+    const b = new CircuitBuilder();
+    b.qreg('q', 2);
+    b.qreg('anc', 1);
+    b.creg('c', 2);
+    b.h(0)
+      .cx(0, 1)
+      .ccx(0, 1, 2)
+      .rz(0.5, 2)
+      .p(Math.PI / 2, 1)
+      .measure(0, 0)
+      .measure(1, 1);
+    const { text, warnings } = emitQasm3(b.build());
+    expect(text).toBe(
+      [
+        'OPENQASM 3.0;',
+        'include "stdgates.inc";',
+        'qubit[2] q;',
+        'qubit[1] anc;',
+        'bit[2] c;',
+        'h q[0];',
+        'cx q[0], q[1];',
+        'ccx q[0], q[1], anc[0];',
+        'rz(0.5) anc[0];',
+        's q[1];',
+        'c[0] = measure q[0];',
+        'c[1] = measure q[1];',
+        '',
+      ].join('\n'),
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  it('random circuits read back with exactly the same unitary, global phase included', () => {
+    fc.assert(
+      fc.property(randomCircuits(4), (c) => {
+        const back = parseQasm(emitQasm3(c).text, 'QASM3');
+        expect(back.numQubits).toBe(c.numQubits);
+        expect(distance(unitaryOf(c), unitaryOf(back), true)).toBeLessThan(1e-9);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps negative controls, controlled swaps and the phase of controlled gates exact', () => {
+    const b = new CircuitBuilder(4);
+    b.gate('u', u3(0.3, 1.2, -0.4), 3, [0, 1, 2], [0, 1, 0]);
+    b.swap(0, 3, [1, 2], [1, 0]);
+    b.gate('cu', [0, 0, 0, 1, 0, -1, 0, 0], 2, [0]); // e^{iπ/2}... a controlled Y-like matrix with a phase
+    const c = b.build();
+    const { text } = emitQasm3(c);
+    expect(text).toContain('negctrl @ ctrl @ negctrl @ U(');
+    expect(text).toContain('ctrl @ negctrl @ swap q[1], q[2], q[0], q[3];');
+    expect(distance(unitaryOf(c), unitaryOf(parseQasm(text, 'QASM3')), true)).toBeLessThan(1e-12);
+  });
+
+  it('conditions on whole registers, single bits and parts of registers read back with the same runs', () => {
+    const c = dynamicCircuit();
+    const b = new CircuitBuilder(2, 3);
+    b.h(0).h(1).measure(0, 0).measure(1, 2);
+    b.if([0, 2], 1, (i) => i.x(1)); // c[0] == 1 && c[2] == 0
+    b.if([2], 0, (i) => i.h(0)); // !c[2]
+    b.measure(1, 1);
+    for (const circuit of [c, b.build()]) {
+      const back = parseQasm(emitQasm3(circuit).text, 'QASM3');
+      expect(back.cregs.map((r) => [r.name, r.size])).toEqual(circuit.cregs.map((r) => [r.name, r.size]));
+      sameRuns(allRuns(circuit, 5), allRuns(back, 5), true);
+    }
+  });
+
+  it('renames registers that clash with keywords or gates, and registers that do not tile the bits', () => {
+    const c: Circuit = {
+      numQubits: 2,
+      numClbits: 1,
+      qregs: [{ name: 'h', size: 2, offset: 0 }],
+      cregs: [{ name: 'measure', size: 1, offset: 0 }],
+      ops: [
+        {
+          kind: 'gate',
+          name: 'h',
+          matrix: [Math.SQRT1_2, 0, Math.SQRT1_2, 0, Math.SQRT1_2, 0, -Math.SQRT1_2, 0],
+          target: 0,
+          controls: [],
+        },
+        { kind: 'measure', qubit: 0, clbit: 0 },
+      ],
+    };
+    const { text } = emitQasm3(c);
+    expect(text).toContain('qubit[2] h_;');
+    expect(text).toContain('bit[1] measure_;');
+    expect(parseQasm(text, 'QASM3').cregs[0].name).toBe('measure_');
+    const loose: Circuit = { numQubits: 3, numClbits: 0, qregs: [], cregs: [], ops: [{ kind: 'reset', qubit: 2 }] };
+    expect(emitQasm3(loose).text).toContain('qubit[3] q;\nreset q[2];');
+  });
+
+  it('writes classical variables, set, measure into a variable, if/else, while, break, continue, end and per-shot gates', () => {
+    const c: Circuit = {
+      numQubits: 2,
+      numClbits: 2,
+      qregs: [{ name: 'q', size: 2, offset: 0 }],
+      cregs: [{ name: 'c', size: 2, offset: 0 }],
+      vars: [
+        { name: 'n', type: 'int', width: 32 },
+        { name: 'theta', type: 'float' },
+        { name: 'ok', type: 'bool' },
+        { name: 'm', type: 'bit', width: 2 },
+      ],
+      ops: [
+        { kind: 'set', target: { var: 0 }, value: { k: 'num', v: 3 } },
+        {
+          kind: 'while',
+          cond: { k: 'binary', op: '>', a: { k: 'var', index: 0 }, b: { k: 'num', v: 0 } },
+          body: [
+            {
+              kind: 'set',
+              target: { var: 0 },
+              value: { k: 'binary', op: '-', a: { k: 'var', index: 0 }, b: { k: 'num', v: 1 } },
+            },
+            { kind: 'measure-var', qubit: 0, target: { var: 3 }, bit: 1 },
+            {
+              kind: 'branch',
+              cond: { k: 'binary', op: '==', a: { k: 'var', index: 0 }, b: { k: 'num', v: 1 } },
+              then: [{ kind: 'break' }],
+              otherwise: [{ kind: 'continue' }],
+            },
+          ],
+        },
+        {
+          kind: 'set',
+          target: { var: 1 },
+          value: { k: 'binary', op: '/', a: { k: 'var', index: 0 }, b: { k: 'num', v: 2 } },
+        },
+        {
+          kind: 'dgate',
+          name: 'rx',
+          target: 1,
+          theta: { k: 'binary', op: '*', a: { k: 'var', index: 1 }, b: { k: 'num', v: Math.PI } },
+          phi: { k: 'num', v: 0 },
+          lambda: { k: 'num', v: 0 },
+          controls: [0],
+        },
+        {
+          kind: 'set',
+          target: { var: 2 },
+          value: { k: 'binary', op: '&&', a: { k: 'bit', clbit: 0 }, b: { k: 'var', index: 2 } },
+        },
+        {
+          kind: 'set',
+          target: { clbits: [0, 1] },
+          value: { k: 'binary', op: 'idiv', a: { k: 'var', index: 0 }, b: { k: 'num', v: 2 } },
+        },
+        { kind: 'end' },
+      ],
+    };
+    const { text } = emitQasm3(c);
+    expect(text).toBe(
+      [
+        'OPENQASM 3.0;',
+        'include "stdgates.inc";',
+        'qubit[2] q;',
+        'bit[2] c;',
+        'int[32] n;',
+        'float[64] theta;',
+        'bool ok;',
+        'bit[2] m;',
+        'n = int[32](3);',
+        'while (n > 0) {',
+        '  n = int[32](n - 1);',
+        '  m[1] = measure q[0];',
+        '  if (n == 1) {',
+        '    break;',
+        '  } else {',
+        '    continue;',
+        '  }',
+        '}',
+        'theta = float[64](n) / 2;',
+        'ctrl @ U(theta * pi, 0, 0) q[0], q[1];',
+        'ok = c[0] && ok;',
+        'c = bit[2](n / 2);',
+        'end;',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints expressions with the precedence and casts OpenQASM 3 needs', () => {
+    const c: Circuit = {
+      numQubits: 1,
+      numClbits: 0,
+      qregs: [{ name: 'q', size: 1, offset: 0 }],
+      cregs: [],
+      vars: [
+        { name: 'a', type: 'int' },
+        { name: 'r', type: 'float' },
+      ],
+      ops: [
+        {
+          kind: 'set',
+          target: { var: 0 },
+          value: {
+            k: 'binary',
+            op: '*',
+            a: { k: 'binary', op: '+', a: { k: 'var', index: 0 }, b: { k: 'num', v: 1 } },
+            b: {
+              k: 'binary',
+              op: '-',
+              a: { k: 'var', index: 0 },
+              b: { k: 'binary', op: '-', a: { k: 'num', v: 2 }, b: { k: 'num', v: 3 } },
+            },
+          },
+        },
+        {
+          kind: 'set',
+          target: { var: 1 },
+          value: {
+            k: 'binary',
+            op: '**',
+            a: { k: 'binary', op: '**', a: { k: 'var', index: 1 }, b: { k: 'num', v: 2 } },
+            b: { k: 'unary', op: '-', a: { k: 'call', fn: 'abs', args: [{ k: 'var', index: 1 }] } },
+          },
+        },
+        {
+          kind: 'set',
+          target: { var: 0 },
+          value: { k: 'binary', op: 'idiv', a: { k: 'var', index: 1 }, b: { k: 'num', v: 2 } },
+        },
+      ],
+    };
+    const lines = emitQasm3(c).text.split('\n');
+    expect(lines).toContain('a = int((a + 1) * (a - (2 - 3)));');
+    expect(lines).toContain('r = (r ** 2) ** (-(r * (1 - 2 * int(r < 0))));');
+    expect(lines).toContain('a = int(int(r / 2));');
+  });
+
+  it('refuses what OpenQASM 3 has no way to write, naming it', () => {
+    const c: Circuit = {
+      numQubits: 1,
+      numClbits: 0,
+      qregs: [],
+      cregs: [],
+      vars: [{ name: 'v', type: 'int' }],
+      ops: [
+        {
+          kind: 'set',
+          target: { var: 0 },
+          value: { k: 'cond', test: { k: 'num', v: 1 }, a: { k: 'num', v: 1 }, b: { k: 'num', v: 2 } },
+        },
+      ],
+    };
+    expect(() => emitQasm3(c)).toThrow(TranslationError);
+    expect(() => emitQasm3(c)).toThrow(/conditional expressions/);
+  });
+});
+
+describe('OpenQASM 2 emitter', () => {
+  it('writes qelib1 gates, u3 and cx only, and reads back with the same unitary up to global phase', () => {
+    fc.assert(
+      fc.property(randomCircuits(4), (c) => {
+        const { text } = emitQasm2(c);
+        for (const line of text.split('\n').slice(2)) {
+          expect(line).toMatch(
+            /^(|qreg \w+\[\d+\];|(x|y|z|h|s|sdg|t|tdg|u1\([^)]*\)|rx\([^)]*\)|ry\([^)]*\)|u3\([^)]*\)) \w+\[\d+\];|cx \w+\[\d+\], \w+\[\d+\];|barrier .*;)$/,
+          );
+        }
+        const back = parseQasm(text, 'QASM2');
+        expect(distance(unitaryOf(c), unitaryOf(back), false)).toBeLessThan(1e-8);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('writes one sentence per kind of change', () => {
+    const b = new CircuitBuilder(3);
+    b.ccx(0, 1, 2).ccx(1, 2, 0).gate('cx', [0, 0, 1, 0, 1, 0, 0, 0], 1, [0], [0]).cz(0, 1).swap(0, 1).gphase(0.3);
+    expect(emitQasm2(b.build()).warnings).toEqual([
+      '2 multi-controlled gates decomposed into cx and u3',
+      '1 controlled gate other than cx decomposed into cx and u3',
+      '1 swap written as 3 cx',
+      '1 gate with negative controls written with x around the controls',
+      'the global phase dropped (qelib1 gates have none; it is not observable)',
+    ]);
+    const plain = new CircuitBuilder(2, 2).h(0).cx(0, 1).measure(0, 0).measure(1, 1).build();
+    expect(emitQasm2(plain).warnings).toEqual([]);
+  });
+
+  it('conditions each op on a whole register, with the same runs after reading back', () => {
+    const c = dynamicCircuit();
+    const { text } = emitQasm2(c);
+    expect(text).toContain('if (a == 1) x q[1];');
+    expect(text).toContain('if (b == 1) measure q[2] -> b[1];');
+    const back = parseQasm(text, 'QASM2');
+    sameRuns(allRuns(c, 5), allRuns(back, 5), false);
+  });
+
+  it('refuses other classical constructs, naming them', () => {
+    const base = (ops: Op[], vars?: Circuit['vars']): Circuit => ({
+      numQubits: 2,
+      numClbits: 2,
+      qregs: [{ name: 'q', size: 2, offset: 0 }],
+      cregs: [{ name: 'c', size: 2, offset: 0 }],
+      ops,
+      ...(vars ? { vars } : {}),
+    });
+    const x: Op = { kind: 'gate', name: 'x', matrix: [0, 0, 1, 0, 1, 0, 0, 0], target: 0, controls: [] };
+    const cases: [Op[], string][] = [
+      [[{ kind: 'if', clbits: [0], value: 1, body: [x] }], 'a condition on part of a register'],
+      [[{ kind: 'if', clbits: [1, 0], value: 1, body: [x] }], 'a condition on part of a register'],
+      [
+        [{ kind: 'if', clbits: [0, 1], value: 1, body: [{ kind: 'if', clbits: [0, 1], value: 2, body: [x] }] }],
+        'nested conditions',
+      ],
+      [[{ kind: 'while', cond: { k: 'num', v: 0 }, body: [] }], 'while loops'],
+      [[{ kind: 'set', target: { var: 0 }, value: { k: 'num', v: 1 } }], 'classical variables'],
+      [[{ kind: 'measure-var', qubit: 0, target: { var: 0 } }], 'classical variables'],
+      [[{ kind: 'branch', cond: { k: 'bit', clbit: 0 }, then: [x], otherwise: [] }], 'if/else on a computed condition'],
+      [[{ kind: 'end' }], 'end statements'],
+      [
+        [
+          {
+            kind: 'dgate',
+            name: 'u',
+            target: 0,
+            theta: { k: 'var', index: 0 },
+            phi: { k: 'num', v: 0 },
+            lambda: { k: 'num', v: 0 },
+            controls: [],
+          },
+        ],
+        'gates with angles computed per shot',
+      ],
+    ];
+    for (const [ops, construct] of cases) {
+      let err: unknown;
+      try {
+        emitQasm2(base(ops, [{ name: 'v', type: 'int' }]));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(TranslationError);
+      expect((err as TranslationError).construct).toBe(construct);
+      expect((err as TranslationError).language).toBe('QASM2');
+    }
+  });
+
+  it('renames registers OpenQASM 2 cannot name (reserved, uppercase)', () => {
+    const c: Circuit = {
+      numQubits: 1,
+      numClbits: 1,
+      qregs: [{ name: 'Q', size: 1, offset: 0 }],
+      cregs: [{ name: 'cx', size: 1, offset: 0 }],
+      ops: [{ kind: 'measure', qubit: 0, clbit: 0 }],
+    };
+    const back = parseQasm(emitQasm2(c).text, 'QASM2');
+    expect(back.qregs[0].name).toBe('rQ');
+    expect(back.cregs[0].name).toBe('cx_');
+  });
+});
+
+describe('registry', () => {
+  it('translates between OpenQASM 2 and 3 through the registered emitters', () => {
+    const src =
+      'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[3];\nh q[0];\nccx q[0], q[1], q[2];\ncu1(0.25) q[2], q[0];\nmeasure q -> c;\n';
+    const to3 = translateProgram('QASM2', 'QASM3', src);
+    expect(to3.language).toBe('QASM3');
+    const original = parseProgram('QASM2', src);
+    const via3 = parseProgram('QASM3', to3.quantumCircuit);
+    const unitary = (c: Circuit) =>
+      unitaryOf(
+        c.ops.filter((o) => o.kind !== 'measure'),
+        c.numQubits,
+      );
+    expect(distance(unitary(original), unitary(via3), true)).toBeLessThan(1e-12);
+    const to2 = emitProgram('QASM2', via3);
+    expect(distance(unitary(original), unitary(parseProgram('QASM2', to2.text)), false)).toBeLessThan(1e-9);
+  });
+});
