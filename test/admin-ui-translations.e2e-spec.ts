@@ -12,6 +12,7 @@ import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http } from './helpers/http';
 
 const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = '/tmp/qunest-admin-translation.png';
 const FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -80,7 +81,7 @@ describe('admin UI: translating a program', () => {
     const select = await openProgram('translate-bell', programId);
     // labelled, and its options are the engine's targets after the empty choice
     await expect(page.getByLabel('Translate to').getAttribute('data-translate-of')).resolves.toBe(programId);
-    const options = await select.locator('option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    const options = await select.locator('option').evaluateAll((els) => els.map((e) => e.getAttribute('value')));
     expect(options).toEqual(['', ...WRITE]);
 
     const to = WRITE.includes('QASM3') ? 'QASM3' : WRITE[0];
@@ -92,6 +93,7 @@ describe('admin UI: translating a program', () => {
     await expect(view.locator('pre').textContent()).resolves.toBe(expected.body.quantumCircuit);
     await expect(view.locator('.sub').textContent()).resolves.toContain(to);
     await expect(view.locator('.warnings li').allTextContents()).resolves.toEqual(expected.body.warnings);
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
     // back to "—" hides it
     await select.selectOption('');
     await view.waitFor({ state: 'detached' });
@@ -117,12 +119,10 @@ describe('admin UI: translating a program', () => {
     const expected = await http.post('/translations', { quantumCircuit: BELL_QASM2, from: 'QASM2', to: WRITE[0] });
     await expect(view.locator('pre').textContent()).resolves.toBe(expected.body.quantumCircuit);
     // the re-rendered select has the focus again
-    await expect(
-      page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.translateOf),
-    ).resolves.toBe(programId);
+    await expect(page.locator(':focus').getAttribute('data-translate-of')).resolves.toBe(programId);
     // the translated text can be reached with Tab
     await page.keyboard.press('Tab');
-    await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBe('PRE');
+    await expect(page.locator(':focus').evaluate((el) => el.tagName)).resolves.toBe('PRE');
   });
 
   it('shows the 422 of a construct the target cannot express', async () => {
