@@ -1,5 +1,7 @@
 import type { Circuit } from './circuit/circuit';
 import { emitQasm2, emitQasm3 } from './emit';
+import { emitIonq, parseIonq } from './ionq';
+import { emitBraket, emitQiskit, parseBraket, parseQiskit } from './python';
 import { parseQasm } from './qasm';
 import { emitQuil, parseQuil } from './quil';
 
@@ -60,6 +62,9 @@ const FRONT_ENDS: ReadonlyMap<string, FrontEnd> = new Map(
       { language: 'QASM2', parse: (source, options) => parseQasm(source, 'QASM2', options) },
       { language: 'QASM3', parse: (source, options) => parseQasm(source, 'QASM3', options) },
       { language: 'QUIL', parse: (source, options) => parseQuil(source, options) },
+      { language: 'IONQ', parse: (source, options) => parseIonq(source, options) },
+      { language: 'QISKIT', parse: (source, options) => parseQiskit(source, options) },
+      { language: 'BRAKET', parse: (source, options) => parseBraket(source, options) },
     ] satisfies FrontEnd[]
   ).map((f) => [f.language, f]),
 );
@@ -70,6 +75,9 @@ const EMITTERS: ReadonlyMap<string, Emitter> = new Map(
       { language: 'QUIL', emit: (circuit) => emitQuil(circuit) },
       { language: 'QASM3', emit: (circuit) => emitQasm3(circuit) },
       { language: 'QASM2', emit: (circuit) => emitQasm2(circuit) },
+      { language: 'IONQ', emit: (circuit) => emitIonq(circuit) },
+      { language: 'QISKIT', emit: (circuit) => emitQiskit(circuit) },
+      { language: 'BRAKET', emit: (circuit) => emitBraket(circuit) },
     ] satisfies Emitter[]
   ).map((e) => [e.language, e]),
 );

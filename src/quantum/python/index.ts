@@ -51,3 +51,5 @@ export function parseQiskit(source: string, options?: PythonOptions): Circuit {
 export function parseBraket(source: string, options?: PythonOptions): Circuit {
   return guarded(source, options, (src, max) => readBraket(parse(src), max));
 }
+
+export { emitQiskit, emitBraket } from './emit';
