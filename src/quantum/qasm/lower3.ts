@@ -52,6 +52,8 @@ type Scalar = Val & { k: 's' | 'd' };
 
 interface Cell {
   t: Ty;
+  /** The variable's name, for the IR's vars. */
+  name?: string;
   known?: number;
   knownIm?: number;
   stor?: { var: number } | { clbits: number[] };
@@ -450,8 +452,8 @@ export class Lowerer3 {
 
   // ---- variables ----
 
-  private newCell(t: Ty): Cell {
-    return { t, known: t.k === 'complex' ? 0 : 0, knownIm: t.k === 'complex' ? 0 : undefined, fresh: true, depth: this.dyn };
+  private newCell(t: Ty, name?: string): Cell {
+    return { t, name, known: 0, knownIm: t.k === 'complex' ? 0 : undefined, fresh: true, depth: this.dyn };
   }
 
   private declareVar(s: Stmt & { k: 'decl' }, scope: Scope, out: Op[]) {
@@ -467,6 +469,7 @@ export class Lowerer3 {
         return;
       }
       if (v.k !== 's') this.fail(`the value of constant '${s.name}' must be known at compile time`, s.init);
+      this.checkIntValue(v, t, s.init, `constant '${s.name}'`);
       this.declare(scope, s.name, { kind: 'value', val: this.convert(v, t, s.init), what: 'constant' }, s.namePos);
       return;
     }
@@ -478,19 +481,27 @@ export class Lowerer3 {
       const reg: Register = { name: s.name, size, offset: this.numClbits };
       this.numClbits += size;
       this.cregs.push(reg);
-      const cell = this.newCell(t);
+      const cell = this.newCell(t, s.name);
       cell.stor = { clbits: Array.from({ length: size }, (_, i) => reg.offset + i) };
       variable = { name: s.name, t, cells: [cell], isConst: false };
     } else if (dims) {
       variable = this.makeArray(s.name, t, dims, false);
     } else {
-      variable = { name: s.name, t, cells: [this.newCell(t)], isConst: false };
+      variable = { name: s.name, t, cells: [this.newCell(t, s.name)], isConst: false };
     }
     scope.cells.push(...variable.cells);
+    if (s.init?.k === 'measure' && !dims) {
+      this.declare(scope, s.name, { kind: 'var', v: variable }, s.namePos);
+      this.measureInto({ k: 'id', name: s.name, ...s.namePos }, s.init.operand, scope, out, s.init);
+      return;
+    }
     if (s.init) {
       const v = this.expr(s.init, scope, out, false, variable.cells[0].t);
       if (dims) this.assignArray(variable, v, s.init, out);
-      else this.writeCell(variable.cells[0], this.convert(this.scalar(v, s.init), t, s.init), out, s.init);
+      else if (v.k === 's' && v.t.lit) this.checkIntValue(v, t, s.init, `variable '${s.name}'`);
+      if (dims) {
+        // assigned above
+      } else this.writeCell(variable.cells[0], this.convert(this.scalar(v, s.init), t, s.init), out, s.init);
     }
     this.declare(scope, s.name, { kind: 'var', v: variable }, s.namePos);
   }
@@ -499,7 +510,7 @@ export class Lowerer3 {
     const n = dims.reduce((a, b) => a * b, 1);
     this.bump(n);
     const cells: Cell[] = [];
-    for (let i = 0; i < n; i++) cells.push(this.newCell(t));
+    for (let i = 0; i < n; i++) cells.push(this.newCell(t, name));
     return { name, t, dims, cells, isConst };
   }
 
@@ -517,7 +528,7 @@ export class Lowerer3 {
   }
 
   private ensureStorage(c: Cell, at: Pos): void {
-    if (!c.stor) c.stor = { var: this.allocVar('v', c.t, at) };
+    if (!c.stor) c.stor = { var: this.allocVar(c.name ?? 'tmp', c.t, at) };
   }
 
   private target(c: Cell): ClassicalTarget {
@@ -648,6 +659,27 @@ export class Lowerer3 {
     return acc;
   }
 
+  private mentions(e: Expr | undefined, names: Set<string>): boolean {
+    if (!e) return false;
+    switch (e.k) {
+      case 'id':
+        return names.has(e.name);
+      case 'unary':
+      case 'cast':
+        return this.mentions(e.arg, names);
+      case 'binary':
+        return this.mentions(e.left, names) || this.mentions(e.right, names);
+      case 'index':
+        return this.mentions(e.base, names) || e.index.some((i) => this.mentions(i, names));
+      case 'call':
+        return true;
+      case 'measure':
+        return true;
+      default:
+        return false;
+    }
+  }
+
   private hasJump(list: Stmt[]): boolean {
     for (const s of list) {
       switch (s.k) {
@@ -696,7 +728,7 @@ export class Lowerer3 {
     e: Expr,
     scope: Scope,
     out: Op[],
-  ): { v: Variable; cells: Cell[]; bit?: number; bits?: number[]; dynIndex?: Scalar } {
+  ): { v: Variable; cells: Cell[]; bit?: number; bits?: number[]; dynIndex?: Scalar; dims?: number[] } {
     if (e.k === 'id') {
       const sym = this.lookup(e.name, scope, e);
       if (!sym) this.fail(`unknown variable '${e.name}'`, e);
@@ -713,7 +745,7 @@ export class Lowerer3 {
       if (v.dims && base.bit === undefined) {
         // Array element(s).
         const sel = this.arraySelect(v, base.cells, e, scope, out);
-        return { v, cells: sel.cells, dynIndex: sel.dynIndex };
+        return { v, cells: sel.cells, dynIndex: sel.dynIndex, dims: sel.dims };
       }
       // Bit of an integer / bit register / angle.
       if (e.index.length !== 1) this.fail(`expected one index`, e);
@@ -836,7 +868,12 @@ export class Lowerer3 {
     const rhs = this.expr(s.value, scope, out, false, lv.cells.length === 1 ? lv.cells[0].t : undefined);
     if (lv.cells.length !== 1) {
       if (binop) this.fail(`compound assignment to an array is not supported`, s);
-      return this.assignArray({ k: 'arr', t: lv.v.t, dims: this.dimsOf(lv.cells.length, lv.v.dims!), cells: lv.cells }, rhs, s.value, out);
+      return this.assignArray(
+        { k: 'arr', t: lv.v.t, dims: lv.dims ?? lv.v.dims!, cells: lv.cells },
+        rhs,
+        s.value,
+        out,
+      );
     }
     const cell = lv.cells[0];
     if (lv.bits) {
@@ -1091,6 +1128,7 @@ export class Lowerer3 {
         const before = this.count;
         this.bump(1, s);
         const inner = new Scope(scope);
+        if (s.type) this.checkIntValue(this.scalar(items[k], s.iter), this.tyOf(s.type, scope).t, s.iter, `loop variable '${s.varName}'`);
         const loopVal = s.type ? this.convert(this.scalar(items[k], s.iter), this.tyOf(s.type, scope).t, s.iter) : items[k];
         inner.syms.set(s.varName, { kind: 'value', val: loopVal, what: 'loop variable' });
         ctx.dynJump = false;
@@ -1172,7 +1210,12 @@ export class Lowerer3 {
   }
 
   private whileStmt(s: Stmt & { k: 'while' }, scope: Scope, out: Op[]) {
-    if (!this.hasJump(s.body)) {
+    if (!this.hasJump(s.body) && !this.mentions(s.cond, this.assigned(s.body))) {
+      // A condition the body cannot change: false skips the loop, true is a loop that only `end`
+      // or the simulator's per-shot bound stops.
+      const c = this.truth(this.expr(s.cond, scope, []), s.cond);
+      if (c.k === 's' && !c.v) return;
+    } else if (!this.hasJump(s.body)) {
       // Unroll while the condition is known at compile time.
       for (;;) {
         const before = out.length;
@@ -1333,8 +1376,7 @@ export class Lowerer3 {
         bound.push([p.name, { kind: 'var', v: ref }, p]);
         continue;
       }
-      const cell = this.newCell(t);
-      cell.depth = this.dyn;
+      const cell = this.newCell(t, p.name);
       const variable: Variable = { name: p.name, t, cells: [cell], isConst: false };
       this.writeCell(cell, this.convert(this.scalar(v, a), t, a), out, a);
       inner.cells.push(cell);
@@ -1463,9 +1505,10 @@ export class Lowerer3 {
     });
     const controls = mods.reduce((a, m) => a + (m.kind === 'ctrl' || m.kind === 'negctrl' ? m.n : 0), 0);
     const want = controls + def.numQubits;
+    const callName = call.modifiers.map((m) => (m.arg ? `${m.kind}(…) @ ` : `${m.kind} @ `)).join('') + call.name;
     if (call.operands.length !== want) {
       this.fail(
-        `'${call.name}' takes ${plural(want, 'qubit')} but ${call.operands.length} ${call.operands.length === 1 ? 'was' : 'were'} given`,
+        `'${callName}' takes ${plural(want, 'qubit')} but ${call.operands.length} ${call.operands.length === 1 ? 'was' : 'were'} given`,
         call.namePos,
       );
     }
@@ -1481,7 +1524,8 @@ export class Lowerer3 {
     for (let i = 0; i < n; i++) {
       const qs = resolved.map((r) => (r.single ? r.q[0] : r.q[i]));
       for (let a = 0; a < qs.length; a++)
-        for (let b = 0; b < a; b++) if (qs[a] === qs[b]) this.fail(`qubit ${qs[a]} is used more than once in '${call.name}'`, resolved[a].pos);
+        for (let b = 0; b < a; b++)
+          if (qs[a] === qs[b]) this.fail(`qubit ${this.qubitLabel(qs[a])} is used more than once in '${callName}'`, resolved[a].pos);
       this.applyModified(mods, 0, def, params, qs, out, call);
     }
   }
@@ -1512,13 +1556,21 @@ export class Lowerer3 {
     });
     const controls = mods.reduce((a, m) => a + (m.kind === 'ctrl' || m.kind === 'negctrl' ? m.n : 0), 0);
     if (call.operands.length !== controls)
-      this.fail(`'gphase' takes ${plural(controls, 'qubit')} but ${call.operands.length} were given`, call.namePos);
+      this.fail(
+        `'gphase' takes ${plural(controls, 'qubit')} but ${call.operands.length} ${call.operands.length === 1 ? 'was' : 'were'} given`,
+        call.namePos,
+      );
     const qs = call.operands.map((o) => {
       const r = this.qubits(o, scope);
       if (!r.single && r.q.length !== 1) this.fail(`gphase controls must be single qubits`, o);
       return r.q[0];
     });
     this.applyModified(mods, 0, def, [theta], qs, out, call);
+  }
+
+  private qubitLabel(q: number): string {
+    for (const r of this.qregs) if (q >= r.offset && q < r.offset + r.size) return `${r.name}[${q - r.offset}]`;
+    return `$${q}`;
   }
 
   private anyQubit(): number | undefined {
@@ -1723,6 +1775,17 @@ export class Lowerer3 {
   toCE(v: Scalar): ClassicalExpr {
     if (v.k === 'd') return v.e;
     return { k: 'num', v: v.v };
+  }
+
+  /** An int/uint declaration or loop variable given a value that is not one (no silent truncation). */
+  private checkIntValue(v: Scalar, t: Ty, at: Pos, what: string) {
+    if (v.k !== 's' || (t.k !== 'int' && t.k !== 'uint') || v.t.k === 'angle') return;
+    if (!Number.isInteger(v.v)) this.fail(`${what} is declared ${tyName(t)} but its value ${fmt(v.v)} is not an integer`, at);
+    if (t.k === 'uint' && v.v < 0) this.fail(`${what} is declared ${tyName(t)} but its value ${fmt(v.v)} is negative`, at);
+    if (t.w !== undefined) {
+      const fits = t.k === 'uint' ? v.v < 2 ** t.w : v.v >= -(2 ** (t.w - 1)) && v.v < 2 ** (t.w - 1);
+      if (!fits) this.fail(`${what}: value ${fmt(v.v)} does not fit in ${tyName(t)}`, at);
+    }
   }
 
   /** Converts a value to a type (casts and implicit conversions). */

@@ -580,7 +580,7 @@ export class Parser3 {
     // operand is a gate call.
     if (start.kind === 'id') {
       const n1 = this.peek(1);
-      if (n1.kind === 'id' || this.isOp(n1, '$')) return this.gateCall();
+      if (n1.kind === 'id' || this.isOp(n1, '$') || this.isOp(n1, ';')) return this.gateCall();
       if (this.isOp(n1, '(')) {
         // Find the matching ')' and look at what follows.
         let depth = 0;
