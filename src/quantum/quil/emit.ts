@@ -137,11 +137,11 @@ class Emitter {
       for (let k = 0; k < length; k++) this.varRef[v + k] = { region, index: k };
       v += length;
     }
-    this.tempNames = { BIT: this.unique('qtmp_bit'), INTEGER: this.unique('qtmp_int'), REAL: this.unique('qtmp_real') };
+    this.tempNames = { BIT: '', INTEGER: this.unique('qtmp_int'), REAL: this.unique('qtmp_real') };
     // The highest qubit, so that the program reads back with as many qubits.
     if (c.numQubits > 0 && !usesQubit(c.ops, c.numQubits - 1)) this.lines.push(`I ${c.numQubits - 1}`);
     this.ops(c.ops);
-    for (const t of ['BIT', 'INTEGER', 'REAL'] as MemType[]) {
+    for (const t of ['INTEGER', 'REAL'] as MemType[]) {
       if (this.temps[t] > 0) header.push(`DECLARE ${this.tempNames[t]} ${t}[${this.temps[t]}]`);
     }
     const text = [...header, ...this.lines].join('\n') + '\n';
@@ -312,8 +312,13 @@ class Emitter {
     return `${kind}_${++this.labels}`;
   }
 
+  /**
+   * A scratch memory cell. Booleans live in INTEGER scratch too: a BIT region would read back as a
+   * classical register, that is as part of the results.
+   */
   private temp(type: MemType): string {
-    return `${this.tempNames[type]}[${this.temps[type]++}]`;
+    const t = type === 'BIT' ? 'INTEGER' : type;
+    return `${this.tempNames[t]}[${this.temps[t]++}]`;
   }
 
   /** A memory reference and its type for a variable. */
@@ -326,10 +331,17 @@ class Emitter {
   /** A BIT holding `cond != 0`. */
   private condition(cond: ClassicalExpr): string {
     if (cond.k === 'bit') return this.clbitRef[cond.clbit];
+    if (cond.k === 'cast' && cond.to === 'bool') return this.condition(cond.a);
+    if (cond.k === 'var' && this.varMem(cond.index).type === 'INTEGER') return this.varMem(cond.index).ref;
     const v = this.value(cond);
     if (v.type === 'BIT' && v.mem) return v.text;
+    return this.nonZero(v);
+  }
+
+  /** A 0/1 cell holding `v != 0` (NOT is bitwise on INTEGER memory, so booleans use EQ ... 0). */
+  private nonZero(v: { text: string; type: MemType; mem: boolean }): string {
     const b = this.temp('BIT');
-    this.lines.push(`EQ ${b} ${this.asMem(v)} ${v.type === 'REAL' ? '0.0' : '0'}`, `NOT ${b}`);
+    this.lines.push(`EQ ${b} ${this.asMem(v)} ${v.type === 'REAL' ? '0.0' : '0'}`, `EQ ${b} ${b} 0`);
     return b;
   }
 
@@ -400,11 +412,7 @@ class Emitter {
       case 'cast': {
         const a = this.value(e.a);
         if (e.to === 'float') return a;
-        if (e.to === 'bool') {
-          const t = this.temp('BIT');
-          this.lines.push(`EQ ${t} ${this.asMem(a)} ${a.type === 'REAL' ? '0.0' : '0'}`, `NOT ${t}`);
-          return { text: t, type: 'BIT', mem: true };
-        }
+        if (e.to === 'bool') return { text: this.nonZero(a), type: 'BIT', mem: true };
         if (e.width !== undefined && e.width < 53) {
           throw new TranslationError(`a cast to ${e.to}[${e.width}] (wrapping arithmetic)`, LANG);
         }
@@ -467,7 +475,7 @@ class Emitter {
       this.lines.push(
         `${instr} ${t} ${real ? this.into(a, 'REAL') : this.asMem(a)} ${operand(b, real ? 'REAL' : b.type === 'BIT' ? 'BIT' : 'INTEGER')}`,
       );
-      if (negate) this.lines.push(`NOT ${t}`);
+      if (negate) this.lines.push(`EQ ${t} ${t} 0`);
       return { text: t, type: 'BIT' as MemType, mem: true };
     };
     switch (op) {
@@ -515,10 +523,8 @@ class Emitter {
     a: { text: string; type: MemType; mem: boolean },
     b: { text: string; type: MemType; mem: boolean },
   ) {
-    const ta = this.temp('BIT');
-    this.lines.push(`EQ ${ta} ${this.asMem(a)} 0`, `NOT ${ta}`);
-    const tb = this.temp('BIT');
-    this.lines.push(`EQ ${tb} ${this.asMem(b)} 0`, `NOT ${tb}`);
+    const ta = this.nonZero(a);
+    const tb = this.nonZero(b);
     this.lines.push(`${instr} ${ta} ${tb}`);
     return { text: ta, type: 'BIT' as MemType, mem: true };
   }
