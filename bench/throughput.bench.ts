@@ -174,7 +174,7 @@ async function post(url: string, body: unknown): Promise<any> {
 }
 
 async function setUp(s: Started): Promise<{ deploymentId: string; deviceId: string }> {
-  const devices = (await (await fetch(`${s.url}/api/devices`)).json()) as { items: { id: string }[] };
+  const devices = (await (await fetch(`${s.url}/api/devices?provider=LOCAL`)).json()) as { items: { id: string }[] };
   const dep = await post(`${s.url}/api/deployments`, {
     name: 'bench',
     programs: [{ quantumCircuit: BELL, assemblerLanguage: 'QASM2' }],

@@ -9,11 +9,12 @@ describe('REST API (foundation)', () => {
   beforeAll(async () => {
     t = await startTestApp({ runWorkers: false });
     http = new Http(t.baseUrl);
-    const devices = await http.get('/api/devices');
+    const devices = await http.get('/api/devices?provider=LOCAL');
     deviceId = devices.body.items[0].id;
   });
   afterAll(() => t?.close());
 
+  const QISKIT_X = 'from qiskit import QuantumCircuit\nqc = QuantumCircuit(1, 1)\nqc.x(0)\nqc.measure(0, 0)';
   const bell = (name = 'bell') => ({ name, programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }] });
 
   describe('health, providers, devices', () => {
@@ -23,12 +24,17 @@ describe('REST API (foundation)', () => {
       expect(r.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
     });
 
-    it('seeds the LOCAL provider with its statevector simulator', async () => {
+    it("seeds LOCAL and qunicorn-core's local devices of IBM, AWS and RIGETTI, each with its provider's languages", async () => {
       const r = await http.get('/api/providers');
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ total: 1, limit: 20, offset: 0 });
-      const local = r.body.items[0];
-      expect(local).toMatchObject({ name: 'LOCAL', withToken: false, supportedLanguages: ['QASM2', 'QASM3'] });
+      expect(r.body).toMatchObject({ total: 4, limit: 20, offset: 0 });
+      const byName = Object.fromEntries(
+        (r.body.items as { name: string; supportedLanguages: string[] }[]).map((p) => [p.name, p]),
+      );
+      expect(Object.keys(byName).sort()).toEqual(['AWS', 'IBM', 'LOCAL', 'RIGETTI']);
+      const local = byName.LOCAL as unknown as { id: string; devices: unknown[]; supportedLanguages: string[] };
+      expect(local).toMatchObject({ name: 'LOCAL', withToken: false });
+      expect([...local.supportedLanguages].sort()).toEqual(['BRAKET', 'IONQ', 'QASM2', 'QASM3', 'QISKIT', 'QUIL']);
       expect(local.devices).toEqual([
         expect.objectContaining({
           name: 'statevector-simulator',
@@ -37,6 +43,26 @@ describe('REST API (foundation)', () => {
           isLocal: true,
           status: 'online',
         }),
+      ]);
+      expect(byName.IBM).toMatchObject({
+        withToken: true,
+        supportedLanguages: ['QASM2', 'QASM3', 'QISKIT'],
+        devices: [expect.objectContaining({ name: 'aer_simulator', numQubits: 20, isSimulator: true, isLocal: true })],
+      });
+      expect(byName.AWS).toMatchObject({
+        withToken: false,
+        supportedLanguages: ['QASM2', 'QASM3', 'BRAKET'],
+        devices: [expect.objectContaining({ name: 'local_simulator', isLocal: true })],
+      });
+      const rigetti = byName.RIGETTI as unknown as {
+        supportedLanguages: string[];
+        devices: { name: string; numQubits: number }[];
+      };
+      expect(rigetti.supportedLanguages).toEqual(['QUIL', 'QASM2', 'QASM3']);
+      expect(rigetti.devices.map((d) => [d.name, d.numQubits]).sort()).toEqual([
+        ['2q-qvm', 2],
+        ['5q-qvm', 5],
+        ['9q-qvm', 9],
       ]);
       const one = await http.get(`/api/providers/${local.id}`);
       expect(one.body.name).toBe('LOCAL');
@@ -47,8 +73,12 @@ describe('REST API (foundation)', () => {
         (await http.get('/api/devices?provider=LOCAL&isSimulator=true&isLocal=true&minQubits=20')).body.total,
       ).toBe(1);
       expect((await http.get('/api/devices?minQubits=21')).body.total).toBe(0);
+      expect((await http.get('/api/devices?minQubits=6')).body.total).toBe(4);
       expect((await http.get('/api/devices?isSimulator=false')).body.total).toBe(0);
-      expect((await http.get('/api/devices?provider=IBM')).body.total).toBe(0);
+      expect((await http.get('/api/devices?provider=IBM')).body.items.map((d: { name: string }) => d.name)).toEqual([
+        'aer_simulator',
+      ]);
+      expect((await http.get('/api/devices?provider=QMWARE')).body.total).toBe(0);
       const one = await http.get(`/api/devices/${deviceId}`);
       expect(one.body).toMatchObject({ id: deviceId, providerName: 'LOCAL' });
     });
@@ -101,7 +131,7 @@ describe('REST API (foundation)', () => {
         name: 'crud2',
         programs: [
           { quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' },
-          { quantumCircuit: 'from qiskit import QuantumCircuit', assemblerLanguage: 'QISKIT' },
+          { quantumCircuit: QISKIT_X, assemblerLanguage: 'QISKIT' },
         ],
       });
       expect(replaced.status).toBe(200);
@@ -287,12 +317,13 @@ describe('REST API (foundation)', () => {
     it('refuses a job whose program the device cannot run', async () => {
       const qiskit = await http.post('/api/deployments', {
         name: 'qiskit',
-        programs: [{ quantumCircuit: 'qc = QuantumCircuit(2)', assemblerLanguage: 'QISKIT' }],
+        programs: [{ quantumCircuit: QISKIT_X, assemblerLanguage: 'QISKIT' }],
       });
-      const r = await http.post('/api/jobs', { deploymentId: qiskit.body.id, deviceId, shots: 1 });
+      const aws = (await http.get('/api/devices?provider=AWS')).body.items[0].id;
+      const r = await http.post('/api/jobs', { deploymentId: qiskit.body.id, deviceId: aws, shots: 1 });
       expect(r.status).toBe(422);
       expect(r.body.message).toContain('QISKIT');
-      expect(r.body.message).toContain('accepts QASM2, QASM3');
+      expect(r.body.message).toContain('accepts QASM2, QASM3, BRAKET');
     });
 
     it('cancels a READY job once (409 the second time)', async () => {

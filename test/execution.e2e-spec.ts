@@ -25,7 +25,7 @@ describe('execution workers', () => {
     t = await startTestApp({ runWorkers: true, workerConcurrency: 2 });
     http = new Http(t.baseUrl);
     em = t.get<EntityManager>(EntityManager).fork();
-    deviceId = (await http.get('/api/devices')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
     t.get<DomainEventBus>(DomainEventBus).subscribe((e) => events.push(e));
   });
 
@@ -262,7 +262,7 @@ describe('execution workers', () => {
     try {
       a = await startTestApp({ runWorkers: true, workerConcurrency: 1, databaseUrl: db.url });
       const ha = new Http(a.baseUrl);
-      const dev = (await ha.get('/api/devices')).body.items[0].id;
+      const dev = (await ha.get('/api/devices?provider=LOCAL')).body.items[0].id;
       // Longer than the shutdown grace (10 s) on any machine.
       const dep = await ha.post('/api/deployments', {
         name: 'shutdown',
@@ -302,7 +302,7 @@ describe('execution workers', () => {
     try {
       a = await startTestApp({ runWorkers: false, databaseUrl: db.url });
       const ha = new Http(a.baseUrl);
-      const dev = (await ha.get('/api/devices')).body.items[0].id;
+      const dev = (await ha.get('/api/devices?provider=LOCAL')).body.items[0].id;
       const dep = await ha.post('/api/deployments', {
         name: 'orphan',
         programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],

@@ -37,7 +37,7 @@ describe('heavy programs (issue #15)', () => {
       parseTimeoutSeconds: 10,
     });
     http = new Http(t.baseUrl);
-    deviceId = (await http.get('/api/devices')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
   });
   afterAll(() => t?.close());
 
