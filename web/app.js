@@ -730,10 +730,13 @@ function renderJobForm() {
   );
   fillSelect(
     form.deviceId,
-    [...state.devices.values()].map((d) => [
-      d.id,
-      `${d.providerName} / ${d.name} (${d.numQubits} q)${d.status === 'online' ? '' : ' — offline'}`,
-    ]),
+    // The LOCAL provider's devices first: the default choice runs every language the engine reads.
+    [...state.devices.values()]
+      .sort((a, b) => Number(b.providerName === 'LOCAL') - Number(a.providerName === 'LOCAL'))
+      .map((d) => [
+        d.id,
+        `${d.providerName} / ${d.name} (${d.numQubits} q)${d.status === 'online' ? '' : ' — offline'}`,
+      ]),
     'no devices',
   );
 }
