@@ -1,6 +1,7 @@
 import { CircuitError, type Circuit } from '../circuit/circuit';
 import { readBraket } from './braket';
 import { parsePython, type Stmt } from './parser';
+import { readPyQuil } from './pyquil';
 import { readQiskit } from './qiskit';
 
 /**
@@ -53,3 +54,13 @@ export function parseBraket(source: string, options?: PythonOptions): Circuit {
 }
 
 export { emitQiskit, emitBraket } from './emit';
+export { looksLikePyQuil } from './pyquil';
+
+/**
+ * Reads a pyQuil program (`Program(Declare("ro", "BIT", 2), H(0), CNOT(0, 1), MEASURE(0, ("ro", 0)))`):
+ * the builder calls become Quil text that parseQuil reads; its errors point at the Python call.
+ * Throws only CircuitError.
+ */
+export function parsePyQuil(source: string, options?: PythonOptions): Circuit {
+  return guarded(source, options, (src, max) => readPyQuil(parse(src), max));
+}
