@@ -117,11 +117,13 @@ describe('result-data', () => {
       const meta = { shots: 77 };
       expect(asStored({ ...presorted(data, limits), meta }, limits)).toEqual(asStored({ data, meta }, limits));
     }
-    // Only O(chunks) work: the producer's chunk strings are stored as they are.
+    // Only O(chunks) work: the producer's chunks are stored as they are, decoded one at a time.
     const limits = { inlineEntries: 3, maxEntries: 25 };
-    const input = presorted(data, limits);
-    const { stored } = shapeResult(input, limits);
-    expect((stored as StoredChunks).chunks).toBe(input.sorted!.chunks);
+    const input = presorted(data, limits, 10);
+    const stored = shapeResult(input, limits).stored as StoredChunks;
+    expect(stored).toMatchObject({ count: 25, chunkEntries: 10, chunks: 3 });
+    const text = new TextDecoder().decode(input.sorted!.text);
+    expect(stored.text(0) + stored.text(1) + stored.text(2)).toBe(text);
   });
 
   it('stores what the engine sorted with other limits than its own correctly too (property)', () => {

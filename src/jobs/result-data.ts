@@ -49,15 +49,31 @@ export interface PresortedEntries {
   droppedWeight: number;
   /** Entries a chunk holds; the last may hold fewer. */
   chunkEntries: number;
-  /** Each chunk a JSON array of [key, value] pairs. */
-  chunks: string[];
+  /**
+   * The chunks' JSON arrays of [key, value] pairs as UTF-8, one after the other: chunk i is
+   * `text.subarray(chunkOffsets[i], chunkOffsets[i + 1])` (bytes: transferred from the engine's
+   * thread without a copy; each chunk is decoded only when it is written).
+   */
+  text: Uint8Array;
+  chunkOffsets: Uint32Array;
 }
 
-/** Stored entries already chunked: `chunks[i]` holds entries i*chunkEntries onwards, `count` in all. */
+/**
+ * Stored entries already chunked: chunk i (of `chunks`) holds entries i*chunkEntries onwards, its
+ * JSON given by `text(i)`; `count` entries in all.
+ */
 export interface StoredChunks {
   count: number;
   chunkEntries: number;
-  chunks: string[];
+  chunks: number;
+  text: (chunk: number) => string;
+}
+
+const fromUtf8 = new TextDecoder();
+
+/** Chunk `i` of a presorted distribution, as JSON text. */
+function presortedChunk(sorted: PresortedEntries, i: number): string {
+  return fromUtf8.decode(sorted.text.subarray(sorted.chunkOffsets[i], sorted.chunkOffsets[i + 1]));
 }
 
 export interface ShapedResult {
@@ -154,10 +170,15 @@ function shapePresorted(
   sorted: PresortedEntries,
   limits: ResultLimits,
 ): ShapedResult {
-  let { chunks, keptEntries: kept, droppedEntries, droppedWeight } = sorted;
-  let chunkEntries = sorted.chunkEntries;
+  let { keptEntries: kept, droppedEntries, droppedWeight, chunkEntries } = sorted;
+  let stored: StoredChunks = {
+    count: kept,
+    chunkEntries,
+    chunks: sorted.chunkOffsets.length - 1,
+    text: (i) => presortedChunk(sorted, i),
+  };
   if (kept > limits.maxEntries || (kept === sorted.entries && kept <= limits.inlineEntries)) {
-    const all = chunks.flatMap(parseChunk);
+    const all = Array.from({ length: stored.chunks }, (_, i) => parseChunk(stored.text(i))).flat();
     if (all.length <= limits.inlineEntries && droppedEntries === 0) {
       return { data: Object.fromEntries(all), meta, stored: null };
     }
@@ -166,15 +187,16 @@ function shapePresorted(
     droppedEntries += rest.length;
     kept = all.length;
     chunkEntries = RESULT_DATA_CHUNK_ENTRIES;
-    chunks = [];
+    const chunks: string[] = [];
     for (let i = 0; i < kept; i += chunkEntries) chunks.push(JSON.stringify(all.slice(i, i + chunkEntries)));
+    stored = { count: kept, chunkEntries, chunks: chunks.length, text: (i) => chunks[i] };
   }
   const inlineCount = Math.min(limits.inlineEntries, kept);
   // The producer's data is its first entries: ours when it holds as many (a map: order aside).
   let inline = data;
   if (Object.keys(data).length !== inlineCount) {
     const entries: ResultEntry[] = [];
-    for (let c = 0; entries.length < inlineCount; c++) entries.push(...parseChunk(chunks[c]));
+    for (let c = 0; entries.length < inlineCount; c++) entries.push(...parseChunk(stored.text(c)));
     inline = Object.fromEntries(entries.slice(0, inlineCount));
   }
   const shapedMeta: Record<string, unknown> = {
@@ -188,7 +210,7 @@ function shapePresorted(
     shapedMeta.droppedEntries = droppedEntries;
     shapedMeta.droppedWeight = droppedWeight;
   }
-  return { data: inline, meta: shapedMeta, stored: { count: kept, chunkEntries, chunks } };
+  return { data: inline, meta: shapedMeta, stored };
 }
 
 /** Most distinct values for which {@link orderByValue} counts instead of comparing. */
@@ -224,7 +246,7 @@ export function orderByValue(values: Float64Array): Uint32Array {
  * keep their own size).
  */
 export function chunkCount(stored: StoredEntries | StoredChunks, size = RESULT_DATA_CHUNK_ENTRIES): number {
-  return 'chunks' in stored ? stored.chunks.length : Math.ceil(stored.count / size);
+  return 'chunks' in stored ? stored.chunks : Math.ceil(stored.count / size);
 }
 
 /**
@@ -239,7 +261,7 @@ export function chunkOf(
   if ('chunks' in stored) {
     const first = chunk * stored.chunkEntries;
     const entryCount = Math.min(stored.chunkEntries, stored.count - first);
-    return { chunk, firstEntry: first, entryCount, entries: stored.chunks[chunk] };
+    return { chunk, firstEntry: first, entryCount, entries: stored.text(chunk) };
   }
   const first = chunk * size;
   const end = Math.min(first + size, stored.count);

@@ -38,7 +38,7 @@ export { parseTask, programTask, translateTask, countOperations } from './simula
 export { SimulationAbortedError, SimulationInputError, SimulationLimitError, SimulationWorkerError } from './simulator';
 export { ProgramTooWideError, ParseTimeoutError } from './simulator';
 // Large distributions sorted and chunked where they were produced (runProgram's `chunking`).
-export { sortDistribution, chunkDistributions, orderByValue } from './simulator';
+export { sortDistribution, chunkDistributions, orderByValue, sortedChunk, sortedChunkCount } from './simulator';
 export type {
   JobType,
   ResultType,

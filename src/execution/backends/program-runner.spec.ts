@@ -1,5 +1,6 @@
-import { BELL_QASM2, SimulationAbortedError, SimulatorPool } from '../../quantum';
+import { BELL_QASM2, SimulationAbortedError, SimulatorPool, sortedChunk, sortedChunkCount } from '../../quantum';
 import { checkLanguages, preparePrograms, runPrograms, simulatorSeed, type RunLimits } from './program-runner';
+import type { PresortedEntries } from '../../jobs/result-data';
 import { ProgramFailure, type ProgramSource, type TargetDevice } from './quantum-backend';
 
 const BELL = BELL_QASM2;
@@ -137,6 +138,8 @@ describe('runPrograms (programs parsed and simulated in engine threads)', () => 
   });
 
   it('asks the engine for large distributions sorted and chunked (resultChunking), small ones whole', async () => {
+    const entriesOf = (s: PresortedEntries) =>
+      Array.from({ length: sortedChunkCount(s) }, (_, i) => JSON.parse(sortedChunk(s, i)) as [string, number][]).flat();
     const uniform = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[3];\nh q;\nmeasure q -> c;\n';
     const chunked = { ...limits, resultChunking: { inlineEntries: 4, chunkEntries: 3, maxEntries: 7 } };
     const [big, bell] = await runPrograms(
@@ -149,13 +152,13 @@ describe('runPrograms (programs parsed and simulated in engine threads)', () => 
     for (const r of big.results) {
       // 1000 shots over 8 equally likely outcomes: all 8 are seen; 7 kept, 4 inline
       expect(r.sorted).toMatchObject({ entries: 8, keptEntries: 7, droppedEntries: 1, chunkEntries: 3 });
-      const kept = r.sorted!.chunks.flatMap((c) => JSON.parse(c) as [string, number][]);
+      const kept = entriesOf(r.sorted!);
       expect(kept).toHaveLength(7);
       for (let i = 1; i < kept.length; i++) expect(kept[i - 1][1]).toBeGreaterThanOrEqual(kept[i][1]);
       expect(Object.entries(r.data)).toEqual(kept.slice(0, 4));
     }
     const counts = big.results[0].sorted!;
-    const kept = counts.chunks.flatMap((c) => JSON.parse(c) as [string, number][]);
+    const kept = entriesOf(counts);
     expect(kept.reduce((s, [, n]) => s + n, 0) + counts.droppedWeight).toBe(1000);
     expect(bell.results.every((r) => r.sorted === undefined)).toBe(true);
     expect(Object.keys(bell.results[0].data).sort()).toEqual(['0x0', '0x3']);

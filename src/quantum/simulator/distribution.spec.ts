@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { chunkDistributions, orderByValue, sortDistribution } from './distribution';
+import {
+  chunkDistributions,
+  orderByValue,
+  sortDistribution,
+  sortedBuffers,
+  sortedChunk,
+  sortedChunkCount,
+} from './distribution';
 import { SimulationInputError } from './errors';
 import { programTask, type ProgramRequest } from './program-task';
 import { SimulatorPool } from './pool';
@@ -26,7 +33,10 @@ const reference = (data: Record<string, number>): Entry[] =>
     .sort(([a, i], [b, j]) => b[1] - a[1] || i - j)
     .map(([e]) => e);
 
-const entriesOf = (s: SortedDistribution): Entry[] => s.chunks.flatMap((c) => JSON.parse(c) as Entry[]);
+/** The chunks' JSON texts. */
+const chunksOf = (s: SortedDistribution): string[] =>
+  Array.from({ length: sortedChunkCount(s) }, (_, i) => sortedChunk(s, i));
+const entriesOf = (s: SortedDistribution): Entry[] => chunksOf(s).flatMap((c) => JSON.parse(c) as Entry[]);
 
 describe('sorted, chunked distributions', () => {
   it('sorts a simulated distribution most probable first and cuts it into chunks of JSON', () => {
@@ -37,8 +47,8 @@ describe('sorted, chunked distributions', () => {
     const shaped = sortDistribution(data, { inlineEntries: 50, chunkEntries: 400 })!;
     const expected = reference(data);
     expect(shaped.sorted).toMatchObject({ entries: n, keptEntries: n, droppedEntries: 0, droppedWeight: 0 });
-    expect(shaped.sorted.chunks).toHaveLength(Math.ceil(n / 400));
-    expect(shaped.sorted.chunks[0]).toBe(JSON.stringify(expected.slice(0, 400)));
+    expect(chunksOf(shaped.sorted)).toHaveLength(Math.ceil(n / 400));
+    expect(chunksOf(shaped.sorted)[0]).toBe(JSON.stringify(expected.slice(0, 400)));
     expect(entriesOf(shaped.sorted)).toEqual(expected);
     expect(Object.entries(shaped.data)).toEqual(expected.slice(0, 50));
     // PROBABILITIES: same keys in the same order (count / shots keeps the order and the ties)
@@ -52,20 +62,41 @@ describe('sorted, chunked distributions', () => {
     const shaped = sortDistribution(data, { inlineEntries: 2, chunkEntries: 2, maxEntries: 4 })!;
     expect(shaped.data).toEqual({ b: 5, d: 5 });
     expect(Object.keys(shaped.data)).toEqual(['b', 'd']);
-    expect(shaped.sorted).toEqual({
+    expect(shaped.sorted).toMatchObject({
       entries: 6,
       keptEntries: 4,
       droppedEntries: 2,
       droppedWeight: 1.5,
       chunkEntries: 2,
-      chunks: ['[["b",5],["d",5]]', '[["f",3],["c",2]]'],
     });
+    expect(chunksOf(shaped.sorted)).toEqual(['[["b",5],["d",5]]', '[["f",3],["c",2]]']);
+    // one UTF-8 text, the chunks one after the other
+    expect(new TextDecoder().decode(shaped.sorted.text)).toBe('[["b",5],["d",5]][["f",3],["c",2]]');
+    expect(Array.from(shaped.sorted.chunkOffsets)).toEqual([0, 17, 34]);
     // maxEntries below inlineEntries: the inline entries are the kept ones
     expect(sortDistribution(data, { inlineEntries: 5, chunkEntries: 10, maxEntries: 3 })!.data).toEqual({
       b: 5,
       d: 5,
       f: 3,
     });
+  });
+
+  it('encodes keys beyond ASCII as UTF-8, and names the buffers to transfer', () => {
+    const data = { é: 3, 量子: 2, '\u{1F600}"': 1, a: 0.5 };
+    const shaped = sortDistribution(data, { inlineEntries: 1, chunkEntries: 3 })!;
+    expect(chunksOf(shaped.sorted)).toEqual([JSON.stringify(Object.entries(data).slice(0, 3)), '[["a",0.5]]']);
+    const results = chunkDistributions(
+      [
+        { resultType: 'QUASI_DIST', data, meta: {} as never },
+        { resultType: 'VALUE_AND_VARIANCE', data: { value: 1, variance: 0 }, meta: {} as never },
+      ],
+      { inlineEntries: 1, chunkEntries: 3 },
+    );
+    const sorted = (results[0] as { sorted: SortedDistribution }).sorted;
+    expect(sortedBuffers(results)).toEqual([sorted.text.buffer, sorted.chunkOffsets.buffer]);
+    // each owns its whole buffer, so transferring it moves nothing else
+    expect(sorted.text.byteLength).toBe(sorted.text.buffer.byteLength);
+    expect(sorted.chunkOffsets.byteLength).toBe(sorted.chunkOffsets.buffer.byteLength);
   });
 
   it('leaves distributions within inlineEntries, and data that is not finite numbers, as they are', () => {
@@ -138,7 +169,7 @@ describe('sorted, chunked distributions', () => {
           expect(shaped!.sorted.keptEntries).toBe(kept);
           expect(shaped!.sorted.droppedEntries).toBe(n - kept);
           expect(shaped!.sorted.droppedWeight).toBe(expected.slice(kept).reduce((s, [, v]) => s + v, 0));
-          expect(shaped!.sorted.chunks.map((c) => (JSON.parse(c) as Entry[]).length)).toEqual(
+          expect(chunksOf(shaped!.sorted).map((c) => (JSON.parse(c) as Entry[]).length)).toEqual(
             Array.from({ length: Math.ceil(kept / chunkEntries) }, (_, i) =>
               Math.min(chunkEntries, kept - i * chunkEntries),
             ),
@@ -173,7 +204,7 @@ describe('sorted, chunked distributions', () => {
       expect(counts.resultType).toBe('COUNTS');
       const sorted = (counts as { sorted?: SortedDistribution }).sorted!;
       expect(sorted).toMatchObject({ keptEntries: 1500, chunkEntries: 500 });
-      expect(sorted.chunks).toHaveLength(3);
+      expect(sortedChunkCount(sorted)).toBe(3);
       expect(sorted.droppedEntries).toBe(sorted.entries - 1500);
       expect(entriesOf(sorted).reduce((s, [, v]) => s + v, 0) + sorted.droppedWeight).toBe(3000);
     } finally {

@@ -8,7 +8,15 @@ export { SimulatorPool } from './pool';
 export type { SimulatorPoolOptions, PoolRunOptions, ProgramRunOptions, ParseRunOptions, AbortSignalLike } from './pool';
 export { parseTask, programTask, translateTask, countOperations } from './program-task';
 export type { ProgramText, ProgramRequest, ProgramRunResult, ParseSummary, TranslateRequest } from './program-task';
-export { sortDistribution, chunkDistributions, checkChunking, orderByValue } from './distribution';
+export {
+  sortDistribution,
+  chunkDistributions,
+  checkChunking,
+  orderByValue,
+  sortedChunk,
+  sortedChunkCount,
+  sortedBuffers,
+} from './distribution';
 export { StateVector, HARD_MAX_QUBITS, stateBytes, checkMemory } from './statevector';
 export {
   SimulationAbortedError,

@@ -8,6 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { CircuitError } from '../circuit/circuit';
 import { TranslationError, UnsupportedLanguageError } from '../languages';
+import { sortedBuffers } from './distribution';
 import { ProgramTooWideError } from './errors';
 import {
   parseTask,
@@ -92,6 +93,8 @@ port.on('message', (msg: RunMessage) => {
   const onParsed = (summary: ParseSummary) =>
     port.postMessage({ type: 'parsed', id: msg.id, summary } satisfies WorkerReply);
   let reply: WorkerReply;
+  // Buffers handed over with the reply instead of copied: sorted distributions' (runProgram's `chunking`).
+  let transfer: ArrayBuffer[] = [];
   try {
     const task = msg.task;
     let value: unknown;
@@ -99,9 +102,12 @@ port.on('message', (msg: RunMessage) => {
       case 'simulate':
         value = simulate(task.req, { signal, onProgress });
         break;
-      case 'program':
-        value = programTask(task.req, { signal, onProgress, onParsed });
+      case 'program': {
+        const run = programTask(task.req, { signal, onProgress, onParsed });
+        transfer = sortedBuffers(run.results);
+        value = run;
         break;
+      }
       case 'parse':
         value = parseTask(task.req);
         break;
@@ -113,5 +119,5 @@ port.on('message', (msg: RunMessage) => {
   } catch (err) {
     reply = { type: 'error', id: msg.id, error: serialize(err) };
   }
-  port.postMessage(reply);
+  port.postMessage(reply, transfer);
 });

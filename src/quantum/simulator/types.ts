@@ -104,10 +104,14 @@ export interface SortedDistribution {
   /** Entries a chunk holds; the last may hold fewer. */
   chunkEntries: number;
   /**
-   * The kept entries in order, `chunkEntries` a chunk: each chunk a JSON array of `[key, value]`
-   * pairs, exactly `JSON.stringify(entries)` of the chunk's entries.
+   * The kept entries in order, `chunkEntries` a chunk, each chunk a JSON array of `[key, value]`
+   * pairs (exactly `JSON.stringify` of the chunk's entries), as UTF-8, one chunk after the other.
+   * Chunk i is `text.subarray(chunkOffsets[i], chunkOffsets[i + 1])` (sortedChunk decodes it).
+   * Bytes, not strings, so that a pool thread hands them over without a copy (transferred).
    */
-  chunks: string[];
+  text: Uint8Array;
+  /** Byte offsets of the chunks in `text`: one per chunk, then `text.length`. */
+  chunkOffsets: Uint32Array;
 }
 
 /** Measured outcomes → number of shots. Keys: one hex word per register, separated by a space. */
