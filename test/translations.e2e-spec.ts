@@ -319,6 +319,27 @@ describe('translations (POST /api/translations) and the languages of uploads', (
     expect((await http.get('/deployments?name=py-')).body.total).toBe(0);
   });
 
+  it('parses at upload every program in a language the engine reads, refusing a bad one with its line and column', async () => {
+    for (const language of READ) {
+      const good = await http.post('/deployments', {
+        name: `parsed-${language}`,
+        programs: [{ quantumCircuit: BELL[language], assemblerLanguage: language }],
+      });
+      expect({ language, status: good.status }).toEqual({ language, status: 201 });
+      const bad = await http.post('/deployments', {
+        name: `bad-${language}`,
+        programs: [
+          { quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' },
+          { quantumCircuit: `${BELL[language]}\n@@@ not a program\n`, assemblerLanguage: language },
+        ],
+      });
+      expect({ language, status: bad.status }).toEqual({ language, status: 422 });
+      expect(bad.body).toMatchObject({ programIndex: 1, line: expect.any(Number), column: expect.any(Number) });
+      expect(bad.body.line).toBeGreaterThan(1);
+    }
+    expect((await http.get('/deployments?name=bad-')).body.total).toBe(0);
+  });
+
   it.each(['IONQ', 'QUIL', 'QISKIT', 'BRAKET'])(
     'stores a %s deployment; a job on the LOCAL device runs it to FINISHED with the Bell distribution once the engine reads it',
     async (language) => {
