@@ -1,7 +1,7 @@
 import type { Circuit } from './circuit/circuit';
 import { emitQasm2, emitQasm3 } from './emit';
 import { emitIonq, parseIonq } from './ionq';
-import { emitBraket, emitQiskit, parseBraket, parseQiskit } from './python';
+import { emitBraket, emitQiskit, looksLikePyQuil, parseBraket, parsePyQuil, parseQiskit } from './python';
 import { parseQasm } from './qasm';
 import { emitQuil, parseQuil } from './quil';
 
@@ -61,7 +61,12 @@ const FRONT_ENDS: ReadonlyMap<string, FrontEnd> = new Map(
     [
       { language: 'QASM2', parse: (source, options) => parseQasm(source, 'QASM2', options) },
       { language: 'QASM3', parse: (source, options) => parseQasm(source, 'QASM3', options) },
-      { language: 'QUIL', parse: (source, options) => parseQuil(source, options) },
+      {
+        // Quil text, or pyQuil builder code (`Program(H(0), CNOT(0, 1))`), which is read as the Quil it builds.
+        language: 'QUIL',
+        parse: (source, options) =>
+          looksLikePyQuil(source) ? parsePyQuil(source, options) : parseQuil(source, options),
+      },
       { language: 'IONQ', parse: (source, options) => parseIonq(source, options) },
       { language: 'QISKIT', parse: (source, options) => parseQiskit(source, options) },
       { language: 'BRAKET', parse: (source, options) => parseBraket(source, options) },
