@@ -31,7 +31,7 @@ const NEVER_RUNS = 'Python files that qunicorn-core executes; Qunest never runs 
 export const REFUSED_LANGUAGES: Readonly<Record<string, string>> = {
   'QISKIT-PYTHON': `QISKIT-PYTHON programs are ${NEVER_RUNS}: store Qiskit builder code as QISKIT (a documented subset is read without running it), or export it with qiskit.qasm3.dumps and store it as QASM3`,
   'BRAKET-PYTHON': `BRAKET-PYTHON programs are ${NEVER_RUNS}: store Braket builder code as BRAKET (a documented subset is read without running it), or export it with circuit.to_ir(IRType.OPENQASM) and store it as QASM3`,
-  'QUIL-PYTHON': `QUIL-PYTHON programs are ${NEVER_RUNS}: store the Quil program itself as QUIL (pyQuil: print(program.out()))`,
+  'QUIL-PYTHON': `QUIL-PYTHON programs are ${NEVER_RUNS}: store pyQuil builder code as QUIL (a documented subset is read as the Quil it builds, without running it), or the Quil text itself (print(program.out()))`,
   'QRISP-PYTHON': `QRISP-PYTHON programs are ${NEVER_RUNS}: export the compiled circuit as OpenQASM (qs.compile().qasm()) and store it as QASM2`,
   'PYTHON-PYTHON': `PYTHON-PYTHON programs are ${NEVER_RUNS}: store the circuit it builds as OpenQASM (QASM2 or QASM3), Quil (QUIL) or IonQ JSON (IONQ)`,
   QRISP: `QRISP programs are Python code, and Qunest never runs code: export the compiled circuit as OpenQASM (qs.compile().qasm()) and store it as QASM2`,
