@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Circuit } from '../circuit/circuit';
 import * as G from '../circuit/gates';
-import { TranslationError, emitProgram, translateProgram } from '../languages';
+import { TranslationError, emitProgram, parseProgram, translateProgram } from '../languages';
 import { unitaryOf, type State } from '../qasm/testing';
 import { simulate } from '../simulator';
 import { CircuitBuilder, randomCircuit } from '../simulator/testing/circuits';
@@ -139,6 +139,75 @@ describe('Quil emitter', () => {
     };
     expect(() => emitQuil(sin)).toThrow(TranslationError);
     expect(() => emitQuil(sin)).toThrow(/QUIL cannot express the function log/);
+  });
+
+  it("OpenQASM 2's if (c == n) becomes one jump per bit (translateProgram QASM2 → QUIL)", () => {
+    const src = `OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+creg c[2];
+creg r[1];
+h q[0];
+h q[1];
+measure q[0] -> c[0];
+measure q[1] -> c[1];
+if (c == 2) x q[2];
+measure q[2] -> r[0];
+`;
+    const t = translateProgram('QASM2', 'QUIL', src);
+    expect(t.quantumCircuit).toContain('JUMP-WHEN');
+    const original = parseProgram('QASM2', src);
+    const back = parseQuil(t.quantumCircuit);
+    expect(back.cregs).toEqual(original.cregs);
+    expectClose(probabilities(original, 20000), probabilities(back, 20000), 0.03);
+    // r is 1 exactly when c == 2
+    for (const key of Object.keys(probabilities(back))) {
+      const [r, c] = key.split(' ');
+      expect(r === '0x1').toBe(c === '0x2');
+    }
+  });
+
+  it('measurements into a bit of a variable, multi-bit sets and array elements read back the same', () => {
+    const circuit: Circuit = {
+      numQubits: 2,
+      numClbits: 3,
+      qregs: [{ name: 'q', size: 2, offset: 0 }],
+      cregs: [{ name: 'c', size: 3, offset: 0 }],
+      vars: [
+        { name: 'm', type: 'int' },
+        { name: 'a[0]', type: 'int' },
+        { name: 'a[1]', type: 'int' },
+        { name: 'a[2]', type: 'int' },
+      ],
+      ops: [
+        { kind: 'set', target: { var: 0 }, value: { k: 'num', v: 1 } },
+        { kind: 'gate', name: 'x', target: 1, matrix: G.X, controls: [] },
+        // m = 1 | (1 << 2) = 5
+        { kind: 'measure-var', qubit: 1, target: { var: 0 }, bit: 2 },
+        // a[m - 3] = m + 1 (a[2] = 6)
+        {
+          kind: 'set',
+          target: {
+            first: 1,
+            length: 3,
+            at: { k: 'binary', op: '-', a: { k: 'var', index: 0 }, b: { k: 'num', v: 3 } },
+          },
+          value: { k: 'binary', op: '+', a: { k: 'var', index: 0 }, b: { k: 'num', v: 1 } },
+        },
+        // c = a[2] (low three bits: 6)
+        {
+          kind: 'set',
+          target: { clbits: [0, 1, 2] },
+          value: { k: 'elem', first: 1, length: 3, at: { k: 'num', v: 2 } },
+        },
+      ],
+    };
+    const { text } = emitQuil(circuit);
+    expect(text).toContain('DECLARE a INTEGER[3]');
+    expect(text).toContain('STORE a ');
+    expect(text).toContain('LOAD ');
+    const back = parseQuil(text);
+    expect(probabilities(back, 10)).toEqual({ '0x6': 1 });
   });
 
   it('is registered: translateProgram QUIL → QUIL and emitProgram', () => {

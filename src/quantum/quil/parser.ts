@@ -16,7 +16,8 @@ import { show, type Token } from './lexer';
 
 /**
  * Parser of Quil 2 (the instruction set of the Quil specification without Quil-T). One
- * instruction per line; DEFGATE and DEFCIRCUIT bodies are the indented lines that follow them.
+ * instruction per line; DEFGATE and DEFCIRCUIT bodies are the lines that follow them indented
+ * deeper than the DEFGATE/DEFCIRCUIT keyword.
  * Keywords are case-sensitive, as in the specification.
  */
 
@@ -146,7 +147,7 @@ export class Parser {
     const rows: Expr[][] = [];
     for (;;) {
       this.skipNewlines();
-      if (!this.t.indented) break;
+      if (!this.t.indented || this.t.col <= kw.col) break;
       const row: Expr[] = [];
       for (;;) {
         row.push(this.parseExpr());
@@ -180,7 +181,7 @@ export class Parser {
     const body: Instr[] = [];
     for (;;) {
       this.skipNewlines();
-      if (!this.t.indented) break;
+      if (!this.t.indented || this.t.col <= kw.col) break;
       const first: Token = this.t;
       if (first.kind === 'id' && (first.text === 'DEFGATE' || first.text === 'DEFCIRCUIT')) {
         this.fail(`${first.text} inside DEFCIRCUIT is not allowed`);

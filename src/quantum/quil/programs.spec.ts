@@ -299,6 +299,22 @@ CRX(0.8) 1 0
     expect(unitaryDistance(unitaryOf(ccnot), unitaryOf(parseQuil('CCNOT 0 1 2\n')))).toBeLessThan(1e-12);
   });
 
+  it('a program indented as a whole still has DEFGATE/DEFCIRCUIT bodies (deeper than their keyword)', () => {
+    const circuit = parseQuil(`
+      DECLARE ro BIT[2]
+      DEFGATE SQX:
+          0.5+0.5i, 0.5-0.5i
+          0.5-0.5i, 0.5+0.5i
+      DEFCIRCUIT TWICE q:
+          SQX q
+          SQX q
+      TWICE 0
+      MEASURE 0 ro[0]
+      MEASURE 1 ro[1]
+    `);
+    expect(probabilities(circuit)).toEqual({ '0x1': 1 });
+  });
+
   it('honours maxOperations (DEFCIRCUIT expansion included)', () => {
     const src = 'DEFCIRCUIT TWO q:\n    H q\n    H q\nDEFCIRCUIT FOUR q:\n    TWO q\n    TWO q\nFOUR 0\nFOUR 0\n';
     expect(parseQuil(src, { maxOperations: 100 }).ops).toHaveLength(8);
