@@ -11,6 +11,8 @@ const QISKIT_BELL =
   'circuit = QuantumCircuit(2, 2);circuit.h(0);circuit.cx(0, 1);circuit.measure(0, 0);circuit.measure(1, 1)';
 const BRAKET_BELL = 'Circuit().h(0).cnot(0, 1)';
 const QUIL_BELL = 'DECLARE ro BIT[2]\nH 0\nCNOT 0 1\nMEASURE 0 ro[0]\nMEASURE 1 ro[1]\n';
+const PYQUIL_BELL =
+  'from pyquil import Program \n\nfrom pyquil.gates import * \n\nfrom pyquil.quilbase import Declare\n\ncircuit = Program(\nDeclare("ro", "BIT", 2),\nH(0),\nCNOT(0, 1),\nMEASURE(0, ("ro", 0)),\nMEASURE(1, ("ro", 1)),\n)';
 const QASM2_GHZ3 =
   'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[3];\nh q[0];\ncx q[0],q[1];\ncx q[1],q[2];\nmeasure q -> c;\n';
 
@@ -65,6 +67,7 @@ describe("qunicorn-core's local devices of IBM, AWS and RIGETTI", () => {
       [QISKIT_BELL, 'QISKIT', 'IBM/aer_simulator'],
       [BRAKET_BELL, 'BRAKET', 'AWS/local_simulator'],
       [QUIL_BELL, 'QUIL', 'RIGETTI/9q-qvm'],
+      [PYQUIL_BELL, 'QUIL', 'RIGETTI/9q-qvm'],
       [BELL_QASM2, 'QASM2', 'RIGETTI/2q-qvm'],
     ]) {
       // Same seed, same state: the same shots, whatever language the circuit was written in.
