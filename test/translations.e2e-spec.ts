@@ -64,6 +64,10 @@ const BELL: Record<string, string> = {
   }),
 };
 
+/** pyQuil builder code, stored as QUIL: read as the Quil it builds. */
+const PYQUIL_BELL =
+  'from pyquil import Program\nfrom pyquil.gates import H, CNOT, MEASURE\n\np = Program()\nro = p.declare("ro", "BIT", 2)\np += H(0)\np += CNOT(0, 1)\np += MEASURE(0, ro[0])\np += MEASURE(1, ro[1])\n';
+
 /** Programs with a construct some target cannot express (run-time probe of the registered emitters). */
 const HARD_PROGRAMS: { name: string; language: string; source: string }[] = [
   {
@@ -340,15 +344,21 @@ describe('translations (POST /api/translations) and the languages of uploads', (
     expect((await http.get('/deployments?name=bad-')).body.total).toBe(0);
   });
 
-  it.each(['IONQ', 'QUIL', 'QISKIT', 'BRAKET'])(
-    'stores a %s deployment; a job on the LOCAL device runs it to FINISHED with the Bell distribution once the engine reads it',
-    async (language) => {
+  it.each([
+    ['IONQ', 'IonQ JSON', BELL.IONQ],
+    ['QUIL', 'Quil', BELL.QUIL],
+    ['QUIL', 'pyQuil builder code', PYQUIL_BELL],
+    ['QISKIT', 'Qiskit builder code', BELL.QISKIT],
+    ['BRAKET', 'Braket builder code', BELL.BRAKET],
+  ])(
+    'stores a %s deployment (%s); a job on the LOCAL device runs it to FINISHED with the Bell distribution once the engine reads it',
+    async (language, what, source) => {
       const dep = await http.post('/deployments', {
-        name: `bell-${language}`,
-        programs: [{ quantumCircuit: BELL[language], assemblerLanguage: language }],
+        name: `bell-${language}-${what}`,
+        programs: [{ quantumCircuit: source, assemblerLanguage: language }],
       });
       expect(dep.status).toBe(201);
-      expect(dep.body.programs[0]).toMatchObject({ assemblerLanguage: language, quantumCircuit: BELL[language] });
+      expect(dep.body.programs[0]).toMatchObject({ assemblerLanguage: language, quantumCircuit: source });
       const job = await http.post('/jobs', {
         deploymentId: dep.body.id,
         deviceId: localDeviceId,
