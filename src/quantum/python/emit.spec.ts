@@ -27,6 +27,14 @@ describe('QISKIT and BRAKET emitters', () => {
     },
   );
 
+  it('long programs: a Braket chain of 20,000 calls reads without deep recursion', () => {
+    const circuit = randomCircuit(4, 20_000, 3);
+    const braket = emitBraket(circuit).text;
+    expect(braket.split('\n').length).toBeGreaterThan(20_000);
+    expect(stateDistance(finalState(parseBraket(braket)), finalState(circuit))).toBeLessThan(1e-8);
+    expect(stateDistance(finalState(parseQiskit(emitQiskit(circuit).text)), finalState(circuit))).toBeLessThan(1e-8);
+  });
+
   it('QISKIT keeps registers, measurements, resets, barriers and conditions', () => {
     const b = new CircuitBuilder();
     b.qreg('a', 2);

@@ -408,16 +408,54 @@ export class Interp {
         if (REFUSED_BUILTINS.has(e.id)) fail(`'${e.id}' is not supported (the program is read, never run)`, e);
         return fail(`name '${e.id}' is not defined`, e);
       }
+      case 'attr':
+      case 'call':
+      case 'index':
+        return this.chain(e);
+      case 'slice':
+        return fail('a slice is only allowed inside brackets', e);
+      case 'list':
+        return new PyList(
+          e.items.map((x) => this.eval(x)),
+          e.tuple,
+        );
+      case 'unary': {
+        const a = toNumber(this.eval(e.a), e.a);
+        return e.op === '-' ? -a : a;
+      }
+      case 'binary':
+        return this.binary(e.op, this.eval(e.a), this.eval(e.b), e);
+    }
+  }
+
+  /**
+   * A chain of attributes, calls and subscripts (`Circuit().h(0).cnot(0, 1)...`), evaluated in a
+   * loop from its base so that long method chains need no deep recursion.
+   */
+  private chain(e: Expr): Value {
+    const spine: Expr[] = [];
+    let cur = e;
+    while (cur.k === 'attr' || cur.k === 'call' || cur.k === 'index') {
+      spine.push(cur);
+      cur = cur.k === 'call' ? cur.fn : cur.obj;
+    }
+    let v = this.eval(cur);
+    for (let i = spine.length - 1; i >= 0; i--) v = this.step(spine[i], v);
+    return v;
+  }
+
+  private step(e: Expr, base: Value): Value {
+    switch (e.k) {
       case 'attr': {
         if (e.name.startsWith('__')) fail(`attribute '${e.name}' is not supported`, e);
-        const obj = this.eval(e.obj);
+        const obj = base;
         if (!(obj instanceof PyObj)) fail(`attribute '${e.name}' of ${typeOf(obj)} is not supported`, e);
         const v = obj.getAttr(e.name, e, this);
         if (v === undefined) fail(`${typeOf(obj)} has no supported attribute '${e.name}'`, e);
         return v;
       }
       case 'call': {
-        const fn = this.eval(e.fn);
+        const fn = base;
         const a: Args = {
           args: e.args.map((x) => this.eval(x)),
           argPos: e.args.map((x) => ({ line: x.line, col: x.col })),
@@ -429,7 +467,7 @@ export class Interp {
         return fn.call(a, this);
       }
       case 'index': {
-        const obj = this.eval(e.obj);
+        const obj = base;
         if (e.index.k === 'slice') {
           const sl = e.index;
           const items = obj instanceof PyObj && obj.items ? obj.items(e, this) : null;
@@ -460,19 +498,8 @@ export class Interp {
         }
         return fail(`indexing ${typeOf(obj)} is not supported`, e);
       }
-      case 'slice':
-        return fail('a slice is only allowed inside brackets', e);
-      case 'list':
-        return new PyList(
-          e.items.map((x) => this.eval(x)),
-          e.tuple,
-        );
-      case 'unary': {
-        const a = toNumber(this.eval(e.a), e.a);
-        return e.op === '-' ? -a : a;
-      }
-      case 'binary':
-        return this.binary(e.op, this.eval(e.a), this.eval(e.b), e);
+      default:
+        return fail('unexpected expression', e);
     }
   }
 
