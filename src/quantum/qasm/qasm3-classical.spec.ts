@@ -364,7 +364,7 @@ describe('OpenQASM 3 gates', () => {
       if (d > 1e-12) throw new Error(`${a}: distance ${d}`);
     }
     // A controlled gate's power is the controlled power; a swap has no single-qubit form.
-    const cx = unitaryDistance(unitaryOf(q3('qubit[2] q; pow(0.5) @ cx q[0], q[1];')), unitaryOf(q3('qubit[2] q; csx q[0], q[1];')));
+    const cx = unitaryDistance(unitaryOf(q3('qubit[2] q; pow(0.5) @ cx q[0], q[1];')), unitaryOf(q3('qubit[2] q; ctrl @ sx q[0], q[1];')));
     expect(cx).toBeLessThan(1e-12);
     const e = refusal(H3 + 'qubit[2] q;\npow(0.5) @ swap q[0], q[1];');
     expect(e.reason).toMatch(/^pow\(0\.5\) with a non-integer exponent needs a gate that is one/);
