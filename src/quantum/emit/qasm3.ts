@@ -223,7 +223,8 @@ class ExprPrinter {
         return join('/', l, asNum(b), PREC['/'], 'float');
       }
       case 'idiv': {
-        if (numeric(a) !== 'float' && numeric(b) !== 'float') return join('/', asNum(a), asNum(b), PREC['/'], 'int');
+        // int(a / b): the truncated quotient whether a reader divides two integers as integers (the
+        // OpenQASM 3 specification) or as reals (this engine's front end, see ../qasm/README.md).
         const q = join('/', asNum(a), asNum(b), PREC['/'], 'float');
         return { text: `int(${q.text})`, prec: PREC.atom, ty: 'int' };
       }
@@ -604,7 +605,10 @@ class Qasm3Writer {
     const t = this.targetRef(target);
     const v = this.vars[t.index!];
     const want = v ? varDeclType(v) : 'float[64]';
+    // Assignment converts to the variable's type as the cast would; write it only where OpenQASM 3
+    // has no implicit conversion.
     const same =
+      (p.ty === 'int' && (v?.type === 'int' || v?.type === 'uint')) ||
       (p.ty === 'float' && (v?.type === 'float' || v?.type === 'angle')) ||
       (p.ty === 'bool' && v?.type === 'bool') ||
       (p.ty === 'bit' && v?.type === 'bit' && v.width === undefined);
