@@ -212,8 +212,9 @@ export function emitQiskit(circuit: Circuit): Emitted {
           break;
         case 'if': {
           const reg = cregs?.find((r) => r.size === op.clbits.length && op.clbits.every((b, i) => b === r.offset + i));
-          if (op.clbits.length === 0) {
+          if (op.clbits.length === 0 || op.value < 0 || op.value >= 2 ** op.clbits.length) {
             if (op.value === 0) write(op.body, indent, false);
+            else warnings.push('a condition that can never hold was dropped with its block');
             break;
           }
           if (reg && regVars.has(reg)) {
@@ -232,11 +233,6 @@ export function emitQiskit(circuit: Circuit): Emitted {
             body.push(`${ind}with circuit.if_test((${b}, ${Math.floor(op.value / 2 ** i) % 2})):`);
             ind += '    ';
           });
-          if (op.value >= 2 ** op.clbits.length) {
-            body.push(`${ind}pass`);
-            warnings.push('a condition that can never hold was kept as an empty block');
-            break;
-          }
           const before = body.length;
           write(op.body, ind, false);
           if (body.length === before) body.push(`${ind}pass`);
