@@ -91,7 +91,7 @@ describe('admin UI: translating a program', () => {
     const view = page.locator(`[data-translation-of="${programId}"] .translation`);
     await view.waitFor();
     await expect(view.locator('pre').textContent()).resolves.toBe(expected.body.quantumCircuit);
-    await expect(view.locator('.sub').textContent()).resolves.toContain(to);
+    await expect(view.locator('.translation-meta').textContent()).resolves.toContain(to);
     await expect(view.locator('.warnings li').allTextContents()).resolves.toEqual(expected.body.warnings);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     // back to "—" hides it

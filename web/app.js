@@ -545,7 +545,7 @@ function translationView(p) {
     h(
       'div',
       { class: 'row' },
-      h('label', { for: id, class: 'sub' }, 'Translate to'),
+      h('label', { for: id, class: 'translate-label' }, 'Translate to'),
       h(
         'select',
         {
@@ -559,7 +559,7 @@ function translationView(p) {
         h('option', { value: '', selected: !t?.to }, why ? `— (${why})` : '—'),
         targets.map((l) => h('option', { value: l, selected: t?.to === l }, l)),
       ),
-      t?.pending ? h('span', { class: 'sub', role: 'status' }, 'translating…') : null,
+      t?.pending ? h('span', { class: 'translate-label', role: 'status' }, 'translating…') : null,
     ),
     t?.error ? h('div', { class: 'error', role: 'alert' }, t.error) : null,
     t?.result
@@ -568,7 +568,7 @@ function translationView(p) {
           { class: 'translation' },
           h(
             'div',
-            { class: 'sub' },
+            { class: 'translation-meta' },
             `${t.result.language} · ${t.result.quantumCircuit.length.toLocaleString()} characters`,
             t.result.warnings.length ? ` · ${t.result.warnings.length} warnings` : '',
           ),
