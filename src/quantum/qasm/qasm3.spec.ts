@@ -1,6 +1,7 @@
-import type { Circuit, ConditionalOp, GateOp, Op } from '../circuit/circuit';
+import type { BranchOp, Circuit, ConditionalOp, GateOp, Op } from '../circuit/circuit';
+import { keyRegisters, simulate, type CountsResult } from '../simulator';
 import { parseQasm } from '.';
-import { run, unitaryDistance, unitaryOf } from './testing';
+import { unitaryDistance, unitaryOf } from './testing';
 
 const q3 = (body: string): Circuit => parseQasm(`OPENQASM 3.0;\ninclude "stdgates.inc";\n${body}`);
 const same = (a: string, b: string, tol = 1e-12) => {
@@ -253,60 +254,85 @@ describe('OpenQASM 3: for loops', () => {
     same('qubit q; for float a in {0.1, 0.2} { rx(a) q; }', 'qubit q; rx(0.3) q;');
   });
 
-  it('the body of an empty loop is still checked for names', () => {
-    expect(() => q3('qubit q; for i in [1:0] { foo q; }')).toThrow("unknown gate 'foo'");
-  });
 });
 
 describe('OpenQASM 3: if', () => {
-  it('if (c[0]) { } else { } lowers to two complementary conditionals', () => {
-    const c = q3('qubit[2] q; bit[2] c; if (c[1]) { x q[0]; } else { z q[0]; h q[1]; }');
-    expect(
-      c.ops.map((o) => [
-        o.kind,
-        (o as ConditionalOp).clbits,
-        (o as ConditionalOp).value,
-        targets((o as ConditionalOp).body),
-      ]),
-    ).toEqual([
-      ['if', [1], 1, [0]],
-      ['if', [1], 0, [0, 1]],
-    ]);
-  });
+  /** The clbits of a deterministic program, run by the simulator (clbit 0 first). */
+  const bitsOf = (body: string): number[] => {
+    const c = q3(body);
+    const d = (simulate({ circuit: c, shots: 10, seed: 1, type: 'RUNNER', maxQubits: 26 })[0] as CountsResult).data;
+    const keys = Object.keys(d);
+    expect(keys).toHaveLength(1);
+    const words = keys[0].split(' ');
+    const bits = new Array<number>(c.numClbits).fill(0);
+    keyRegisters(c).forEach((r, i) => {
+      const v = parseInt(words[i], 16);
+      for (let k = 0; k < r.size; k++) bits[r.offset + k] = Math.floor(v / 2 ** k) % 2;
+    });
+    return bits;
+  };
+  /** Prepares c (3 bits) = v and b = w from measurements, runs `src`, and reads r. */
+  const check = (v: number, w: number, src: string): number => {
+    const set = [0, 1, 2, 3].map((i) => (((i < 3 ? v : w) >> (i < 3 ? i : 0)) & 1 ? `x m[${i}];` : '')).join(' ');
+    return bitsOf(`qubit[4] m; qubit tq; bit[3] c; bit b; bit r; ${set} c = measure m[0:2]; b = measure m[3]; ${src} r = measure tq;`)[4];
+  };
 
-  it('if (!c[0]), if (c == 5), if (c[0] == 0), if (c) and if (bit)', () => {
-    const cond = (src: string) =>
-      q3(`qubit q; bit[3] c; bit b; ${src}`).ops.map((o) => [(o as ConditionalOp).clbits, (o as ConditionalOp).value]);
-    expect(cond('if (!c[0]) x q;')).toEqual([[[0], 0]]);
-    expect(cond('if (c == 5) x q;')).toEqual([[[0, 1, 2], 5]]);
-    expect(cond('if (5 == c) x q;')).toEqual([[[0, 1, 2], 5]]);
-    expect(cond('if (c[2] == 0) x q;')).toEqual([[[2], 0]]);
-    expect(cond('if (c[2] == 1 && c[0] == 0) x q;')).toEqual([[[2, 0], 1]]);
-    expect(cond('if (b) x q;')).toEqual([[[3], 1]]);
-    expect(cond('if (!b) x q;')).toEqual([[[3], 0]]);
-    expect(cond('if (b == false) x q;')).toEqual([[[3], 0]]);
-    expect(cond('if (int[3](c) == 6) x q;')).toEqual([[[0, 1, 2], 6]]);
-    expect(cond('if (uint(c) == 1 && int(c[2]) == 0) x q;')).toEqual([[[0, 1, 2], 1]]);
-    // c != 0 as disjoint cases: c[0] = 1, or c[0] = 0 and c[1] = 1, or c[0..1] = 0 and c[2] = 1.
-    expect(cond('if (c) x q;')).toEqual([
-      [[0], 1],
+  it('if (c[0]) { } else { } lowers to one conditional per branch', () => {
+    const c = q3('qubit[2] q; bit[2] c; c = measure q; if (c[1]) { x q[0]; } else { z q[0]; h q[1]; }');
+    const branch = c.ops[c.ops.length - 1] as BranchOp;
+    expect([branch.kind, branch.cond, targets(branch.then), targets(branch.otherwise)]).toEqual([
+      'branch',
+      { k: 'bit', clbit: 1 },
+      [0],
+      [0, 1],
+    ]);
+    // Without else, a condition on bits stays an OpenQASM 2 style conditional.
+    const d = q3('qubit[2] q; bit[2] c; c = measure q; if (c == 2) { x q[0]; } if (!c[0]) x q[1];');
+    expect(d.ops.slice(2).map((o) => [(o as ConditionalOp).clbits, (o as ConditionalOp).value])).toEqual([
       [[0, 1], 2],
-      [[0, 1, 2], 4],
+      [[0], 0],
     ]);
   });
 
-  it('if (c == 5) else, and if (c != 5), run the right branch for every value of c', () => {
+  it('if (!c[0]), if (c == 5), if (c[0] == 0), if (c), if (bit), && and || run for the right values', () => {
+    const conds: [string, (c: number, b: number) => boolean][] = [
+      ['!c[0]', (c) => (c & 1) === 0],
+      ['c == 5', (c) => c === 5],
+      ['5 == c', (c) => c === 5],
+      ['c[2] == 0', (c) => (c & 4) === 0],
+      ['c[2] == 1 && c[0] == 0', (c) => (c & 4) !== 0 && (c & 1) === 0],
+      ['b', (_c, b) => b === 1],
+      ['!b', (_c, b) => b === 0],
+      ['b == false', (_c, b) => b === 0],
+      ['uint[3](c) == 6', (c) => c === 6],
+      // int[3] reads the bits as two's complement: 110 is -2.
+      ['int[3](c) == -2', (c) => c === 6],
+      ['uint(c) == 1 && int(c[2]) == 0', (c) => c === 1],
+      ['c', (c) => c !== 0],
+      ['c[0] || c[1]', (c) => (c & 3) !== 0],
+      ['c > 4', (c) => c > 4],
+      ['c[0] == c[1]', (c) => (c & 1) === (c >> 1) % 2],
+      ['c != 5', (c) => c !== 5],
+    ];
+    for (const [cond, want] of conds) {
+      for (const [v, w] of [
+        [0, 0],
+        [1, 1],
+        [2, 0],
+        [5, 1],
+        [6, 0],
+        [7, 1],
+      ]) {
+        const got = check(v, w, `if (${cond}) x tq;`);
+        if (got !== (want(v, w) ? 1 : 0)) throw new Error(`if (${cond}) with c = ${v}, b = ${w}: ${got}`);
+      }
+    }
+  });
+
+  it('if (c == 5) else runs the right branch for every value of c', () => {
     for (let v = 0; v < 8; v++) {
-      const set = [0, 1, 2].map((i) => ((v >> i) & 1 ? `x q[${i}];` : '')).join(' ');
-      const prog = `qubit[4] q; bit[3] c; bit[2] r; ${set} c = measure q[0:2];`;
-      const a = run(q3(`${prog} if (c == 5) { x q[3]; } else { x q[3]; x q[3]; } r[0] = measure q[3];`));
-      expect(a.clbits[3]).toBe(v === 5 ? 1 : 0);
-      const b = run(q3(`${prog} if (c != 5) { x q[3]; } r[0] = measure q[3];`));
-      expect(b.clbits[3]).toBe(v === 5 ? 0 : 1);
-      const d = run(q3(`${prog} if (c == 5) { x q[3]; } else { } r[0] = measure q[3];`));
-      expect(d.clbits[3]).toBe(v === 5 ? 1 : 0);
-      const e = run(q3(`${prog} if (c == 5) { } else { x q[3]; } r[0] = measure q[3];`));
-      expect(e.clbits[3]).toBe(v === 5 ? 0 : 1);
+      expect(check(v, 0, 'if (c == 5) { x tq; } else { x tq; x tq; }')).toBe(v === 5 ? 1 : 0);
+      expect(check(v, 0, 'if (c == 5) { } else { x tq; }')).toBe(v === 5 ? 0 : 1);
     }
   });
 
@@ -314,28 +340,30 @@ describe('OpenQASM 3: if', () => {
     // c[0] = 1; the then-branch measures |0> into c[0]; the else-branch must not run afterwards.
     const src =
       'qubit[3] q; bit[2] c; x q[0]; c[0] = measure q[0]; if (c[0]) { c[0] = measure q[1]; } else { x q[2]; } c[1] = measure q[2];';
-    expect(run(q3(src)).clbits).toEqual([0, 0]);
+    expect(bitsOf(src)).toEqual([0, 0]);
     const src2 =
       'qubit[3] q; bit[2] c; c[0] = measure q[0]; if (c[0]) { x q[2]; } else { x q[1]; c[0] = measure q[1]; } c[1] = measure q[2];';
-    expect(run(q3(src2)).clbits).toEqual([1, 0]);
+    expect(bitsOf(src2)).toEqual([1, 0]);
   });
 
   it('else if chains and nested ifs', () => {
     const src = (v: number) =>
       `qubit[3] q; bit[2] c; bit[1] r; ${v & 1 ? 'x q[0];' : ''} ${v & 2 ? 'x q[1];' : ''} c = measure q[0:1];
        if (c == 0) { } else if (c == 1) { x q[2]; } else if (c[1]) { if (c[0]) { x q[2]; } } r[0] = measure q[2];`;
-    expect([0, 1, 2, 3].map((v) => run(q3(src(v))).clbits[2])).toEqual([0, 1, 0, 1]);
+    expect([0, 1, 2, 3].map((v) => bitsOf(src(v))[2])).toEqual([0, 1, 0, 1]);
   });
 
-  it('conditions on loop variables and constants are decided while lowering', () => {
+  it('conditions on loop variables, constants and unmeasured bits are decided while lowering', () => {
     const c = q3('qubit[4] q; for int i in [0:3] { if (i % 2 == 0) { x q[i]; } else { h q[i]; } }');
     expect(c.ops.map((o) => `${(o as GateOp).name}${(o as GateOp).target}`)).toEqual(['x0', 'h1', 'x2', 'h3']);
     expect(q3('const int n = 2; qubit q; if (n > 1 && n < 3) x q; if (n == 3 || false) h q;').ops.length).toBe(1);
+    // Bits that no measurement has written are 0.
+    expect(q3('qubit q; bit[2] c; if (c == 0) x q; if (c[1]) h q;').ops.map((o) => o.kind)).toEqual(['gate']);
   });
 
   it('mixes bits and loop variables in conditions', () => {
-    const c = q3('qubit q; bit[2] c; for int i in [0:1] { if (c[i] == i) x q; }');
-    expect(c.ops.map((o) => [(o as ConditionalOp).clbits, (o as ConditionalOp).value])).toEqual([
+    const c = q3('qubit[2] q; bit[2] c; c = measure q; for int i in [0:1] { if (c[i] == i) x q[0]; }');
+    expect(c.ops.slice(2).map((o) => [(o as ConditionalOp).clbits, (o as ConditionalOp).value])).toEqual([
       [[0], 0],
       [[1], 1],
     ]);
