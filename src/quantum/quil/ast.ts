@@ -78,9 +78,20 @@ export type Instr =
 export interface DefGate {
   name: string;
   params: string[];
-  kind: 'MATRIX' | 'PERMUTATION';
+  kind: 'MATRIX' | 'PERMUTATION' | 'PAULI-SUM';
   /** MATRIX: rows of entries; PERMUTATION: one row of integers. */
   rows: Expr[][];
+  /** PAULI-SUM: the gate's qubit names and its terms (the gate is exp(-i sum coef * word)). */
+  qubits: string[];
+  terms: PauliTerm[];
+  pos: Pos;
+}
+
+export interface PauliTerm {
+  word: string;
+  coef: Expr;
+  /** For each letter of the word, the index of the gate's qubit it acts on. */
+  qubits: number[];
   pos: Pos;
 }
 

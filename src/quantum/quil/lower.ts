@@ -11,7 +11,7 @@ import {
 import type { DefCircuit, DefGate, Instr, MemRef, MemoryType, Modifier, Operand, Pos, Program, QubitArg } from './ast';
 import { STANDARD_GATES, addControl, dagger } from './gates';
 import { structure, type Item } from './structure';
-import { cmatrix, lowerUnitary, unitarityError } from './unitary';
+import { MAX_PAULI_NORM, cmatrix, expPauliSum, lowerUnitary, unitarityError } from './unitary';
 import { evaluate, evaluateComplex, num, type ExprEnv, type Real, type Value } from './values';
 
 /**
@@ -40,6 +40,8 @@ interface Scope {
 /** Most qubits a DEFGATE matrix may act on. */
 const MAX_DEFGATE_QUBITS = 8;
 const MAX_CIRCUIT_DEPTH = 64;
+/** Most qubits a PAULI-SUM DEFGATE may act on (its exponential is computed densely). */
+const MAX_PAULI_QUBITS = 6;
 /** Tolerance of the unitarity check of DEFGATE matrices (largest entry of |U U† - I|). */
 export const UNITARITY_TOLERANCE = 1e-6;
 
@@ -515,7 +517,10 @@ export class Lowerer {
     }
     let ops = this.matrixCache.get(key);
     if (!ops) {
-      const dim = def.kind === 'MATRIX' ? def.rows.length : def.rows[0].length;
+      const dim = dimensionOf(def);
+      if (def.kind === 'PAULI-SUM' && def.qubits.length > MAX_PAULI_QUBITS) {
+        fail(`DEFGATE ${def.name} AS PAULI-SUM acts on more than ${MAX_PAULI_QUBITS} qubits`, def.pos);
+      }
       if ((dim & (dim - 1)) !== 0 || dim < 2) {
         fail(
           `DEFGATE ${def.name}: the ${def.kind === 'MATRIX' ? 'matrix' : 'permutation'} size ${dim} is not a power of 2`,
@@ -539,6 +544,22 @@ export class Lowerer {
           // |j> -> |p_j>
           m.re[v * dim + j] = 1;
         });
+      } else if (def.kind === 'PAULI-SUM') {
+        const env: ExprEnv = {
+          params: new Map(def.params.map((p, k) => [p, params[k]])),
+          readMem: (ref) => fail('a DEFGATE cannot read memory', ref.pos),
+        };
+        const terms = def.terms.map((t) => {
+          const c = evaluateComplex(t.coef, env);
+          if (Math.abs(c.im) > 1e-12) fail('a PAULI-SUM coefficient must be real (the sum is Hermitian)', t.coef.pos);
+          // The gate's qubit k is bit n-1-k of the index.
+          return { coef: c.re, word: t.word, bits: t.qubits.map((k) => n - 1 - k) };
+        });
+        const norm = terms.reduce((acc, t) => acc + Math.abs(t.coef), 0);
+        if (!(norm <= MAX_PAULI_NORM)) fail(`the coefficients of ${def.name} are too large`, ins.pos);
+        const u = expPauliSum(n, terms);
+        m.re.set(u.re);
+        m.im.set(u.im);
       } else {
         const env: ExprEnv = {
           params: new Map(def.params.map((p, k) => [p, params[k]])),
@@ -565,8 +586,8 @@ export class Lowerer {
         Array.from({ length: n }, (_, k) => k),
       );
       if (this.matrixCache.size < 10_000) this.matrixCache.set(key, ops);
-    } else if (def.kind === 'MATRIX' ? def.rows.length !== 2 ** n : def.rows[0].length !== 2 ** n) {
-      fail(`${def.name} acts on ${Math.log2(def.rows.length)} qubits, not ${n}`, ins.pos);
+    } else if (dimensionOf(def) !== 2 ** n) {
+      fail(`${def.name} acts on ${Math.log2(dimensionOf(def))} qubits, not ${n}`, ins.pos);
     }
     return ops.map((op) => remap(op, qubits));
   }
@@ -592,6 +613,17 @@ export class Lowerer {
       depth: scope.depth + 1,
     };
     this.expand(def.body, inner);
+  }
+}
+
+function dimensionOf(def: DefGate): number {
+  switch (def.kind) {
+    case 'MATRIX':
+      return def.rows.length;
+    case 'PERMUTATION':
+      return def.rows[0].length;
+    default:
+      return 2 ** def.qubits.length;
   }
 }
 

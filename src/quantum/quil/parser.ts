@@ -132,22 +132,37 @@ export class Parser {
     const params = this.parseParamList();
     let kind: DefGate['kind'] = 'MATRIX';
     // Qubit names (PAULI-SUM gates) and the AS clause.
-    while (this.t.kind === 'id' && this.t.text !== 'AS') this.next();
+    const qubits: string[] = [];
+    while (this.t.kind === 'id' && this.t.text !== 'AS') {
+      const q = this.next();
+      if (qubits.includes(q.text)) this.fail(`duplicate qubit argument '${q.text}'`, q);
+      qubits.push(q.text);
+    }
     if (this.t.kind === 'id' && this.t.text === 'AS') {
       this.next();
       const k = this.expectId('MATRIX, PERMUTATION or PAULI-SUM after AS');
-      if (k.text === 'PAULI-SUM') this.fail('DEFGATE ... AS PAULI-SUM is not supported', k);
-      if (k.text !== 'MATRIX' && k.text !== 'PERMUTATION') {
+      if (k.text !== 'MATRIX' && k.text !== 'PERMUTATION' && k.text !== 'PAULI-SUM') {
         this.fail(`expected MATRIX, PERMUTATION or PAULI-SUM after AS, found ${show(k)}`, k);
       }
       kind = k.text;
     }
+    if (kind === 'PAULI-SUM' ? qubits.length === 0 : qubits.length > 0) {
+      this.fail(
+        kind === 'PAULI-SUM' ? 'a PAULI-SUM DEFGATE names its qubits' : `only PAULI-SUM gates name their qubits`,
+        nameTok,
+      );
+    }
     this.expectOp(':', 'at the end of the DEFGATE line');
     this.endOfInstruction('DEFGATE ...:');
     const rows: Expr[][] = [];
+    const terms: PauliTerm[] = [];
     for (;;) {
       this.skipNewlines();
       if (!this.t.indented || this.t.col <= kw.col) break;
+      if (kind === 'PAULI-SUM') {
+        terms.push(this.parsePauliTerm(qubits));
+        continue;
+      }
       const row: Expr[] = [];
       for (;;) {
         row.push(this.parseExpr());
@@ -160,9 +175,36 @@ export class Parser {
       this.endOfInstruction('a matrix row');
       rows.push(row);
     }
-    if (rows.length === 0) this.fail(`DEFGATE ${name} has no ${kind === 'MATRIX' ? 'matrix' : 'permutation'}`, kw);
+    if (rows.length === 0 && terms.length === 0) {
+      this.fail(
+        `DEFGATE ${name} has no ${kind === 'MATRIX' ? 'matrix' : kind === 'PERMUTATION' ? 'permutation' : 'terms'}`,
+        kw,
+      );
+    }
     if (this.gates.has(name) || this.circuits.has(name)) this.fail(`'${name}' is already defined`, nameTok);
-    this.gates.set(name, { name, params, kind, rows, pos: this.pos(kw) });
+    this.gates.set(name, { name, params, kind, rows, qubits, terms, pos: this.pos(kw) });
+  }
+
+  /** `ZZ(expr) p q`: a Pauli word, its coefficient, the qubits it acts on. */
+  private parsePauliTerm(qubits: string[]): PauliTerm {
+    const word = this.expectId('a Pauli word such as ZZ');
+    if (!/^[IXYZ]+$/.test(word.text)) this.fail(`'${word.text}' is not a Pauli word (letters I, X, Y, Z)`, word);
+    this.expectOp('(', 'before the coefficient');
+    const coef = this.parseExpr();
+    this.expectOp(')', 'after the coefficient');
+    const on: number[] = [];
+    while (this.t.kind === 'id') {
+      const q = this.next();
+      const k = qubits.indexOf(q.text);
+      if (k < 0) this.fail(`unknown qubit '${q.text}' (the gate's qubits are ${qubits.join(', ')})`, q);
+      if (on.includes(k)) this.fail(`qubit '${q.text}' appears twice in a term`, q);
+      on.push(k);
+    }
+    if (on.length !== word.text.length) {
+      this.fail(`the Pauli word ${word.text} needs ${word.text.length} qubits, not ${on.length}`, word);
+    }
+    this.endOfInstruction('a Pauli term');
+    return { word: word.text, coef, qubits: on, pos: this.pos(word) };
   }
 
   private parseDefCircuit(): void {

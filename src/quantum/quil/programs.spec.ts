@@ -299,6 +299,36 @@ CRX(0.8) 1 0
     expect(unitaryDistance(unitaryOf(ccnot), unitaryOf(parseQuil('CCNOT 0 1 2\n')))).toBeLessThan(1e-12);
   });
 
+  it('DEFGATE AS PAULI-SUM is exp(-i sum coef P): Z(t/2) is RZ(t), ZZ(t/2) is RZZ(t), any sum is unitary', () => {
+    const src = `DEFGATE MYRZ(%t) q AS PAULI-SUM:
+    Z(%t/2) q
+
+DEFGATE MYRZZ(%t) p q AS PAULI-SUM:
+    ZZ(%t/2) p q
+
+DEFGATE MIX(%a, %b) p q AS PAULI-SUM:
+    XY(%a) p q
+    Z(%b) q
+    YI(-0.3) p q
+    I(0.2) p
+
+DEFGATE XYG(%a) p q AS PAULI-SUM:
+    XY(%a) p q
+
+`;
+    const close = (a: string, b: string) =>
+      expect(unitaryDistance(unitaryOf(parseQuil(src + a)), unitaryOf(parseQuil(src + b)))).toBeLessThan(1e-10);
+    close('MYRZ(0.7) 0\n', 'RZ(0.7) 0\n');
+    close('MYRZZ(1.9) 1 0\n', 'RZZ(1.9) 1 0\n');
+    close('MYRZZ(40) 1 0\n', 'RZZ(40) 1 0\n');
+    // exp(-i (-0.3) Y_p + 0.2 I) = e^{-0.2i} RY(-0.6) on p
+    const phase = (x: number) => `DEFGATE PH:\n    cis(${x}), 0\n    0, cis(${x})\n`;
+    close('MIX(0, 0) 1 0\n', `${phase(-0.2)}RY(-0.6) 1\nPH 0\n`);
+    // exp(-i pi/2 X_p Y_q) = -i X_p Y_q (X on the gate's first qubit, Y on its second)
+    close('XYG(pi/2) 1 0\n', `${phase(-Math.PI / 2)}X 1\nY 0\nPH 0\n`);
+    close('MIX(0.4, 1.1) 1 0\nDAGGER MIX(0.4, 1.1) 1 0\n', 'I 1\nI 0\n');
+  });
+
   it('a program indented as a whole still has DEFGATE/DEFCIRCUIT bodies (deeper than their keyword)', () => {
     const circuit = parseQuil(`
       DECLARE ro BIT[2]

@@ -169,3 +169,89 @@ function unitPhase(r: number, i: number): [number, number] {
 function adjoint2(m: Matrix2): Matrix2 {
   return [m[0], -m[1], m[4], -m[5], m[2], -m[3], m[6], -m[7]];
 }
+
+/** One term `coef * P` of a Pauli sum; `word[k]` acts on the qubit of index bit `bits[k]`. */
+export interface PauliTermValue {
+  coef: number;
+  word: string;
+  bits: number[];
+}
+
+/** Largest sum of |coefficients| accepted (beyond it, exp(-iH) loses its precision). */
+export const MAX_PAULI_NORM = 1e6;
+
+/** `exp(-i sum_k coef_k P_k)` on `n` qubits, by scaling and squaring of its Taylor series. */
+export function expPauliSum(n: number, terms: PauliTermValue[]): CMatrix {
+  const dim = 2 ** n;
+  const h = cmatrix(dim);
+  let norm = 0;
+  for (const t of terms) {
+    norm += Math.abs(t.coef);
+    let flip = 0;
+    for (let k = 0; k < t.word.length; k++) if (t.word[k] === 'X' || t.word[k] === 'Y') flip |= 1 << t.bits[k];
+    for (let x = 0; x < dim; x++) {
+      // P|x> = phase |x ^ flip>
+      let re = 1;
+      let im = 0;
+      for (let k = 0; k < t.word.length; k++) {
+        const bit = (x >> t.bits[k]) & 1;
+        const l = t.word[k];
+        if (l === 'Z' && bit) {
+          re = -re;
+          im = -im;
+        } else if (l === 'Y') {
+          // Y|0> = i|1>, Y|1> = -i|0>
+          const s = bit ? -1 : 1;
+          [re, im] = [-im * s, re * s];
+        }
+      }
+      const y = x ^ flip;
+      h.re[y * dim + x] += t.coef * re;
+      h.im[y * dim + x] += t.coef * im;
+    }
+  }
+  // A = -i H / 2^s with |A| <= 1/4.
+  const s = norm > 0.25 ? Math.ceil(Math.log2(norm / 0.25)) : 0;
+  const scale = 1 / 2 ** s;
+  const a = cmatrix(dim);
+  for (let k = 0; k < dim * dim; k++) {
+    a.re[k] = h.im[k] * scale;
+    a.im[k] = -h.re[k] * scale;
+  }
+  let result = cmatrix(dim);
+  let term = cmatrix(dim);
+  for (let k = 0; k < dim; k++) {
+    result.re[k * dim + k] = 1;
+    term.re[k * dim + k] = 1;
+  }
+  for (let order = 1; order <= 20; order++) {
+    term = multiplyC(term, a);
+    for (let k = 0; k < dim * dim; k++) {
+      term.re[k] /= order;
+      term.im[k] /= order;
+      result.re[k] += term.re[k];
+      result.im[k] += term.im[k];
+    }
+  }
+  for (let k = 0; k < s; k++) result = multiplyC(result, result);
+  return result;
+}
+
+function multiplyC(x: CMatrix, y: CMatrix): CMatrix {
+  const dim = x.dim;
+  const out = cmatrix(dim);
+  for (let r = 0; r < dim; r++) {
+    for (let k = 0; k < dim; k++) {
+      const xr = x.re[r * dim + k];
+      const xi = x.im[r * dim + k];
+      if (xr === 0 && xi === 0) continue;
+      for (let c = 0; c < dim; c++) {
+        const yr = y.re[k * dim + c];
+        const yi = y.im[k * dim + c];
+        out.re[r * dim + c] += xr * yr - xi * yi;
+        out.im[r * dim + c] += xr * yi + xi * yr;
+      }
+    }
+  }
+  return out;
+}
