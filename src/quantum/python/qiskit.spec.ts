@@ -233,6 +233,9 @@ const TWO: [string, number, Rows][] = [
   ['cswap(0, 1, 2)', 3, permutation([0, 1, 2, 5, 4, 3, 6, 7])],
   ['mcx([0, 1], 2)', 3, permutation([0, 1, 2, 7, 4, 5, 6, 3])],
   [`mcp(${A}, [0, 1], 2)`, 3, diag(L, L, L, L, L, L, L, e(A))],
+  [`mcrz(${A}, [0], 1)`, 2, ctrl01(m1(`rz(${A}, 0)`))],
+  [`mcry(${A}, [0], 1)`, 2, ctrl01(m1(`ry(${A}, 0)`))],
+  [`mcrx(${A}, [0], 1)`, 2, ctrl01(m1(`rx(${A}, 0)`))],
 ];
 
 describe('Qiskit: qunicorn-core programs', () => {

@@ -369,18 +369,37 @@ class QiskitCircuit extends PyObj {
     switch (name) {
       case 'mcx':
       case 'mcp':
+      case 'mcrx':
+      case 'mcry':
+      case 'mcrz':
         return new PyFunc(`QuantumCircuit.${name}`, (a, ctx) => {
-          const names = name === 'mcx' ? ['control_qubits', 'target_qubit'] : ['lam', 'control_qubits', 'target_qubit'];
-          const vals = bind(a, names, names.length, ['ancilla_qubits', 'mode', 'ctrl_state']);
+          const names =
+            name === 'mcx'
+              ? ['control_qubits', 'target_qubit']
+              : [
+                  name === 'mcp' ? 'lam' : 'theta',
+                  name === 'mcp' ? 'control_qubits' : 'q_controls',
+                  name === 'mcp' ? 'target_qubit' : 'q_target',
+                ];
+          const vals = bind(a, names, names.length, ['ancilla_qubits', 'mode', 'ctrl_state', 'use_basis_gates']);
           if (a.kwargs.has('ancilla_qubits') && a.kwargs.get('ancilla_qubits')!.value !== null) {
             fail('mcx ancilla_qubits are not supported', a.kwargs.get('ancilla_qubits')!.pos);
           }
-          const lam = name === 'mcp' ? toNumber(vals[0]!, argPos(a, 0, 'lam')) : 0;
+          const lam = name === 'mcx' ? 0 : toNumber(vals[0]!, argPos(a, 0, names[0]), 'an angle');
           const ci = name === 'mcx' ? 0 : 1;
-          const controls = this.bits(vals[ci]!, 'qreg', argPos(a, ci, 'control_qubits'), ctx);
-          const targets = this.bits(vals[ci + 1]!, 'qreg', argPos(a, ci + 1, 'target_qubit'), ctx);
+          const controls = this.bits(vals[ci]!, 'qreg', argPos(a, ci, names[ci]), ctx);
+          const targets = this.bits(vals[ci + 1]!, 'qreg', argPos(a, ci + 1, names[ci + 1]), ctx);
           const states = qiskitCtrlState(a.kwargs.get('ctrl_state')?.value, controls.length, a.at);
-          const m = name === 'mcx' ? G.X : G.phase(lam);
+          const m =
+            name === 'mcx'
+              ? G.X
+              : name === 'mcp'
+                ? G.phase(lam)
+                : name === 'mcrx'
+                  ? G.rx(lam)
+                  : name === 'mcry'
+                    ? G.ry(lam)
+                    : G.rz(lam);
           for (const t of targets) {
             if (controls.includes(t)) fail(`${name}: the target is also a control`, a.at);
             this.push(instantiate(name, [{ k: 'u', m, t: 0 }], [t], controls, states), a.at, ctx);
@@ -438,11 +457,11 @@ class QiskitCircuit extends PyObj {
         return new PyFunc('QuantumCircuit.barrier', (a, ctx) => {
           for (const k of a.kwargs.keys())
             if (k !== 'label') fail(`barrier() got an unsupported keyword argument '${k}'`, a.at);
+          if (a.args.length === 0) ctx.tick(this.numQubits, a.at);
           const qubits =
             a.args.length === 0
               ? Array.from({ length: this.numQubits }, (_, i) => i)
               : [...new Set(a.args.flatMap((v, i) => this.bits(v, 'qreg', a.argPos[i], ctx)))];
-          ctx.tick(qubits.length, a.at);
           this.push([{ kind: 'barrier', qubits }], a.at, ctx);
           return null;
         });
