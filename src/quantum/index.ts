@@ -30,6 +30,11 @@ export { UnsupportedLanguageError, TranslationError } from './languages';
 export type { FrontEnd, Emitter, Emitted, ParseOptions, Translation } from './languages';
 export { parseQasm, detectQasmLanguage, DEFAULT_MAX_OPERATIONS } from './qasm';
 export type { QasmLanguage, QasmOptions } from './qasm';
+export { emitQasm2, emitQasm3 } from './emit';
+export { parseIonq, emitIonq } from './ionq';
+export type { IonqOptions } from './ionq';
+export { decompose, DecompositionTooLargeError } from './circuit/decompose';
+export type { DecomposeBasis, DecomposeOptions, DecompositionStats } from './circuit/decompose';
 
 // The simulator: in this thread (`simulate`) or in worker threads (`SimulatorPool`), which also
 // parse and run programs given as text (`runProgram`, `parse`) so the caller never holds a circuit.
