@@ -120,7 +120,7 @@ describe('limits', () => {
     const chain = errorOf(`OPENQASM 2.0; qreg q[1]; U(1${'+1'.repeat(100_000)}, 0, 0) q[0];`);
     expect(chain.reason).toBe('expression is nested too deeply (more than 1000 levels)');
     const blocks = errorOf(`OPENQASM 3; qubit q; ${'if (true) { '.repeat(10_000)}${'}'.repeat(10_000)}`);
-    expect(blocks.reason).toBe('blocks are nested too deeply (more than 200 levels)');
+    expect(blocks.reason).toBe('program is nested too deeply (more than 200 levels)');
   });
 
   it('accepts moderately deep nesting', () => {
