@@ -8,6 +8,7 @@ import type {
   MemoryType,
   Modifier,
   Operand,
+  PauliTerm,
   Pos,
   Program,
   QubitArg,
