@@ -10,10 +10,12 @@ import { createValidationPipe, RejectNulPipe } from './common/validation';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import {
   createDatabase,
+  EmbeddedPostgresInUseError,
   embeddedUrl,
   startEmbeddedPostgres,
   type EmbeddedDatabase,
 } from './database/embedded-postgres';
+import { EmbeddedPostgresUnavailableError } from './database/postgres-binaries';
 
 /** Builds the HTTP application (API under /api, OpenAPI at /api/docs) without listening. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -61,12 +63,26 @@ export function loadConfigOrExit(): AppConfig {
 export async function resolveDatabase(config: AppConfig): Promise<EmbeddedDatabase | undefined> {
   if (config.databaseUrl) return undefined;
   const log = new NestLogger('EmbeddedPostgres');
-  const embedded = await startEmbeddedPostgres({
-    dataDir: config.embeddedDataDir,
-    persistent: true,
-    stopOnSignals: false,
-    log: (line) => log.warn(line),
-  });
+  let embedded: EmbeddedDatabase;
+  try {
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.embeddedDataDir,
+      persistent: true,
+      stopOnSignals: false,
+      log: (line) => log.warn(line),
+    });
+  } catch (err) {
+    // What to do is in the message: say it, without a stack trace, and exit (2: the setup, not a bug).
+    if (err instanceof EmbeddedPostgresUnavailableError || err instanceof EmbeddedPostgresInUseError) {
+      log.error(err.message);
+    } else {
+      log.error(
+        `could not start the embedded PostgreSQL: ${err instanceof Error ? err.message : String(err)}. ` +
+          'Set DATABASE_URL to a PostgreSQL server to do without it.',
+      );
+    }
+    process.exit(2);
+  }
   try {
     await createDatabase(embedded.url, 'qunest');
   } catch (err) {

