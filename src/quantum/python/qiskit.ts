@@ -381,7 +381,13 @@ class QiskitCircuit extends PyObj {
                   name === 'mcp' ? 'control_qubits' : 'q_controls',
                   name === 'mcp' ? 'target_qubit' : 'q_target',
                 ];
-          const vals = bind(a, names, names.length, ['ancilla_qubits', 'mode', 'ctrl_state', 'use_basis_gates']);
+          const vals = bind(a, names, names.length, [
+            'ancilla_qubits',
+            'mode',
+            'ctrl_state',
+            'use_basis_gates',
+            'label',
+          ]);
           if (a.kwargs.has('ancilla_qubits') && a.kwargs.get('ancilla_qubits')!.value !== null) {
             fail('mcx ancilla_qubits are not supported', a.kwargs.get('ancilla_qubits')!.pos);
           }
