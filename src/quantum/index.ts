@@ -32,6 +32,8 @@ export { parseQasm, detectQasmLanguage, DEFAULT_MAX_OPERATIONS } from './qasm';
 export type { QasmLanguage, QasmOptions } from './qasm';
 export { emitQasm2, emitQasm3 } from './emit';
 export { parseIonq, emitIonq } from './ionq';
+export { parseQuil, emitQuil } from './quil';
+export type { QuilOptions } from './quil';
 export type { IonqOptions } from './ionq';
 export { decompose, DecompositionTooLargeError } from './circuit/decompose';
 export type { DecomposeBasis, DecomposeOptions, DecompositionStats } from './circuit/decompose';
