@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Circuit, ClassicalExpr, Op } from '../circuit/circuit';
+import type { Circuit, ClassicalExpr, Matrix2, Op } from '../circuit/circuit';
 import { u3, X } from '../circuit/gates';
 import { emitProgram, parseProgram, TranslationError, translateProgram } from '../languages';
 import { parseQasm } from '../qasm';
@@ -326,7 +326,7 @@ describe('OpenQASM 3 emitter', () => {
         'int[32] n;',
         'float[64] theta;',
         'bool ok;',
-        'bit[2] m;',
+        'uint[2] m;',
         'n = 3;',
         'while (n > 0) {',
         '  n = n - 1;',
@@ -482,23 +482,80 @@ describe('OpenQASM 3 emitter', () => {
     expect(lines).toContain('a = int(r / 2);');
   });
 
-  it('refuses what OpenQASM 3 has no way to write, naming it', () => {
+  it('writes an assignment of a ? b : c as if/else, and refuses a conditional expression elsewhere', () => {
+    const X: Matrix2 = [0, 0, 1, 0, 1, 0, 0, 0];
+    const pick: ClassicalExpr = {
+      k: 'binary',
+      op: '+',
+      a: { k: 'num', v: 10 },
+      b: {
+        k: 'cond',
+        test: { k: 'bit', clbit: 0 },
+        a: { k: 'num', v: 2 },
+        b: { k: 'cond', test: { k: 'bit', clbit: 1 }, a: { k: 'num', v: 3 }, b: { k: 'num', v: 4 } },
+      },
+    };
     const c: Circuit = {
-      numQubits: 1,
-      numClbits: 0,
-      qregs: [],
-      cregs: [],
-      vars: [{ name: 'v', type: 'int' }],
+      numQubits: 2,
+      numClbits: 2,
+      qregs: [{ name: 'q', size: 2, offset: 0 }],
+      cregs: [{ name: 'c', size: 2, offset: 0 }],
+      vars: [{ name: 'v', type: 'int', width: 16 }],
+      ops: [
+        { kind: 'gate', name: 'x', matrix: X, target: 0, controls: [] },
+        { kind: 'measure', qubit: 0, clbit: 0 },
+        { kind: 'set', target: { var: 0 }, value: pick },
+        {
+          kind: 'branch',
+          cond: { k: 'binary', op: '==', a: { k: 'var', index: 0 }, b: { k: 'num', v: 12 } },
+          then: [{ kind: 'gate', name: 'x', matrix: X, target: 1, controls: [] }],
+          otherwise: [],
+        },
+        { kind: 'measure', qubit: 1, clbit: 1 },
+      ],
+    };
+    const { text } = emitQasm3(c);
+    expect(text).toContain(
+      [
+        'if (c[0]) {',
+        '  v = 10 + 2;',
+        '} else {',
+        '  if (c[1]) {',
+        '    v = 10 + 3;',
+        '  } else {',
+        '    v = 10 + 4;',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    const counts = (x: Circuit) => simulate({ circuit: x, shots: 10, seed: 2, type: 'RUNNER', maxQubits: 26 })[0].data;
+    expect(counts(c)).toEqual({ '0x3': 10 });
+    expect(counts(parseQasm(text, 'QASM3'))).toEqual(counts(c));
+
+    const loop: Circuit = {
+      ...c,
       ops: [
         {
-          kind: 'set',
-          target: { var: 0 },
-          value: { k: 'cond', test: { k: 'num', v: 1 }, a: { k: 'num', v: 1 }, b: { k: 'num', v: 2 } },
+          kind: 'while',
+          cond: { k: 'cond', test: { k: 'bit', clbit: 0 }, a: { k: 'num', v: 0 }, b: { k: 'num', v: 0 } },
+          body: [],
         },
       ],
     };
-    expect(() => emitQasm3(c)).toThrow(TranslationError);
-    expect(() => emitQasm3(c)).toThrow(/conditional expressions/);
+    expect(() => emitQasm3(loop)).toThrow(TranslationError);
+    expect(() => emitQasm3(loop)).toThrow(/conditional expressions/);
+  });
+
+  it('declares bit variables as bool or uint[n], not as bit registers, so results keep their registers', () => {
+    const src =
+      'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nx q[0];\nmeasure q[1];\nif (measure q[0]) x q[1];\nc = measure q;\n';
+    const original = parseQasm(src, 'QASM3');
+    const text = emitQasm3(original).text;
+    const back = parseQasm(text, 'QASM3');
+    expect(back.cregs).toEqual(original.cregs);
+    const counts = (x: Circuit) => simulate({ circuit: x, shots: 10, seed: 2, type: 'RUNNER', maxQubits: 26 })[0].data;
+    expect(counts(back)).toEqual(counts(original));
+    expect(counts(back)).toEqual({ '0x3': 10 });
   });
 });
 

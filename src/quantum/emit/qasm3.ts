@@ -313,7 +313,8 @@ function varDeclType(v: ClassicalVar): string {
     case 'bool':
       return 'bool';
     case 'bit':
-      return `bit${w}`;
+      // A bit variable is not an output: `bit` declarations are registers in OpenQASM 3.
+      return v.width === undefined ? 'bool' : `uint${w}`;
     default:
       return `${v.type}${w}`;
   }
@@ -384,6 +385,47 @@ function collectArrays(ops: Op[], out: Map<number, number>): void {
   }
 }
 
+/** Most `a ? b : c` written as if/else (each one duplicates an assignment). */
+const MAX_LIFTED = 10_000;
+
+/**
+ * The first conditional expression in `e` (outside other conditionals' branches): `e` with it
+ * replaced by its `a` and by its `b`. Expressions have no side effects, so `x = E[t ? a : b]` is
+ * `if (t) x = E[a]; else x = E[b];`.
+ */
+function liftCond(e: ClassicalExpr): { test: ClassicalExpr; a: ClassicalExpr; b: ClassicalExpr } | undefined {
+  switch (e.k) {
+    case 'cond':
+      return { test: e.test, a: e.a, b: e.b };
+    case 'unary':
+    case 'cast': {
+      const r = liftCond(e.a);
+      return r && { test: r.test, a: { ...e, a: r.a }, b: { ...e, a: r.b } };
+    }
+    case 'binary': {
+      const l = liftCond(e.a);
+      if (l) return { test: l.test, a: { ...e, a: l.a }, b: { ...e, a: l.b } };
+      const r = liftCond(e.b);
+      return r && { test: r.test, a: { ...e, b: r.a }, b: { ...e, b: r.b } };
+    }
+    case 'elem': {
+      const r = liftCond(e.at);
+      return r && { test: r.test, a: { ...e, at: r.a }, b: { ...e, at: r.b } };
+    }
+    case 'call':
+      for (let i = 0; i < e.args.length; i++) {
+        const r = liftCond(e.args[i]);
+        if (r) {
+          const with_ = (x: ClassicalExpr) => ({ ...e, args: e.args.map((y, j) => (j === i ? x : y)) });
+          return { test: r.test, a: with_(r.a), b: with_(r.b) };
+        }
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
 class Qasm3Writer {
   readonly lines: string[] = [];
   private readonly qubits: BitNames;
@@ -393,6 +435,7 @@ class Qasm3Writer {
   private readonly varNames: string[] = [];
   private readonly arrays = new Map<number, { name: string; length: number }>();
   private depth = 0;
+  private lifted = 0;
   readonly warnings: string[] = [];
 
   constructor(private readonly circuit: Circuit) {
@@ -587,6 +630,23 @@ class Qasm3Writer {
   }
 
   private set(target: ClassicalTarget, value: ClassicalExpr): void {
+    const lifted = liftCond(value);
+    if (lifted) {
+      // OpenQASM 3 has no `a ? b : c`: the assignment is made in each branch.
+      if (++this.lifted > MAX_LIFTED) {
+        throw new TranslationError('conditional expressions (a ? b : c)', LANGUAGE, 'too many to write as if/else');
+      }
+      this.line(`if (${this.exprs.asBool(lifted.test)}) {`);
+      this.depth++;
+      this.set(target, lifted.a);
+      this.depth--;
+      this.line('} else {');
+      this.depth++;
+      this.set(target, lifted.b);
+      this.depth--;
+      this.line('}');
+      return;
+    }
     const p = this.exprs.print(value);
     if ('clbits' in target) {
       const bits = target.clbits;
