@@ -3,7 +3,7 @@ import { CircuitError, type Circuit } from '../circuit/circuit';
 import * as G from '../circuit/gates';
 import { emitProgram, parseProgram, translateProgram, TranslationError } from '../languages';
 import { CircuitBuilder, randomCircuit } from '../simulator/testing/circuits';
-import { emitBraket, emitQiskit, parseBraket, parseQiskit } from '.';
+import { emitBraket, emitQiskit, parseBraket, parsePyQuil, parseQiskit } from '.';
 import { counts, finalState, stateDistance } from './testing';
 
 const roundTrip = (circuit: Circuit, language: 'QISKIT' | 'BRAKET'): Circuit => {
@@ -175,6 +175,22 @@ describe('mutated programs throw only CircuitError', () => {
     ';',
   );
   const edit = fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 }), fc.oneof(pieces, fc.string({ maxLength: 3 })));
+
+  it('random text, in every builder', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200, unit: 'binary' }), (src) => {
+        for (const parse of [parseQiskit, parseBraket, parsePyQuil]) {
+          try {
+            parse(src, { maxOperations: 10_000 });
+          } catch (err) {
+            if (!(err instanceof CircuitError)) throw err;
+            expect(err.reason).not.toMatch(/internal error/);
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
 
   it.each([
     ['QISKIT', seeds, parseQiskit],
