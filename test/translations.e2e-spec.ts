@@ -6,6 +6,8 @@
  * parsing the answer with the engine and comparing its unitary (up to a global phase) and its
  * measurements with those of the program sent, computed by the dense reference simulator.
  */
+import { randomUUID } from 'node:crypto';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { SignJWT } from 'jose';
 import { canParse, EMITTED_LANGUAGES, ENGINE_LANGUAGES, parseProgram, type Circuit, type Op } from '../src/quantum';
 import { unitaryOf, type State } from '../src/quantum/qasm/testing';
@@ -321,6 +323,50 @@ describe('translations (POST /api/translations) and the languages of uploads', (
       );
     }
     expect((await http.get('/deployments?name=py-')).body.total).toBe(0);
+  });
+
+  it('stores the languages the entity declares: the migrated check constraint is the one the entities describe', async () => {
+    const orm = t.get<MikroORM>(MikroORM);
+    const drift = (await orm.schema.getUpdateSchemaSQL({ wrap: false }))
+      .split('\n')
+      .filter((line) => /assembler_language/.test(line));
+    expect(drift).toEqual([]);
+    const constraint = await orm.em
+      .getConnection()
+      .execute(
+        `select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'quantum_program_assembler_language_check'`,
+      );
+    for (const l of [...UPLOAD_LANGUAGES, 'QRISP', 'PYTHON']) expect(constraint[0].def).toContain(`'${l}'`);
+    expect(constraint[0].def).not.toContain('QISKIT-PYTHON');
+  });
+
+  it('keeps a QRISP program stored before uploads refused the name readable, and refuses to run it naming the language', async () => {
+    const conn = t.get<MikroORM>(MikroORM).em.getConnection();
+    const deploymentId = randomUUID();
+    const programId = randomUUID();
+    await conn.execute(
+      `insert into "deployment" ("id", "name", "deployed_by", "deployed_at") values (?, 'legacy-qrisp', null, now())`,
+      [deploymentId],
+    );
+    await conn.execute(
+      `insert into "quantum_program" ("id", "deployment_id", "position", "quantum_circuit", "assembler_language") values (?, ?, 0, 'qc = QuantumCircuit(2)', 'QRISP')`,
+      [programId, deploymentId],
+    );
+    const read = await http.get(`/deployments/${deploymentId}`);
+    expect(read.status).toBe(200);
+    expect(read.body.programs).toEqual([
+      expect.objectContaining({ id: programId, assemblerLanguage: 'QRISP', quantumCircuit: 'qc = QuantumCircuit(2)' }),
+    ]);
+    const job = await http.post('/jobs', { deploymentId, deviceId: localDeviceId, shots: 10 });
+    expect(job.status).toBe(422);
+    expect(job.body.message).toContain('QRISP');
+    // and it cannot be stored again under that name
+    const again = await http.put(`/deployments/${deploymentId}`, {
+      name: 'legacy-qrisp',
+      programs: [{ quantumCircuit: 'qc = QuantumCircuit(2)', assemblerLanguage: 'QRISP' }],
+    });
+    expect(again.status).toBe(400);
+    expect(again.body.errors[0].field).toBe('programs[0].assemblerLanguage');
   });
 
   it('parses at upload every program in a language the engine reads, refusing a bad one with its line and column', async () => {
