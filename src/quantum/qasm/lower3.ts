@@ -13,7 +13,7 @@ import {
 import { adjoint, multiply, phase as phaseMatrix } from '../circuit/gates';
 import type { Expr, GateCall, Pos, Program3, Stmt, TypeSpec } from './ast3';
 import { BUILTIN_U, libraryGates, type NativeGate } from './library';
-import { BRAKET_GATES, ce, Emit, STDGATES_SYMBOLIC, type Num, type SymbolicGate } from './symbolic';
+import { BRAKET_GATES, Emit, STDGATES_SYMBOLIC, type Num, type SymbolicGate } from './symbolic';
 
 /**
  * Lowers an OpenQASM 3 program (parser3.ts) to the circuit IR. Values known at compile time are
@@ -422,7 +422,8 @@ export class Lowerer3 {
     if (spec.name === 'array') {
       const { t } = this.tyOf(spec.elem!, scope);
       const dims = spec.dims!.map((d) => this.constInt(d, scope, 'array dimension'));
-      for (let i = 0; i < dims.length; i++) if (dims[i] < 1) this.fail(`array dimension must be at least 1`, spec.dims![i]);
+      for (let i = 0; i < dims.length; i++)
+        if (dims[i] < 1) this.fail(`array dimension must be at least 1`, spec.dims![i]);
       const size = dims.reduce((a, b) => a * b, 1);
       if (size > 1e6 || size > this.options.maxOperations) this.fail(`array too large`, spec);
       return { t, dims };
@@ -756,7 +757,8 @@ export class Lowerer3 {
         this.fail(`cannot index a value of type ${tyName(t)}`, e);
       if (t.k === 'bit' && t.w === undefined) this.fail(`'${v.name}' is a single bit and cannot be indexed`, e);
       const ix = e.index[0];
-      if (ix.k === 'range' || ix.k === 'set') return { v, cells: base.cells, bits: this.rangeIndices(ix, width, scope, out) };
+      if (ix.k === 'range' || ix.k === 'set')
+        return { v, cells: base.cells, bits: this.rangeIndices(ix, width, scope, out) };
       const i = this.constIndex(ix, scope, width, out);
       return { v, cells: base.cells, bit: i };
     }
@@ -833,7 +835,8 @@ export class Lowerer3 {
     let step = 1;
     if (ix.step) {
       const sv = this.scalar(this.expr(ix.step, scope, out), ix.step);
-      if (sv.k !== 's' || !Number.isInteger(sv.v) || sv.v === 0) this.fail(`range step must be a non-zero integer`, ix.step);
+      if (sv.k !== 's' || !Number.isInteger(sv.v) || sv.v === 0)
+        this.fail(`range step must be a non-zero integer`, ix.step);
       step = sv.v;
     }
     const end = ix.end ? one(ix.end) : step > 0 ? size - 1 : 0;
@@ -868,12 +871,7 @@ export class Lowerer3 {
     const rhs = this.expr(s.value, scope, out, false, lv.cells.length === 1 ? lv.cells[0].t : undefined);
     if (lv.cells.length !== 1) {
       if (binop) this.fail(`compound assignment to an array is not supported`, s);
-      return this.assignArray(
-        { k: 'arr', t: lv.v.t, dims: lv.dims ?? lv.v.dims!, cells: lv.cells },
-        rhs,
-        s.value,
-        out,
-      );
+      return this.assignArray({ k: 'arr', t: lv.v.t, dims: lv.dims ?? lv.v.dims!, cells: lv.cells }, rhs, s.value, out);
     }
     const cell = lv.cells[0];
     if (lv.bits) {
@@ -1128,8 +1126,16 @@ export class Lowerer3 {
         const before = this.count;
         this.bump(1, s);
         const inner = new Scope(scope);
-        if (s.type) this.checkIntValue(this.scalar(items[k], s.iter), this.tyOf(s.type, scope).t, s.iter, `loop variable '${s.varName}'`);
-        const loopVal = s.type ? this.convert(this.scalar(items[k], s.iter), this.tyOf(s.type, scope).t, s.iter) : items[k];
+        if (s.type)
+          this.checkIntValue(
+            this.scalar(items[k], s.iter),
+            this.tyOf(s.type, scope).t,
+            s.iter,
+            `loop variable '${s.varName}'`,
+          );
+        const loopVal = s.type
+          ? this.convert(this.scalar(items[k], s.iter), this.tyOf(s.type, scope).t, s.iter)
+          : items[k];
         inner.syms.set(s.varName, { kind: 'value', val: loopVal, what: 'loop variable' });
         ctx.dynJump = false;
         const iterStart = target.length;
@@ -1185,7 +1191,8 @@ export class Lowerer3 {
     const intTy: Ty = s.type ? this.tyOf(s.type, scope).t : INT;
     const st = (e: Expr): { v: number } => {
       const v = this.scalar(this.expr(e, scope, out), e);
-      if (v.k !== 's') this.fail(`for loop values must be known at compile time (they depend on measurement results)`, e);
+      if (v.k !== 's')
+        this.fail(`for loop values must be known at compile time (they depend on measurement results)`, e);
       return v;
     };
     if (it.k === 'range') {
@@ -1337,12 +1344,25 @@ export class Lowerer3 {
 
   // ---- subroutine calls ----
 
-  private callDef(def: Stmt & { k: 'def' }, args: Expr[], qubitArgs: Expr[] | undefined, scope: Scope, out: Op[], at: Pos): Val | undefined {
+  private callDef(
+    def: Stmt & { k: 'def' },
+    args: Expr[],
+    qubitArgs: Expr[] | undefined,
+    scope: Scope,
+    out: Op[],
+    at: Pos,
+  ): Val | undefined {
     const all = qubitArgs ? [...args, ...qubitArgs] : args;
     if (all.length !== def.params.length)
-      this.fail(`subroutine '${def.name}' takes ${plural(def.params.length, 'argument')} but ${all.length} ${all.length === 1 ? 'was' : 'were'} given`, at);
+      this.fail(
+        `subroutine '${def.name}' takes ${plural(def.params.length, 'argument')} but ${all.length} ${all.length === 1 ? 'was' : 'were'} given`,
+        at,
+      );
     if (this.callDepth >= MAX_CALL_DEPTH)
-      this.fail(`subroutine calls are nested too deeply (more than ${MAX_CALL_DEPTH} levels; unbounded recursion?)`, at);
+      this.fail(
+        `subroutine calls are nested too deeply (more than ${MAX_CALL_DEPTH} levels; unbounded recursion?)`,
+        at,
+      );
     this.bump(1, at);
     const inner = new Scope(this.global, 'def');
     const bound: [string, Sym, Pos][] = [];
@@ -1354,7 +1374,10 @@ export class Lowerer3 {
         const q = this.qubits(a, scope);
         const n = spec.width ? this.constInt(spec.width, this.global, 'size') : undefined;
         if (n === undefined ? q.q.length !== 1 : q.q.length !== n)
-          this.fail(`argument ${i + 1} of '${def.name}' must be ${n === undefined ? 'one qubit' : plural(n, 'qubit')}, not ${q.q.length}`, a);
+          this.fail(
+            `argument ${i + 1} of '${def.name}' must be ${n === undefined ? 'one qubit' : plural(n, 'qubit')}, not ${q.q.length}`,
+            a,
+          );
         bound.push([p.name, { kind: 'qubits', q: q.q, single: n === undefined }, p]);
         continue;
       }
@@ -1525,13 +1548,15 @@ export class Lowerer3 {
       const qs = resolved.map((r) => (r.single ? r.q[0] : r.q[i]));
       for (let a = 0; a < qs.length; a++)
         for (let b = 0; b < a; b++)
-          if (qs[a] === qs[b]) this.fail(`qubit ${this.qubitLabel(qs[a])} is used more than once in '${callName}'`, resolved[a].pos);
+          if (qs[a] === qs[b])
+            this.fail(`qubit ${this.qubitLabel(qs[a])} is used more than once in '${callName}'`, resolved[a].pos);
       this.applyModified(mods, 0, def, params, qs, out, call);
     }
   }
 
   private gphase(call: GateCall, scope: Scope, out: Op[]) {
-    if (call.args.length !== 1) this.fail(`gate 'gphase' takes 1 parameter but ${call.args.length} were given`, call.namePos);
+    if (call.args.length !== 1)
+      this.fail(`gate 'gphase' takes 1 parameter but ${call.args.length} were given`, call.namePos);
     const theta = this.convert(this.scalar(this.expr(call.args[0], scope, out), call.args[0]), FLOAT, call.args[0]);
     const def: GateDef3 = {
       name: 'gphase',
@@ -1713,7 +1738,8 @@ export class Lowerer3 {
   private qubitVal(e: Expr, scope: Scope): { q: number[]; single: boolean } {
     if (e.k === 'phys') {
       if (this.numQubits > 0) this.fail(`a program cannot declare qubits and also use physical qubits`, e);
-      if (e.index > 1e6 || e.index >= this.options.maxOperations) this.fail(`physical qubit $${e.index} is out of range`, e);
+      if (e.index > 1e6 || e.index >= this.options.maxOperations)
+        this.fail(`physical qubit $${e.index} is out of range`, e);
       this.physical = Math.max(this.physical, e.index);
       return { q: [e.index], single: true };
     }
@@ -1734,10 +1760,12 @@ export class Lowerer3 {
           cur = this.rangeIndices(ix, cur.length, scope, []).map((i) => cur[i]);
         } else {
           const v = this.scalar(this.expr(ix, scope, []), ix);
-          if (v.k !== 's') this.fail(`a qubit index must be known at compile time (it depends on measurement results)`, ix);
+          if (v.k !== 's')
+            this.fail(`a qubit index must be known at compile time (it depends on measurement results)`, ix);
           if (!Number.isInteger(v.v)) this.fail(`qubit index must be an integer, but is ${fmt(v.v)}`, ix);
           const i = v.v < 0 ? v.v + cur.length : v.v;
-          if (i < 0 || i >= cur.length) this.fail(`qubit index ${v.v} out of range for a register of size ${cur.length}`, ix);
+          if (i < 0 || i >= cur.length)
+            this.fail(`qubit index ${v.v} out of range for a register of size ${cur.length}`, ix);
           cur = [cur[i]];
           single = true;
         }
@@ -1780,8 +1808,10 @@ export class Lowerer3 {
   /** An int/uint declaration or loop variable given a value that is not one (no silent truncation). */
   private checkIntValue(v: Scalar, t: Ty, at: Pos, what: string) {
     if (v.k !== 's' || (t.k !== 'int' && t.k !== 'uint') || v.t.k === 'angle') return;
-    if (!Number.isInteger(v.v)) this.fail(`${what} is declared ${tyName(t)} but its value ${fmt(v.v)} is not an integer`, at);
-    if (t.k === 'uint' && v.v < 0) this.fail(`${what} is declared ${tyName(t)} but its value ${fmt(v.v)} is negative`, at);
+    if (!Number.isInteger(v.v))
+      this.fail(`${what} is declared ${tyName(t)} but its value ${fmt(v.v)} is not an integer`, at);
+    if (t.k === 'uint' && v.v < 0)
+      this.fail(`${what} is declared ${tyName(t)} but its value ${fmt(v.v)} is negative`, at);
     if (t.w !== undefined) {
       const fits = t.k === 'uint' ? v.v < 2 ** t.w : v.v >= -(2 ** (t.w - 1)) && v.v < 2 ** (t.w - 1);
       if (!fits) this.fail(`${what}: value ${fmt(v.v)} does not fit in ${tyName(t)}`, at);
@@ -1848,12 +1878,18 @@ export class Lowerer3 {
       case 'bool':
         return from.k === 'bool' || (from.k === 'bit' && from.w === undefined) ? e : { k: 'cast', to: 'bool', a: real };
       case 'bit':
-        if (t.w === undefined) return from.k === 'bool' || (from.k === 'bit' && from.w === undefined) ? e : { k: 'cast', to: 'bool', a: real };
+        if (t.w === undefined)
+          return from.k === 'bool' || (from.k === 'bit' && from.w === undefined)
+            ? e
+            : { k: 'cast', to: 'bool', a: real };
         return { k: 'cast', to: 'uint', width: t.w, a: from.k === 'angle' ? e : real };
       case 'int':
       case 'uint': {
         const src = from.k === 'angle' && t.w !== undefined ? e : real;
-        if ((from.k === 'bit' || from.k === 'bool') && (t.w === undefined || (from.w ?? 1) <= t.w - (t.k === 'int' ? 1 : 0)))
+        if (
+          (from.k === 'bit' || from.k === 'bool') &&
+          (t.w === undefined || (from.w ?? 1) <= t.w - (t.k === 'int' ? 1 : 0))
+        )
           return src;
         const c: ClassicalExpr = { k: 'cast', to: t.k, a: src };
         if (t.w !== undefined) c.width = t.w;
@@ -1867,7 +1903,18 @@ export class Lowerer3 {
             k: 'cast',
             to: 'uint',
             width: t.w,
-            a: { k: 'call', fn: 'floor', args: [{ k: 'binary', op: '+', a: { k: 'binary', op: '*', a: e, b: { k: 'num', v: 2 ** t.w / 2 ** from.w } }, b: { k: 'num', v: 0.5 } }] },
+            a: {
+              k: 'call',
+              fn: 'floor',
+              args: [
+                {
+                  k: 'binary',
+                  op: '+',
+                  a: { k: 'binary', op: '*', a: e, b: { k: 'num', v: 2 ** t.w / 2 ** from.w } },
+                  b: { k: 'num', v: 0.5 },
+                },
+              ],
+            },
           };
         }
         if (from.k === 'bit' && from.w !== undefined) return { k: 'cast', to: 'uint', width: t.w, a: e };
@@ -1878,7 +1925,14 @@ export class Lowerer3 {
           a: {
             k: 'call',
             fn: 'floor',
-            args: [{ k: 'binary', op: '+', a: { k: 'binary', op: '*', a: real, b: { k: 'num', v: 2 ** t.w / TAU } }, b: { k: 'num', v: 0.5 } }],
+            args: [
+              {
+                k: 'binary',
+                op: '+',
+                a: { k: 'binary', op: '*', a: real, b: { k: 'num', v: 2 ** t.w / TAU } },
+                b: { k: 'num', v: 0.5 },
+              },
+            ],
           },
         };
       }
@@ -1915,8 +1969,12 @@ export class Lowerer3 {
         return { k: 'q', ...this.qubitVal(e, scope), label: `$${e.index}` };
       case 'measure': {
         const q = this.qubits(e.operand, scope).q;
-        const t: Ty = q.length === 1 && (hint === undefined || hint.k !== 'bit' || hint.w === undefined) ? BIT : { k: 'bit', w: q.length };
-        if (t.w !== undefined && t.w > 31) this.fail(`measuring more than 31 qubits into a temporary value is not supported`, e);
+        const t: Ty =
+          q.length === 1 && (hint === undefined || hint.k !== 'bit' || hint.w === undefined)
+            ? BIT
+            : { k: 'bit', w: q.length };
+        if (t.w !== undefined && t.w > 31)
+          this.fail(`measuring more than 31 qubits into a temporary value is not supported`, e);
         const tmp = this.allocVar('measure', t, e);
         this.emit(out, { kind: 'set', target: { var: tmp }, value: { k: 'num', v: 0 } });
         q.forEach((x, i) => {
@@ -2013,7 +2071,8 @@ export class Lowerer3 {
   private concat(e: Expr & { k: 'binary' }, scope: Scope, out: Op[]): Val {
     const a = this.expr(e.left, scope, out);
     const b = this.expr(e.right, scope, out);
-    if (a.k === 'q' && b.k === 'q') return { k: 'q', q: [...a.q, ...b.q], single: false, label: `${a.label} ++ ${b.label}` };
+    if (a.k === 'q' && b.k === 'q')
+      return { k: 'q', q: [...a.q, ...b.q], single: false, label: `${a.label} ++ ${b.label}` };
     if (a.k === 'arr' && b.k === 'arr') {
       if (a.dims.length !== 1 || b.dims.length !== 1) this.fail(`'++' concatenates one-dimensional arrays`, e);
       return { k: 'arr', t: a.t, dims: [a.dims[0] + b.dims[0]], cells: [...a.cells, ...b.cells] };
@@ -2027,14 +2086,24 @@ export class Lowerer3 {
     const t: Ty = { k: 'bit', w: wa + wb };
     // a ++ b: a's bits are the most significant.
     if (sa.k === 's' && sb.k === 's') return { k: 's', t, v: sa.v * 2 ** wb + sb.v };
-    if (sa.k === 'd' && sb.k === 'd' && (sa.e.k === 'bits' || sa.e.k === 'bit') && (sb.e.k === 'bits' || sb.e.k === 'bit')) {
+    if (
+      sa.k === 'd' &&
+      sb.k === 'd' &&
+      (sa.e.k === 'bits' || sa.e.k === 'bit') &&
+      (sb.e.k === 'bits' || sb.e.k === 'bit')
+    ) {
       const bits = (x: ClassicalExpr) => (x.k === 'bits' ? x.clbits : x.k === 'bit' ? [x.clbit] : []);
       return { k: 'd', t, e: { k: 'bits', clbits: [...bits(sb.e), ...bits(sa.e)] } };
     }
     return {
       k: 'd',
       t,
-      e: { k: 'binary', op: '+', a: { k: 'binary', op: '*', a: this.toCE(sa), b: { k: 'num', v: 2 ** wb } }, b: this.toCE(sb) },
+      e: {
+        k: 'binary',
+        op: '+',
+        a: { k: 'binary', op: '*', a: this.toCE(sa), b: { k: 'num', v: 2 ** wb } },
+        b: this.toCE(sb),
+      },
     };
   }
 
@@ -2064,7 +2133,12 @@ export class Lowerer3 {
     const ix = e.index[0];
     if (ix.k === 'range' || ix.k === 'set') {
       const idx = this.rangeIndices(ix, width, scope, out);
-      if (v.k === 's') return { k: 's', t: { k: 'bit', w: idx.length }, v: idx.reduce((acc, i, j) => acc + (Math.floor(v.v / 2 ** i) % 2) * 2 ** j, 0) };
+      if (v.k === 's')
+        return {
+          k: 's',
+          t: { k: 'bit', w: idx.length },
+          v: idx.reduce((acc, i, j) => acc + (Math.floor(v.v / 2 ** i) % 2) * 2 ** j, 0),
+        };
       if (v.e.k === 'bits') {
         const bits = (v.e as { clbits: number[] }).clbits;
         return { k: 'd', t: { k: 'bit', w: idx.length }, e: { k: 'bits', clbits: idx.map((i) => bits[i]) } };
@@ -2098,11 +2172,15 @@ export class Lowerer3 {
     if (sym) this.fail(`'${e.fn}' is not a function`, e);
     const arity = FUNCTIONS[e.fn];
     if (!arity) {
-      if (this.gates.has(e.fn) || this.lookupGate(e.fn, e)) this.fail(`gate '${e.fn}' cannot be used in an expression`, e);
+      if (this.gates.has(e.fn) || this.lookupGate(e.fn, e))
+        this.fail(`gate '${e.fn}' cannot be used in an expression`, e);
       this.fail(`unknown function '${e.fn}'`, e);
     }
     if (e.args.length < arity[0] || e.args.length > arity[1])
-      this.fail(`function '${e.fn}' takes ${plural(arity[0], 'argument')} but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`, e);
+      this.fail(
+        `function '${e.fn}' takes ${plural(arity[0], 'argument')} but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`,
+        e,
+      );
     if (e.fn === 'sizeof') {
       const a = this.expr(e.args[0], scope, out);
       if (a.k !== 'arr') this.fail(`sizeof needs an array`, e.args[0]);
@@ -2134,8 +2212,13 @@ export class Lowerer3 {
         return { k: 's', t: x.t, v: s === 0 ? v : r };
       }
       if (w > 32) this.fail(`per-shot ${e.fn} on more than 32 bits is not supported`, e);
-      if (e.fn === 'popcount') return { k: 'd', t: { k: 'uint' }, e: { k: 'call', fn: 'popcount', args: [this.toCE(x)] } };
-      return { k: 'd', t: x.t, e: { k: 'call', fn: e.fn, args: [this.toCE(x), this.toCE(args[1]), { k: 'num', v: w }] } };
+      if (e.fn === 'popcount')
+        return { k: 'd', t: { k: 'uint' }, e: { k: 'call', fn: 'popcount', args: [this.toCE(x)] } };
+      return {
+        k: 'd',
+        t: x.t,
+        e: { k: 'call', fn: e.fn, args: [this.toCE(x), this.toCE(args[1]), { k: 'num', v: w }] },
+      };
     }
     const f = this.convert(x, FLOAT, e.args[0]);
     const fns: Record<string, (v: number) => number> = {
@@ -2194,7 +2277,9 @@ export class Lowerer3 {
     if (op === '+') return a;
     if (op === '!') {
       const b = this.convert(a, BOOL, at);
-      return b.k === 's' ? { k: 's', t: BOOL, v: b.v ? 0 : 1 } : { k: 'd', t: BOOL, e: { k: 'unary', op: '!', a: b.e } };
+      return b.k === 's'
+        ? { k: 's', t: BOOL, v: b.v ? 0 : 1 }
+        : { k: 'd', t: BOOL, e: { k: 'unary', op: '!', a: b.e } };
     }
     if (op === '-') {
       if (a.k === 's') {
@@ -2204,7 +2289,11 @@ export class Lowerer3 {
       }
       if (a.t.k === 'angle' && a.t.w !== undefined)
         return { k: 'd', t: a.t, e: { k: 'cast', to: 'uint', width: a.t.w, a: { k: 'unary', op: '-', a: a.e } } };
-      return { k: 'd', t: a.t.k === 'uint' || a.t.k === 'bit' || a.t.k === 'bool' ? INT : a.t, e: { k: 'unary', op: '-', a: a.e } };
+      return {
+        k: 'd',
+        t: a.t.k === 'uint' || a.t.k === 'bit' || a.t.k === 'bool' ? INT : a.t,
+        e: { k: 'unary', op: '-', a: a.e },
+      };
     }
     // '~'
     if (!isIntTy(a.t) && a.t.k !== 'angle') this.fail(`'~' needs an integer or bits, not ${tyName(a.t)}`, at);
@@ -2219,7 +2308,8 @@ export class Lowerer3 {
 
   /** Binary operators (not && || ++). */
   private binary(op: string, a: Scalar, b: Scalar, at: Pos): Scalar {
-    if ((a.k === 's' && a.im) || (b.k === 's' && b.im) || a.t.k === 'complex' || b.t.k === 'complex') return this.complexOp(op, a, b, at);
+    if ((a.k === 's' && a.im) || (b.k === 's' && b.im) || a.t.k === 'complex' || b.t.k === 'complex')
+      return this.complexOp(op, a, b, at);
     const cmp = ['==', '!=', '<', '<=', '>', '>='].includes(op);
     const bitwise = ['&', '|', '^', '<<', '>>'].includes(op);
     const aAngle = a.t.k === 'angle' && a.t.w !== undefined;
@@ -2284,7 +2374,8 @@ export class Lowerer3 {
           break;
         case '**':
           r = x ** y;
-          if (isIntTy(a.t) && isIntTy(b.t) && y >= 0 && Number.isInteger(r)) t = { k: 'int', lit: a.t.lit && b.t.lit ? true : undefined };
+          if (isIntTy(a.t) && isIntTy(b.t) && y >= 0 && Number.isInteger(r))
+            t = { k: 'int', lit: a.t.lit && b.t.lit ? true : undefined };
           break;
         case '==':
           return { k: 's', t: BOOL, v: x === y ? 1 : 0 };
@@ -2304,7 +2395,12 @@ export class Lowerer3 {
           if (x > 2 ** 53 || y > 2 ** 53) this.fail(`bitwise operands are too large`, at);
           const hi = (v: number) => Math.floor(v / 2 ** 26);
           const lo = (v: number) => v - hi(v) * 2 ** 26;
-          const f = op === '&' ? (p: number, q: number) => p & q : op === '|' ? (p: number, q: number) => p | q : (p: number, q: number) => p ^ q;
+          const f =
+            op === '&'
+              ? (p: number, q: number) => p & q
+              : op === '|'
+                ? (p: number, q: number) => p | q
+                : (p: number, q: number) => p ^ q;
           if (x < 0 || y < 0) r = f(x, y);
           else r = f(hi(x), hi(y)) * 2 ** 26 + f(lo(x), lo(y));
           break;
@@ -2423,8 +2519,15 @@ function invert(op: Op): Op {
       return { ...op, matrix: adjoint(op.matrix), controls: op.controls.slice() };
     case 'dgate': {
       // (e^{iγ} U(θ, φ, λ))† = e^{-iγ} U(-θ, -λ, -φ).
-      const negate = (e: ClassicalExpr): ClassicalExpr => (e.k === 'num' ? { k: 'num', v: -e.v } : { k: 'unary', op: '-', a: e });
-      const r: Op = { ...op, theta: negate(op.theta), phi: negate(op.lambda), lambda: negate(op.phi), controls: op.controls.slice() };
+      const negate = (e: ClassicalExpr): ClassicalExpr =>
+        e.k === 'num' ? { k: 'num', v: -e.v } : { k: 'unary', op: '-', a: e };
+      const r: Op = {
+        ...op,
+        theta: negate(op.theta),
+        phi: negate(op.lambda),
+        lambda: negate(op.phi),
+        controls: op.controls.slice(),
+      };
       if (op.phase) r.phase = negate(op.phase);
       return r;
     }
@@ -2471,7 +2574,10 @@ export function matrixPower(m: Matrix2, k: number): Matrix2 {
   for (let j = 0; j < 4; j++) {
     const q1 = P1[j];
     const q2 = [I[j][0] - q1[0], I[j][1] - q1[1]];
-    out.push(p1[0] * q1[0] - p1[1] * q1[1] + p2[0] * q2[0] - p2[1] * q2[1], p1[0] * q1[1] + p1[1] * q1[0] + p2[0] * q2[1] + p2[1] * q2[0]);
+    out.push(
+      p1[0] * q1[0] - p1[1] * q1[1] + p2[0] * q2[0] - p2[1] * q2[1],
+      p1[0] * q1[1] + p1[1] * q1[0] + p2[0] * q2[1] + p2[1] * q2[0],
+    );
   }
   return out as unknown as Matrix2;
 }

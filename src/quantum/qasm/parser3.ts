@@ -316,7 +316,8 @@ export class Parser3 {
           this.expr();
           this.expectOp(']');
         }
-        if (!this.isOp(this.peek(), '{')) this.fail(`expected '{' after 'box' but found ${show(this.peek())}`, this.peek());
+        if (!this.isOp(this.peek(), '{'))
+          this.fail(`expected '{' after 'box' but found ${show(this.peek())}`, this.peek());
         return { k: 'box', body: this.body(), ...this.pos(t) };
       }
       case 'if': {

@@ -63,7 +63,12 @@ function evalCE(e: ClassicalExpr, vars: number[]): number {
       return e.to === 'float' ? evalCE(e.a, vars) : Math.trunc(evalCE(e.a, vars));
     case 'call': {
       const x = evalCE(e.args[0], vars);
-      const f: Record<string, number> = { floor: Math.floor(x), sin: Math.sin(x), cos: Math.cos(x), sqrt: Math.sqrt(x) };
+      const f: Record<string, number> = {
+        floor: Math.floor(x),
+        sin: Math.sin(x),
+        cos: Math.cos(x),
+        sqrt: Math.sqrt(x),
+      };
       return f[e.fn];
     }
     default:
@@ -92,7 +97,8 @@ function substitute(ops: Op[], vars: number[]): Op[] {
 describe('OpenQASM 3 classical types and values', () => {
   it('int, uint, float, bool, bit values and arithmetic are computed at compile time', () => {
     expect(
-      vals(`int[8] a = -3; uint[4] u = 9; float f = 2.5; bool tr = true;
+      vals(
+        `int[8] a = -3; uint[4] u = 9; float f = 2.5; bool tr = true;
         bit[8] r1 = a * 2 + 10;            // 4
         bit[8] r2 = u + 10;                // 19 (uint[4] holds 9; the sum is not wrapped)
         uint[4] w = 15; w += 3; bit[8] r3 = w;   // 18 wraps to 2 in uint[4]
@@ -179,7 +185,16 @@ describe('OpenQASM 3 control flow', () => {
       array[int, 2] a = {5, 7}; for int v in a { x q[v]; } int k = 0; while (k < 3) { k += 1; }
       for int j in [2:-1:1] { h q[j]; }`);
     expect(c.ops.map((o) => `${(o as GateOp).name}${(o as GateOp).target}`)).toEqual([
-      'x0', 'x2', 'x4', 'x6', 'x1', 'x3', 'x5', 'x7', 'h2', 'h1',
+      'x0',
+      'x2',
+      'x4',
+      'x6',
+      'x1',
+      'x3',
+      'x5',
+      'x7',
+      'h2',
+      'h1',
     ]);
     expect(c.vars).toBeUndefined();
   });
@@ -234,10 +249,22 @@ describe('OpenQASM 3 control flow', () => {
 
   it('break and continue under per-shot conditions, in for and while loops', () => {
     // q[0] = 1: the loop stops at i = 0 and never flips q[1..2].
-    expect(only('qubit[3] q; bit b; bit[2] r; x q[0]; b = measure q[0]; for int i in [1:2] { if (b) break; x q[i]; } r = measure q[1:2];').r).toBe(0);
-    expect(only('qubit[3] q; bit b; bit[2] r; b = measure q[0]; for int i in [1:2] { if (b) break; x q[i]; } r = measure q[1:2];').r).toBe(3);
+    expect(
+      only(
+        'qubit[3] q; bit b; bit[2] r; x q[0]; b = measure q[0]; for int i in [1:2] { if (b) break; x q[i]; } r = measure q[1:2];',
+      ).r,
+    ).toBe(0);
+    expect(
+      only(
+        'qubit[3] q; bit b; bit[2] r; b = measure q[0]; for int i in [1:2] { if (b) break; x q[i]; } r = measure q[1:2];',
+      ).r,
+    ).toBe(3);
     // continue skips the x of every iteration.
-    expect(only('qubit[3] q; bit b; bit[2] r; x q[0]; b = measure q[0]; for int i in [1:2] { if (b) continue; x q[i]; } r = measure q[1:2];').r).toBe(0);
+    expect(
+      only(
+        'qubit[3] q; bit b; bit[2] r; x q[0]; b = measure q[0]; for int i in [1:2] { if (b) continue; x q[i]; } r = measure q[1:2];',
+      ).r,
+    ).toBe(0);
     expect(
       only(`qubit q; bit b; int k = 0; bit[8] r; x q; b = measure q;
         while (true) { k += 1; if (k > 4 && b) break; if (b) continue; } r = k;`).r,
@@ -245,7 +272,9 @@ describe('OpenQASM 3 control flow', () => {
   });
 
   it('switch on compile-time and per-shot values', () => {
-    expect(vals('int i = 2; bit[4] r; switch (i) { case 1 { r = 1; } case 2, 3 { r = 2; } default { r = 9; } }').r).toBe(2);
+    expect(
+      vals('int i = 2; bit[4] r; switch (i) { case 1 { r = 1; } case 2, 3 { r = 2; } default { r = 9; } }').r,
+    ).toBe(2);
     for (const v of [0, 1, 2, 3]) {
       const set = `${v & 1 ? 'x q[0];' : ''} ${v & 2 ? 'x q[1];' : ''}`;
       expect(
@@ -257,7 +286,9 @@ describe('OpenQASM 3 control flow', () => {
 
   it('end stops the shot; clbits keep their values', () => {
     expect(only('qubit[2] q; bit[2] c; x q[0]; c[0] = measure q[0]; end; x q[1]; c[1] = measure q[1];').c).toBe(1);
-    expect(only('qubit[2] q; bit[2] c; x q[0]; c[0] = measure q[0]; if (c[0]) end; x q[1]; c[1] = measure q[1];').c).toBe(1);
+    expect(
+      only('qubit[2] q; bit[2] c; x q[0]; c[0] = measure q[0]; if (c[0]) end; x q[1]; c[1] = measure q[1];').c,
+    ).toBe(1);
     expect(only('qubit[2] q; bit[2] c; c[0] = measure q[0]; if (c[0]) end; x q[1]; c[1] = measure q[1];').c).toBe(2);
   });
 });
@@ -278,9 +309,7 @@ describe('OpenQASM 3 subroutines', () => {
   });
 
   it('bounded recursion unrolls; unbounded recursion is refused where the call is', () => {
-    expect(
-      vals('def f(int n) -> int { if (n <= 1) { return 1; } return n * f(n - 1); } bit[8] r = f(5);').r,
-    ).toBe(120);
+    expect(vals('def f(int n) -> int { if (n <= 1) { return 1; } return n * f(n - 1); } bit[8] r = f(5);').r).toBe(120);
     const e = refusal(H3 + 'def f(int n) -> int { return f(n + 1); }\nint x = f(1);');
     expect(e.reason).toMatch(/^subroutine calls are nested too deeply/);
     expect(e.line).toBe(3);
@@ -291,9 +320,9 @@ describe('OpenQASM 3 subroutines', () => {
       vals(`def inc(mutable array[int[8], 2] a, readonly array[int[8], 2] b) { a[0] += b[1]; }
         array[int[8], 2] xa = {1, 2}; inc(xa, xa); bit[8] r = xa[0];`).r,
     ).toBe(3);
-    expect(refusal(H3 + 'def f(readonly array[int, 2] a) { a[0] = 1; }\narray[int, 2] xa = {1, 2};\nf(xa);').reason).toBe(
-      "'a' is read-only",
-    );
+    expect(
+      refusal(H3 + 'def f(readonly array[int, 2] a) { a[0] = 1; }\narray[int, 2] xa = {1, 2};\nf(xa);').reason,
+    ).toBe("'a' is read-only");
   });
 });
 
@@ -331,7 +360,9 @@ describe('OpenQASM 3 gates', () => {
     for (const g of gates) {
       // th per shot: a variable the program writes under a measurement-dependent condition.
       const dyn = q3(`${def} qubit[3] q; bit b; float th = 0.7; b = measure q[2]; if (b) { th = 0.1; } ${g}`);
-      const ops = dyn.ops.filter((o) => o.kind !== 'measure' && o.kind !== 'if' && o.kind !== 'branch' && o.kind !== 'set');
+      const ops = dyn.ops.filter(
+        (o) => o.kind !== 'measure' && o.kind !== 'if' && o.kind !== 'branch' && o.kind !== 'set',
+      );
       expect(ops.some((o) => o.kind === 'dgate')).toBe(true);
       const tVar = dyn.vars!.findIndex((v) => v.name === 'th');
       const values = dyn.vars!.map(() => 0);
@@ -344,7 +375,11 @@ describe('OpenQASM 3 gates', () => {
 
   it('phase(c) with c an angle written from measurements (as in ipe.qasm)', () => {
     // c = 0b10 in angle[2] is π: phase(c) on |1> flips the sign, so H phase H maps |+> to |1>.
-    expect(only('qubit[2] q; angle[2] c; bit r; x q[0]; measure q[0] -> c[1]; h q[1]; phase(c) q[1]; h q[1]; r = measure q[1];').r).toBe(1);
+    expect(
+      only(
+        'qubit[2] q; angle[2] c; bit r; x q[0]; measure q[0] -> c[1]; h q[1]; phase(c) q[1]; h q[1]; r = measure q[1];',
+      ).r,
+    ).toBe(1);
   });
 
   it('pow(k) with a non-integer k: matrix powers by eigen-decomposition', () => {
@@ -364,7 +399,10 @@ describe('OpenQASM 3 gates', () => {
       if (d > 1e-12) throw new Error(`${a}: distance ${d}`);
     }
     // A controlled gate's power is the controlled power; a swap has no single-qubit form.
-    const cx = unitaryDistance(unitaryOf(q3('qubit[2] q; pow(0.5) @ cx q[0], q[1];')), unitaryOf(q3('qubit[2] q; ctrl @ sx q[0], q[1];')));
+    const cx = unitaryDistance(
+      unitaryOf(q3('qubit[2] q; pow(0.5) @ cx q[0], q[1];')),
+      unitaryOf(q3('qubit[2] q; ctrl @ sx q[0], q[1];')),
+    );
     expect(cx).toBeLessThan(1e-12);
     const e = refusal(H3 + 'qubit[2] q;\npow(0.5) @ swap q[0], q[1];');
     expect(e.reason).toMatch(/^pow\(0\.5\) with a non-integer exponent needs a gate that is one/);
@@ -407,7 +445,9 @@ describe('OpenQASM 3 gates', () => {
   });
 
   it('typed gate parameters and gates with loops and constant conditions in their bodies', () => {
-    const a = q3('gate g(angle[8] t, float s) a, b { for int i in [0:1] { if (i == 1) rx(t + s) a; } cx a, b; } qubit[2] q; g(pi, 0.5) q[0], q[1];');
+    const a = q3(
+      'gate g(angle[8] t, float s) a, b { for int i in [0:1] { if (i == 1) rx(t + s) a; } cx a, b; } qubit[2] q; g(pi, 0.5) q[0], q[1];',
+    );
     const b = q3('qubit[2] q; rx(pi + 0.5) q[0]; cx q[0], q[1];');
     expect(unitaryDistance(unitaryOf(a), unitaryOf(b))).toBeLessThan(1e-12);
   });
@@ -454,20 +494,119 @@ describe('OpenQASM 3: Amazon Braket programs', () => {
   const t = 0.37;
   const p = 1.1;
   const braket: [string, [number, number][][]][] = [
-    ['i', [[[1, 0], [0, 0]], [[0, 0], [1, 0]]]],
-    ['si', [[[1, 0], [0, 0]], [[0, 0], [0, -1]]]],
-    ['ti', [[[1, 0], [0, 0]], [[0, 0], [R, -R]]]],
-    ['v', [[[0.5, 0.5], [0.5, -0.5]], [[0.5, -0.5], [0.5, 0.5]]]],
-    ['vi', [[[0.5, -0.5], [0.5, 0.5]], [[0.5, 0.5], [0.5, -0.5]]]],
-    [`phaseshift(${t})`, [[[1, 0], [0, 0]], [[0, 0], e(t)]]],
-    [`rz(${t})`, [[e(-t / 2), [0, 0]], [[0, 0], e(t / 2)]]],
-    [`gpi(${p})`, [[[0, 0], e(-p)], [e(p), [0, 0]]]],
-    [`gpi2(${p})`, [[[R, 0], [R * s(-p), -R * c(-p)]], [[R * s(p), -R * c(p)], [R, 0]]]],
+    [
+      'i',
+      [
+        [
+          [1, 0],
+          [0, 0],
+        ],
+        [
+          [0, 0],
+          [1, 0],
+        ],
+      ],
+    ],
+    [
+      'si',
+      [
+        [
+          [1, 0],
+          [0, 0],
+        ],
+        [
+          [0, 0],
+          [0, -1],
+        ],
+      ],
+    ],
+    [
+      'ti',
+      [
+        [
+          [1, 0],
+          [0, 0],
+        ],
+        [
+          [0, 0],
+          [R, -R],
+        ],
+      ],
+    ],
+    [
+      'v',
+      [
+        [
+          [0.5, 0.5],
+          [0.5, -0.5],
+        ],
+        [
+          [0.5, -0.5],
+          [0.5, 0.5],
+        ],
+      ],
+    ],
+    [
+      'vi',
+      [
+        [
+          [0.5, -0.5],
+          [0.5, 0.5],
+        ],
+        [
+          [0.5, 0.5],
+          [0.5, -0.5],
+        ],
+      ],
+    ],
+    [
+      `phaseshift(${t})`,
+      [
+        [
+          [1, 0],
+          [0, 0],
+        ],
+        [[0, 0], e(t)],
+      ],
+    ],
+    [
+      `rz(${t})`,
+      [
+        [e(-t / 2), [0, 0]],
+        [[0, 0], e(t / 2)],
+      ],
+    ],
+    [
+      `gpi(${p})`,
+      [
+        [[0, 0], e(-p)],
+        [e(p), [0, 0]],
+      ],
+    ],
+    [
+      `gpi2(${p})`,
+      [
+        [
+          [R, 0],
+          [R * s(-p), -R * c(-p)],
+        ],
+        [
+          [R * s(p), -R * c(p)],
+          [R, 0],
+        ],
+      ],
+    ],
     [
       `prx(${t}, ${p})`,
       [
-        [[c(t / 2), 0], [s(t / 2) * s(-p), -s(t / 2) * c(-p)]],
-        [[s(t / 2) * s(p), -s(t / 2) * c(p)], [c(t / 2), 0]],
+        [
+          [c(t / 2), 0],
+          [s(t / 2) * s(-p), -s(t / 2) * c(-p)],
+        ],
+        [
+          [s(t / 2) * s(p), -s(t / 2) * c(p)],
+          [c(t / 2), 0],
+        ],
       ],
     ],
   ];
@@ -476,18 +615,114 @@ describe('OpenQASM 3: Amazon Braket programs', () => {
   const ct = c(t / 2);
   const is = (x: number): [number, number] => [0, x];
   const braket2: [string, [number, number][][]][] = [
-    ['cv', [[o, z, z, z], [z, o, z, z], [z, z, [0.5, 0.5], [0.5, -0.5]], [z, z, [0.5, -0.5], [0.5, 0.5]]]],
-    ['iswap', [[o, z, z, z], [z, z, is(1), z], [z, is(1), z, z], [z, z, z, o]]],
-    [`pswap(${t})`, [[o, z, z, z], [z, z, e(t), z], [z, e(t), z, z], [z, z, z, o]]],
-    [`xy(${t})`, [[o, z, z, z], [z, [ct, 0], is(s(t / 2)), z], [z, is(s(t / 2)), [ct, 0], z], [z, z, z, o]]],
-    [`xx(${t})`, [[[ct, 0], z, z, is(-s(t / 2))], [z, [ct, 0], is(-s(t / 2)), z], [z, is(-s(t / 2)), [ct, 0], z], [is(-s(t / 2)), z, z, [ct, 0]]]],
-    [`yy(${t})`, [[[ct, 0], z, z, is(s(t / 2))], [z, [ct, 0], is(-s(t / 2)), z], [z, is(-s(t / 2)), [ct, 0], z], [is(s(t / 2)), z, z, [ct, 0]]]],
-    [`zz(${t})`, [[e(-t / 2), z, z, z], [z, e(t / 2), z, z], [z, z, e(t / 2), z], [z, z, z, e(-t / 2)]]],
-    [`cphaseshift(${t})`, [[o, z, z, z], [z, o, z, z], [z, z, o, z], [z, z, z, e(t)]]],
-    [`cphaseshift00(${t})`, [[e(t), z, z, z], [z, o, z, z], [z, z, o, z], [z, z, z, o]]],
-    [`cphaseshift01(${t})`, [[o, z, z, z], [z, e(t), z, z], [z, z, o, z], [z, z, z, o]]],
-    [`cphaseshift10(${t})`, [[o, z, z, z], [z, o, z, z], [z, z, e(t), z], [z, z, z, o]]],
-    ['ecr', [[z, z, [R, 0], [0, R]], [z, z, [0, R], [R, 0]], [[R, 0], [0, -R], z, z], [[0, -R], [R, 0], z, z]]],
+    [
+      'cv',
+      [
+        [o, z, z, z],
+        [z, o, z, z],
+        [z, z, [0.5, 0.5], [0.5, -0.5]],
+        [z, z, [0.5, -0.5], [0.5, 0.5]],
+      ],
+    ],
+    [
+      'iswap',
+      [
+        [o, z, z, z],
+        [z, z, is(1), z],
+        [z, is(1), z, z],
+        [z, z, z, o],
+      ],
+    ],
+    [
+      `pswap(${t})`,
+      [
+        [o, z, z, z],
+        [z, z, e(t), z],
+        [z, e(t), z, z],
+        [z, z, z, o],
+      ],
+    ],
+    [
+      `xy(${t})`,
+      [
+        [o, z, z, z],
+        [z, [ct, 0], is(s(t / 2)), z],
+        [z, is(s(t / 2)), [ct, 0], z],
+        [z, z, z, o],
+      ],
+    ],
+    [
+      `xx(${t})`,
+      [
+        [[ct, 0], z, z, is(-s(t / 2))],
+        [z, [ct, 0], is(-s(t / 2)), z],
+        [z, is(-s(t / 2)), [ct, 0], z],
+        [is(-s(t / 2)), z, z, [ct, 0]],
+      ],
+    ],
+    [
+      `yy(${t})`,
+      [
+        [[ct, 0], z, z, is(s(t / 2))],
+        [z, [ct, 0], is(-s(t / 2)), z],
+        [z, is(-s(t / 2)), [ct, 0], z],
+        [is(s(t / 2)), z, z, [ct, 0]],
+      ],
+    ],
+    [
+      `zz(${t})`,
+      [
+        [e(-t / 2), z, z, z],
+        [z, e(t / 2), z, z],
+        [z, z, e(t / 2), z],
+        [z, z, z, e(-t / 2)],
+      ],
+    ],
+    [
+      `cphaseshift(${t})`,
+      [
+        [o, z, z, z],
+        [z, o, z, z],
+        [z, z, o, z],
+        [z, z, z, e(t)],
+      ],
+    ],
+    [
+      `cphaseshift00(${t})`,
+      [
+        [e(t), z, z, z],
+        [z, o, z, z],
+        [z, z, o, z],
+        [z, z, z, o],
+      ],
+    ],
+    [
+      `cphaseshift01(${t})`,
+      [
+        [o, z, z, z],
+        [z, e(t), z, z],
+        [z, z, o, z],
+        [z, z, z, o],
+      ],
+    ],
+    [
+      `cphaseshift10(${t})`,
+      [
+        [o, z, z, z],
+        [z, o, z, z],
+        [z, z, e(t), z],
+        [z, z, z, o],
+      ],
+    ],
+    [
+      'ecr',
+      [
+        [z, z, [R, 0], [0, R]],
+        [z, z, [0, R], [R, 0]],
+        [[R, 0], [0, -R], z, z],
+        [[0, -R], [R, 0], z, z],
+      ],
+    ],
     [
       `ms(${t}, ${p}, 0.8)`,
       (() => {
@@ -521,7 +756,8 @@ describe('OpenQASM 3: Amazon Braket programs', () => {
 
 describe('OpenQASM 2 without its header', () => {
   it('a program starting with include "qelib1.inc" is OpenQASM 2 (as QASMBench sat_n11.qasm)', () => {
-    const src = '// sat\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nrz(0.5) q[0];\nu2(0, pi) q[1];\nmeasure q -> c;\n';
+    const src =
+      '// sat\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nrz(0.5) q[0];\nu2(0, pi) q[1];\nmeasure q -> c;\n';
     const a = parseQasm(src);
     const b = parseQasm(`OPENQASM 2.0;\n${src}`);
     expect(a).toEqual(b);
@@ -540,8 +776,18 @@ describe('OpenQASM 3 refusals', () => {
     ['defcalgrammar "openpulse";', "OpenQASM 3 feature 'defcalgrammar' is not supported", 3, 1],
     ['opaque g q;', "OpenQASM 3 feature 'opaque' is not supported", 3, 1],
     ['def f(readonly array[int, #dim = 2] a) { }', "OpenQASM 3 feature '#dim' is not supported", 3, 27],
-    ['qubit q;\nbit b = measure q;\nint i = b;\nfor int k in [0:i] { }', 'for loop values must be known at compile time (they depend on measurement results)', 6, 17],
-    ['qubit[2] q;\nbit b = measure q[0];\nint i = b;\nx q[i];', 'a qubit index must be known at compile time (it depends on measurement results)', 6, 5],
+    [
+      'qubit q;\nbit b = measure q;\nint i = b;\nfor int k in [0:i] { }',
+      'for loop values must be known at compile time (they depend on measurement results)',
+      6,
+      17,
+    ],
+    [
+      'qubit[2] q;\nbit b = measure q[0];\nint i = b;\nx q[i];',
+      'a qubit index must be known at compile time (it depends on measurement results)',
+      6,
+      5,
+    ],
     ['qubit q;\nbit b = measure q;\nint i = b;\npow(i) @ x q;', 'pow(k) needs a k known at compile time', 6, 5],
     ['def f() { return; }\nbreak;', "'break' outside a loop", 4, 1],
     ['qubit q;\nx $0;', 'a program cannot declare qubits and also use physical qubits', 4, 3],
@@ -582,7 +828,30 @@ array[float, 2] arr = {0.5, 1.5}; for float v in arr { rz(v) q[2]; } c = measure
       'OPENQASM 3; bit[2] bits; qubit[2] qubits; h qubits[0]; cnot qubits[0], qubits[1]; xx(0.2) qubits[0], qubits[1]; bits = measure qubits;',
     ];
     const tokens = (s: string) => s.match(/[A-Za-z_][A-Za-z_0-9]*|\d+(\.\d+)?|"[^"]*"|\S/g) ?? [];
-    const extra = ['(', ')', '{', '}', '[', ']', ';', ',', '=', '+=', '@', 'if', 'while', 'def', 'measure', 'q', 'k', '0', '-', '++', 'return', 'break'];
+    const extra = [
+      '(',
+      ')',
+      '{',
+      '}',
+      '[',
+      ']',
+      ';',
+      ',',
+      '=',
+      '+=',
+      '@',
+      'if',
+      'while',
+      'def',
+      'measure',
+      'q',
+      'k',
+      '0',
+      '-',
+      '++',
+      'return',
+      'break',
+    ];
     fc.assert(
       fc.property(
         fc.constantFrom(...programs),

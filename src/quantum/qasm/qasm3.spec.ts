@@ -253,7 +253,6 @@ describe('OpenQASM 3: for loops', () => {
   it('float loop variables over sets', () => {
     same('qubit q; for float a in {0.1, 0.2} { rx(a) q; }', 'qubit q; rx(0.3) q;');
   });
-
 });
 
 describe('OpenQASM 3: if', () => {
@@ -274,7 +273,9 @@ describe('OpenQASM 3: if', () => {
   /** Prepares c (3 bits) = v and b = w from measurements, runs `src`, and reads r. */
   const check = (v: number, w: number, src: string): number => {
     const set = [0, 1, 2, 3].map((i) => (((i < 3 ? v : w) >> (i < 3 ? i : 0)) & 1 ? `x m[${i}];` : '')).join(' ');
-    return bitsOf(`qubit[4] m; qubit tq; bit[3] c; bit b; bit r; ${set} c = measure m[0:2]; b = measure m[3]; ${src} r = measure tq;`)[4];
+    return bitsOf(
+      `qubit[4] m; qubit tq; bit[3] c; bit b; bit r; ${set} c = measure m[0:2]; b = measure m[3]; ${src} r = measure tq;`,
+    )[4];
   };
 
   it('if (c[0]) { } else { } lowers to one conditional per branch', () => {

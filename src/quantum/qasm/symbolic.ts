@@ -54,7 +54,12 @@ export class Emit {
   ) {}
   /** `e^{i phase} U(theta, phi, lambda)` on `target`, controlled by `controls` (states default 1). */
   u(theta: Num, phi: Num, lambda: Num, phase: Num, target: number, controls: number[] = [], states?: (0 | 1)[]) {
-    if (typeof theta === 'number' && typeof phi === 'number' && typeof lambda === 'number' && typeof phase === 'number') {
+    if (
+      typeof theta === 'number' &&
+      typeof phi === 'number' &&
+      typeof lambda === 'number' &&
+      typeof phase === 'number'
+    ) {
       let m = u3(theta, phi, lambda);
       if (phase !== 0) m = scale(m, phase);
       this.matrix(m, target, controls, states);
