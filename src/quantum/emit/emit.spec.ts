@@ -433,6 +433,37 @@ describe('OpenQASM 3 emitter', () => {
     expect(counts(back)).toEqual(counts(c));
   });
 
+  it('an OpenQASM 3 program with arrays, a per-shot index, a measurement into an integer and a switch runs the same after emitting and reading back', () => {
+    const src = `OPENQASM 3.0;
+include "stdgates.inc";
+qubit[3] q;
+bit[3] c;
+array[int[32], 4] a = {1, 2, 3, 4};
+int[32] i = 0;
+uint[3] u;
+float[64] f = 0.5;
+angle[8] th = pi / 2;
+for int k in [0:3] { a[k] = a[k] * 2; }
+x q[0];
+u[0] = measure q[0];
+i = u + 1;
+a[i] = 7;
+if (a[1] == 7 && a[2] == 6) { x q[1]; }
+rx(th * 2) q[2];
+f = f * 4;
+switch (i) { case 1 { x q[2]; } default { } }
+c = measure q;
+`;
+    const c = parseQasm(src, 'QASM3');
+    const text = emitQasm3(c).text;
+    expect(text).toContain('array[int[32], 4] a;');
+    expect(text).toContain('u[0] = measure q[0];');
+    const counts = (x: Circuit) => simulate({ circuit: x, shots: 10, seed: 2, type: 'RUNNER', maxQubits: 26 })[0].data;
+    // q0 = 1; i = 2 so a[2] = 7 and the if does nothing; rx(pi) flips q2; the switch's case 1 does not run.
+    expect(counts(c)).toEqual({ '0x5': 10 });
+    expect(counts(parseQasm(text, 'QASM3'))).toEqual(counts(c));
+  });
+
   it('prints expressions with the precedence and casts OpenQASM 3 needs', () => {
     const c: Circuit = {
       numQubits: 1,

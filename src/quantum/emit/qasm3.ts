@@ -138,6 +138,7 @@ class ExprPrinter {
 
   /** As a bool (`bool(x)` is x != 0). */
   asBool(e: ClassicalExpr): string {
+    if (e.k === 'num') return e.v !== 0 ? 'true' : 'false';
     const p = this.print(e);
     return p.ty === 'bool' || p.ty === 'bit' ? p.text : `bool(${p.text})`;
   }
