@@ -9,7 +9,15 @@
 import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { SignJWT } from 'jose';
-import { canParse, EMITTED_LANGUAGES, ENGINE_LANGUAGES, parseProgram, type Circuit, type Op } from '../src/quantum';
+import {
+  canParse,
+  EMITTED_LANGUAGES,
+  ENGINE_LANGUAGES,
+  parseProgram,
+  translateProgram,
+  type Circuit,
+  type Op,
+} from '../src/quantum';
 import { unitaryOf, type State } from '../src/quantum/qasm/testing';
 import { UPLOAD_LANGUAGES } from '../src/deployments/languages';
 import { startTestApp, type TestApp } from './helpers/app';
@@ -225,6 +233,23 @@ describe('translations (POST /api/translations) and the languages of uploads', (
       }
     }
     expect(checked).toContain('QASM2->QASM3');
+  });
+
+  it('translates a program of many gate kinds written in each language to every other, keeping the unitary and the measurements', async () => {
+    // the program of many gate kinds in each language the engine reads and writes (written by the
+    // engine), then sent from that language to every target over HTTP
+    let checked = 0;
+    for (const from of READ.filter((l) => WRITE.includes(l))) {
+      const source = translateProgram('QASM3', from, MIXED_QASM3).quantumCircuit;
+      expectSameProgram('QASM3', MIXED_QASM3, from, source);
+      for (const to of WRITE) {
+        const r = await translate(source, from, to);
+        expect({ pair: `${from}->${to}`, status: r.status }).toEqual({ pair: `${from}->${to}`, status: 200 });
+        if (READ.includes(to)) expectSameProgram(from, source, to, r.body.quantumCircuit);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(4);
   });
 
   it('refuses a language the API does not know with 400 naming the field, and the Python names saying what to use instead', async () => {
