@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import type { Circuit } from '../circuit/circuit';
+import type { Circuit, ClassicalExpr, Op } from '../circuit/circuit';
 import * as G from '../circuit/gates';
 import { TranslationError, emitProgram, parseProgram, translateProgram } from '../languages';
 import { unitaryOf, type State } from '../qasm/testing';
 import { simulate } from '../simulator';
+import { Rng } from '../simulator/random';
 import { CircuitBuilder, randomCircuit } from '../simulator/testing/circuits';
 import { emitQuil, parseQuil } from '.';
 
@@ -210,6 +211,15 @@ measure q[2] -> r[0];
     expect(probabilities(back, 10)).toEqual({ '0x6': 1 });
   });
 
+  it('random dynamic circuits (branches, bounded loops, variables, per-shot angles) read back with the same distribution', () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const circuit = randomDynamic(seed);
+      const back = parseQuil(emitQuil(circuit).text);
+      expect(back.cregs).toEqual(circuit.cregs);
+      expectClose(probabilities(circuit, 8000), probabilities(back, 8000), 0.05);
+    }
+  });
+
   it('is registered: translateProgram QUIL → QUIL and emitProgram', () => {
     const t = translateProgram('QUIL', 'QUIL', 'DECLARE ro BIT\nRX(pi/2) 0\nMEASURE 0 ro\n');
     expect(t.language).toBe('QUIL');
@@ -217,3 +227,126 @@ measure q[2] -> r[0];
     expect(emitProgram('QUIL', parseQuil('X 0\n')).text).toBe('X 0\n');
   });
 });
+
+/**
+ * A seeded random dynamic circuit on 2 qubits: gates, measurements, variables (i, j integers, x
+ * real) set from random expressions, branches, loops bounded by a counter k, per-shot RY angles,
+ * measurements into a variable.
+ */
+function randomDynamic(seed: number): Circuit {
+  const rng = new Rng(seed);
+  const int = (n: number) => Math.floor(rng.next() * n);
+  const I = 0;
+  const J = 1;
+  const X = 2;
+  const K = 3;
+  const v = (index: number): ClassicalExpr => ({ k: 'var', index });
+  const num = (x: number): ClassicalExpr => ({ k: 'num', v: x });
+  const intExpr = (d: number): ClassicalExpr => {
+    const r = int(d > 2 ? 3 : 6);
+    if (r === 0) return num(int(7) - 3);
+    if (r === 1) return v(int(2) === 0 ? I : J);
+    if (r === 2) return { k: 'bit', clbit: int(2) };
+    if (r === 3) return { k: 'binary', op: (['+', '-', '*'] as const)[int(3)], a: intExpr(d + 1), b: intExpr(d + 1) };
+    if (r === 4) return { k: 'cond', test: boolExpr(d + 1), a: intExpr(d + 1), b: intExpr(d + 1) };
+    return { k: 'cast', to: 'int', a: realExpr(d + 1) };
+  };
+  const realExpr = (d: number): ClassicalExpr => {
+    const r = int(d > 2 ? 2 : 4);
+    if (r === 0) return num(Math.round((rng.next() * 4 - 2) * 100) / 100);
+    if (r === 1) return v(X);
+    if (r === 2) return { k: 'binary', op: (['+', '-', '*'] as const)[int(3)], a: realExpr(d + 1), b: intExpr(d + 1) };
+    return { k: 'unary', op: '-', a: realExpr(d + 1) };
+  };
+  const boolExpr = (d: number): ClassicalExpr => {
+    const r = int(d > 2 ? 2 : 5);
+    if (r === 0) return { k: 'bit', clbit: int(2) };
+    if (r === 1)
+      return {
+        k: 'binary',
+        op: (['<', '<=', '==', '!=', '>', '>='] as const)[int(6)],
+        a: intExpr(d + 1),
+        b: intExpr(d + 1),
+      };
+    if (r === 2) return { k: 'binary', op: int(2) ? '&&' : '||', a: boolExpr(d + 1), b: boolExpr(d + 1) };
+    if (r === 3) return { k: 'unary', op: '!', a: boolExpr(d + 1) };
+    return { k: 'binary', op: '<', a: realExpr(d + 1), b: num(0.5) };
+  };
+  const ops = (d: number, count: number, inLoop: boolean): Op[] => {
+    const out: Op[] = [];
+    for (let n = 0; n < count; n++) {
+      const r = int(d > 1 ? 6 : 9);
+      const q = int(2);
+      if (r === 0) out.push({ kind: 'gate', name: 'h', target: q, matrix: G.H, controls: [] });
+      else if (r === 1)
+        out.push({
+          kind: 'gate',
+          name: 'ry',
+          target: q,
+          matrix: G.ry(rng.next() * 3),
+          controls: int(2) ? [1 - q] : [],
+        });
+      else if (r === 2) out.push({ kind: 'measure', qubit: q, clbit: int(2) });
+      else if (r === 3) {
+        const t = int(3);
+        out.push({ kind: 'set', target: { var: t }, value: t === X ? realExpr(0) : intExpr(0) });
+      } else if (r === 4) out.push({ kind: 'measure-var', qubit: q, target: { var: int(2) ? I : J } });
+      else if (r === 5) {
+        out.push({
+          kind: 'dgate',
+          name: 'ry',
+          target: q,
+          theta: realExpr(1),
+          phi: num(0),
+          lambda: num(0),
+          controls: int(2) ? [1 - q] : [],
+        });
+      } else if (r === 6 || (r === 8 && inLoop)) {
+        out.push({
+          kind: 'branch',
+          cond: boolExpr(0),
+          then: ops(d + 1, 1 + int(3), inLoop),
+          otherwise: int(2) ? ops(d + 1, int(3), inLoop) : [],
+        });
+      } else if (r === 7) {
+        if (inLoop) {
+          out.push({
+            kind: 'branch',
+            cond: boolExpr(1),
+            then: [{ kind: int(2) ? 'break' : 'continue' }],
+            otherwise: [],
+          });
+          continue;
+        }
+        // k = 0; while (k < bound) { k = k + 1; body }
+        out.push({ kind: 'set', target: { var: K }, value: num(0) });
+        out.push({
+          kind: 'while',
+          cond: { k: 'binary', op: '<', a: v(K), b: num(1 + int(3)) },
+          body: [
+            { kind: 'set', target: { var: K }, value: { k: 'binary', op: '+', a: v(K), b: num(1) } },
+            ...ops(d + 1, 1 + int(3), true),
+          ],
+        });
+      } else {
+        out.push({ kind: 'end' });
+      }
+    }
+    return out;
+  };
+  const body = ops(0, 6 + int(6), false);
+  body.push({ kind: 'measure', qubit: 0, clbit: 0 }, { kind: 'measure', qubit: 1, clbit: 1 });
+  return {
+    numQubits: 2,
+    numClbits: 2,
+    qregs: [{ name: 'q', size: 2, offset: 0 }],
+    cregs: [{ name: 'c', size: 2, offset: 0 }],
+    vars: [
+      { name: 'i', type: 'int' },
+      { name: 'j', type: 'int' },
+      { name: 'x', type: 'float' },
+      { name: 'k', type: 'int' },
+    ],
+    ops: body,
+  };
+}

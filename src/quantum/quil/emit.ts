@@ -356,7 +356,7 @@ class Emitter {
   private into(v: { text: string; type: MemType; mem: boolean }, type: MemType): string {
     const t = this.temp(type);
     if (v.type === type || !v.mem) {
-      this.lines.push(`MOVE ${t} ${!v.mem && type === 'REAL' ? fmtReal(Number(v.text)) : v.text}`);
+      this.lines.push(`MOVE ${t} ${v.mem ? v.text : immediate(v.text, type)}`);
     } else {
       this.lines.push(`CONVERT ${t} ${v.text}`);
     }
@@ -453,7 +453,7 @@ class Emitter {
   }
 
   private moveInto(t: string, type: MemType, v: { text: string; type: MemType; mem: boolean }): void {
-    if (!v.mem) this.lines.push(`MOVE ${t} ${type === 'REAL' ? fmtReal(Number(v.text)) : v.text}`);
+    if (!v.mem) this.lines.push(`MOVE ${t} ${immediate(v.text, type)}`);
     else if (v.type === type) this.lines.push(`MOVE ${t} ${v.text}`);
     else this.lines.push(`CONVERT ${t} ${v.text}`);
   }
@@ -464,7 +464,7 @@ class Emitter {
     const real = a.type === 'REAL' || b.type === 'REAL';
     const arithType: MemType = real ? 'REAL' : 'INTEGER';
     const operand = (v: { text: string; type: MemType; mem: boolean }, type: MemType) =>
-      v.mem ? (v.type === type ? v.text : this.into(v, type)) : type === 'REAL' ? fmtReal(Number(v.text)) : v.text;
+      v.mem ? (v.type === type ? v.text : this.into(v, type)) : immediate(v.text, type);
     const arith = (instr: string, type: MemType) => {
       const t = this.into(a, type);
       this.lines.push(`${instr} ${t} ${operand(b, type)}`);
@@ -604,14 +604,7 @@ class Emitter {
     if (!region) throw new TranslationError('indexing variables that are not one array', LANG);
     const at = this.into(this.value(target.at), 'INTEGER');
     const v = this.value(value);
-    const src =
-      v.mem && v.type !== region.type
-        ? this.into(v, region.type)
-        : v.mem
-          ? v.text
-          : region.type === 'REAL'
-            ? fmtReal(Number(v.text))
-            : v.text;
+    const src = v.mem ? (v.type !== region.type ? this.into(v, region.type) : v.text) : immediate(v.text, region.type);
     this.lines.push(`STORE ${region.name} ${at} ${src}`);
   }
 
@@ -649,6 +642,11 @@ class Emitter {
     );
     this.moveInto(m.ref, m.type, { text: cur, type: 'INTEGER', mem: true });
   }
+}
+
+/** A number written for memory of `type`: REAL keeps it (with a dot), integers are truncated toward zero. */
+function immediate(text: string, type: MemType): string {
+  return type === 'REAL' ? fmtReal(Number(text)) : fmt(Math.trunc(Number(text)));
 }
 
 function memType(v: ClassicalVar): MemType {
