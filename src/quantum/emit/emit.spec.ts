@@ -147,6 +147,56 @@ const randomCircuits = (maxQubits: number) =>
     .tuple(fc.integer({ min: 1, max: maxQubits }), fc.integer({ min: 1, max: 25 }), fc.nat())
     .map(([n, g, seed]) => randomCircuit(n, g, seed, { maxControls: 3 }));
 
+/**
+ * Random circuits with mid-circuit measurements, resets and conditions: unitary blocks from
+ * `randomCircuit`, then measurements into random bits and conditions on a whole register (or, if
+ * `partial`, also on single bits and bit sets) around more gates.
+ */
+const randomDynamicCircuits = (partial: boolean) =>
+  fc
+    .tuple(
+      fc.integer({ min: 1, max: 3 }),
+      fc.array(
+        fc.record({
+          seed: fc.nat(),
+          gates: fc.integer({ min: 1, max: 4 }),
+          measure: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 2 }),
+          reset: fc.boolean(),
+          cond: fc.option(fc.tuple(fc.nat(), fc.nat(), fc.nat())),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+    )
+    .map(([n, blocks]) => {
+      const b = new CircuitBuilder();
+      b.qreg('q', n);
+      b.creg('a', 1);
+      b.creg('b', 2);
+      const block = (seed: number, gates: number) => {
+        for (const op of randomCircuit(n, gates, seed, { maxControls: 2 }).ops) b.ops.push(op);
+      };
+      let measurements = 0;
+      for (const blk of blocks) {
+        block(blk.seed, blk.gates);
+        for (const [q, c] of blk.measure) {
+          b.measure(q % n, c % 3);
+          measurements++;
+        }
+        if (blk.reset) {
+          b.reset(blk.seed % n);
+          measurements++;
+        }
+        if (blk.cond) {
+          const [which, value, seed] = blk.cond;
+          const sets = partial ? [[0], [1, 2], [1], [2], [0, 2]] : [[0], [1, 2]];
+          const bits = sets[which % sets.length];
+          const inner = randomCircuit(n, 2, seed, { maxControls: 2 }).ops;
+          b.ops.push({ kind: 'if', clbits: bits, value: value % (1 << bits.length), body: inner });
+        }
+      }
+      return { circuit: b.build(), measurements };
+    });
+
 /** A circuit with mid-circuit measurements and conditions on whole registers. */
 function dynamicCircuit(): Circuit {
   const b = new CircuitBuilder();
@@ -230,6 +280,16 @@ describe('OpenQASM 3 emitter', () => {
       expect(back.cregs.map((r) => [r.name, r.size])).toEqual(circuit.cregs.map((r) => [r.name, r.size]));
       sameRuns(allRuns(circuit, 5), allRuns(back, 5), true);
     }
+  });
+
+  it('random circuits with mid-circuit measurements, resets and conditions run the same after reading back (fast-check)', () => {
+    fc.assert(
+      fc.property(randomDynamicCircuits(true), ({ circuit, measurements }) => {
+        const back = parseQasm(emitQasm3(circuit).text, 'QASM3');
+        sameRuns(allRuns(circuit, measurements), allRuns(back, measurements), true);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('renames registers that clash with keywords or gates, and registers that do not tile the bits', () => {
@@ -628,6 +688,16 @@ describe('OpenQASM 2 emitter', () => {
     expect(text).toContain('if (b == 1) measure q[2] -> b[1];');
     const back = parseQasm(text, 'QASM2');
     sameRuns(allRuns(c, 5), allRuns(back, 5), false);
+  });
+
+  it('random circuits with mid-circuit measurements, resets and whole-register conditions run the same after reading back (fast-check)', () => {
+    fc.assert(
+      fc.property(randomDynamicCircuits(false), ({ circuit, measurements }) => {
+        const back = parseQasm(emitQasm2(circuit).text, 'QASM2');
+        sameRuns(allRuns(circuit, measurements), allRuns(back, measurements), false);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('refuses other classical constructs, naming them', () => {
