@@ -65,6 +65,37 @@ describe('QISKIT and BRAKET emitters', () => {
     expect(counts(parseQiskit(oddText))).toEqual(counts(odd));
   });
 
+  it('QISKIT: if_test with else reads back as a branch and is written back the same way', () => {
+    const src = [
+      'from qiskit import QuantumCircuit, QuantumRegister, ClassicalRegister',
+      'qr = QuantumRegister(2)',
+      'cr = ClassicalRegister(1)',
+      'circuit = QuantumCircuit(qr, cr)',
+      'circuit.h(0)',
+      'circuit.measure(0, 0)',
+      'with circuit.if_test((cr, 1)) as else_:',
+      '    circuit.x(1)',
+      'with else_:',
+      '    circuit.h(1)',
+      'circuit.measure(1, 0)',
+    ].join('\n');
+    const circuit = parseQiskit(src);
+    expect(circuit.ops[2]).toMatchObject({
+      kind: 'branch',
+      then: [{ kind: 'gate', name: 'x' }],
+      otherwise: [{ kind: 'gate', name: 'h' }],
+    });
+    // c = 1 then x → 1; c = 0 then h → 0 or 1: P(1) = 1/2 + 1/4
+    const r = counts(circuit, 4000, 3);
+    expect(Math.abs(r['0x1'] - 3000)).toBeLessThan(5 * Math.sqrt(4000 * 0.75 * 0.25));
+    const text = emitQiskit(circuit).text;
+    expect(text).toContain(
+      'with circuit.if_test((cr0, 1)) as else_0:\n    circuit.x(1)\nwith else_0:\n    circuit.h(1)',
+    );
+    expect(parseQiskit(text).ops).toEqual(circuit.ops);
+    expect(() => parseQiskit(src.replace('with else_:', 'circuit.x(0)\nwith else_:'))).toThrow(/directly follow/);
+  });
+
   it('QISKIT writes standard gates by name and multi-controlled gates with append', () => {
     const circuit = new CircuitBuilder(3)
       .h(0)

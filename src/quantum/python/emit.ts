@@ -1,4 +1,13 @@
-import type { Circuit, GateOp, Matrix2, Op, Register, SwapOp } from '../circuit/circuit';
+import {
+  childBodies,
+  type Circuit,
+  type ClassicalExpr,
+  type GateOp,
+  type Matrix2,
+  type Op,
+  type Register,
+  type SwapOp,
+} from '../circuit/circuit';
 import * as G from '../circuit/gates';
 import { TranslationError, type Emitted } from '../languages';
 
@@ -82,6 +91,31 @@ function tiling(regs: Register[], total: number): Register[] | undefined {
 
 const pyString = (s: string) => JSON.stringify(s);
 
+function hasConditions(ops: Op[]): boolean {
+  return ops.some((op) => op.kind === 'if' || op.kind === 'branch' || childBodies(op).some(hasConditions));
+}
+
+/** `bits == n`, `bit == n`, `bit`, `!bit` (as the front ends write conditions on clbits), else undefined. */
+export function simpleCondition(e: ClassicalExpr): { clbits: number[]; value: number } | undefined {
+  const bitsOf = (x: ClassicalExpr) => (x.k === 'bits' ? x.clbits : x.k === 'bit' ? [x.clbit] : undefined);
+  switch (e.k) {
+    case 'bit':
+      return { clbits: [e.clbit], value: 1 };
+    case 'cast':
+      return e.to === 'bool' && e.a.k === 'bit' ? { clbits: [e.a.clbit], value: 1 } : undefined;
+    case 'unary':
+      return e.op === '!' && e.a.k === 'bit' ? { clbits: [e.a.clbit], value: 0 } : undefined;
+    case 'binary': {
+      if (e.op !== '==') return undefined;
+      const [bits, n] =
+        e.b.k === 'num' ? [bitsOf(e.a), e.b.v] : e.a.k === 'num' ? [bitsOf(e.b), e.a.v] : [undefined, 0];
+      return bits ? { clbits: bits, value: n } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Qiskit
 
@@ -96,7 +130,7 @@ export function emitQiskit(circuit: Circuit): Emitted {
   const qregs = tiling(circuit.qregs, circuit.numQubits);
   const cregs = tiling(circuit.cregs, circuit.numClbits);
   const regVars = new Map<Register, string>();
-  const hasIf = JSON.stringify(circuit.ops).includes('"kind":"if"');
+  const hasIf = hasConditions(circuit.ops);
   const simple =
     qregs &&
     cregs &&
@@ -129,6 +163,48 @@ export function emitQiskit(circuit: Circuit): Emitted {
 
   const ctrlState = (states: (0 | 1)[]) => `'${[...states].reverse().join('')}'`;
   const statesOf = (op: GateOp | SwapOp): (0 | 1)[] => op.controlStates ?? op.controls.map(() => 1);
+
+  let elseCount = 0;
+  /** `if (clbits == value) then else otherwise`: if_test on a register or a clbit, nested per bit without an else. */
+  const conditional = (clbits: number[], value: number, then: Op[], otherwise: Op[], indent: string) => {
+    const block = (ops: Op[], ind: string) => {
+      const before = body.length;
+      write(ops, ind, false);
+      if (body.length === before) body.push(`${ind}pass`);
+    };
+    if (clbits.length === 0 && value === 0) {
+      write(then, indent, false); // always holds
+      return;
+    }
+    if (clbits.length === 0 || value < 0 || value >= 2 ** clbits.length || !Number.isInteger(value)) {
+      if (otherwise.length > 0) write(otherwise, indent, false);
+      else warnings.push('a condition that can never hold was dropped with its block');
+      return;
+    }
+    const reg = cregs?.find((r) => r.size === clbits.length && clbits.every((b, i) => b === r.offset + i));
+    const target = reg && regVars.has(reg) ? regVars.get(reg) : clbits.length === 1 ? String(clbits[0]) : undefined;
+    if (target !== undefined) {
+      const alias = otherwise.length > 0 ? `else_${elseCount++}` : undefined;
+      body.push(`${indent}with circuit.if_test((${target}, ${value}))${alias ? ` as ${alias}` : ''}:`);
+      block(then, indent + '    ');
+      if (alias) {
+        body.push(`${indent}with ${alias}:`);
+        block(otherwise, indent + '    ');
+      }
+      return;
+    }
+    if (otherwise.length > 0) {
+      throw new TranslationError('an else branch on bits that are not one register', 'QISKIT');
+    }
+    if (clbits.length > 32) throw new TranslationError('classical control on more than 32 separate bits', 'QISKIT');
+    // one nested if_test per bit: the value's bit i for clbit i
+    let ind = indent;
+    clbits.forEach((b, i) => {
+      body.push(`${ind}with circuit.if_test((${b}, ${Math.floor(value / 2 ** i) % 2})):`);
+      ind += '    ';
+    });
+    block(then, ind);
+  };
 
   const write = (ops: Op[], indent: string, topLevel: boolean) => {
     const out = (s: string) => body.push(indent + s);
@@ -210,32 +286,13 @@ export function emitQiskit(circuit: Circuit): Emitted {
         case 'barrier':
           if (op.qubits.length > 0) out(`circuit.barrier(${op.qubits.join(', ')})`);
           break;
-        case 'if': {
-          const reg = cregs?.find((r) => r.size === op.clbits.length && op.clbits.every((b, i) => b === r.offset + i));
-          if (op.clbits.length === 0 || op.value < 0 || op.value >= 2 ** op.clbits.length) {
-            if (op.value === 0) write(op.body, indent, false);
-            else warnings.push('a condition that can never hold was dropped with its block');
-            break;
-          }
-          if (reg && regVars.has(reg)) {
-            out(`with circuit.if_test((${regVars.get(reg)}, ${op.value})):`);
-            const before = body.length;
-            write(op.body, indent + '    ', false);
-            if (body.length === before) out('    pass');
-            break;
-          }
-          if (op.clbits.length > 32) {
-            throw new TranslationError('classical control on more than 32 separate bits', 'QISKIT');
-          }
-          // one nested if_test per bit: the value's bit i for clbit i
-          let ind = indent;
-          op.clbits.forEach((b, i) => {
-            body.push(`${ind}with circuit.if_test((${b}, ${Math.floor(op.value / 2 ** i) % 2})):`);
-            ind += '    ';
-          });
-          const before = body.length;
-          write(op.body, ind, false);
-          if (body.length === before) body.push(`${ind}pass`);
+        case 'if':
+          conditional(op.clbits, op.value, op.body, [], indent);
+          break;
+        case 'branch': {
+          const cond = simpleCondition(op.cond);
+          if (!cond) throw new TranslationError('classical control on computed conditions', 'QISKIT');
+          conditional(cond.clbits, cond.value, op.then, op.otherwise, indent);
           break;
         }
         default:

@@ -59,8 +59,8 @@ export abstract class PyObj {
   items?(at: Pos, ctx: Interp): Value[];
   /** `x += value`; returns the new value of x. */
   iadd?(value: Value, at: Pos, ctx: Interp): Value;
-  /** `with obj:` */
-  withBlock?(body: () => void, at: Pos, ctx: Interp): void;
+  /** `with obj:` / `with obj as alias:` (the object binds `alias` itself, or refuses it). */
+  withBlock?(body: () => void, at: Pos, ctx: Interp, alias?: string): void;
 }
 
 export class PyFunc extends PyObj {
@@ -343,8 +343,7 @@ export class Interp {
       case 'with': {
         const ctx = this.eval(s.ctx);
         if (!(ctx instanceof PyObj) || !ctx.withBlock) fail(`'with' is not supported on ${typeOf(ctx)}`, s.ctx);
-        if (s.alias) fail("'with ... as' is not supported", s);
-        ctx.withBlock(() => this.run(s.body), s, this);
+        ctx.withBlock(() => this.run(s.body), s, this, s.alias);
         return;
       }
     }

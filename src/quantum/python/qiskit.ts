@@ -1,4 +1,4 @@
-import type { Circuit, ConditionalOp, Op, Register } from '../circuit/circuit';
+import type { BranchOp, Circuit, ConditionalOp, Op, Register } from '../circuit/circuit';
 import * as G from '../circuit/gates';
 import { type GateDef, instantiate, inverse, M, one, power, TWO } from './gatelib';
 import {
@@ -262,15 +262,43 @@ class IfTest extends PyObj {
   ) {
     super();
   }
-  override withBlock(body: () => void, at: Pos, ctx: Interp): void {
+  override withBlock(body: () => void, at: Pos, ctx: Interp, alias?: string): void {
     const op: ConditionalOp = { kind: 'if', clbits: this.clbits, value: this.value, body: [] };
     this.circuit.push([op], at, ctx);
-    this.circuit.bodies.push(op.body);
-    try {
-      body();
-    } finally {
-      this.circuit.bodies.pop();
-    }
+    this.circuit.inBody(op.body, body);
+    if (alias !== undefined) ctx.env.set(alias, new ElseContext(this.circuit, op));
+  }
+}
+
+/** The `else_` of `with circuit.if_test(...) as else_:`; `with else_:` must follow the block. */
+class ElseContext extends PyObj {
+  readonly typeName = 'ElseContext';
+  private used = false;
+  constructor(
+    readonly circuit: QiskitCircuit,
+    readonly op: ConditionalOp,
+  ) {
+    super();
+  }
+  override withBlock(body: () => void, at: Pos, _ctx: Interp, alias?: string): void {
+    if (alias !== undefined) fail("'with else_ as ...' is not supported", at);
+    const ops = this.circuit.bodies[this.circuit.bodies.length - 1];
+    if (this.used || ops[ops.length - 1] !== this.op) fail('the else block must directly follow its if_test block', at);
+    this.used = true;
+    const { clbits, value } = this.op;
+    const branch: BranchOp = {
+      kind: 'branch',
+      cond: {
+        k: 'binary',
+        op: '==',
+        a: clbits.length === 1 ? { k: 'bit', clbit: clbits[0] } : { k: 'bits', clbits },
+        b: { k: 'num', v: value },
+      },
+      then: this.op.body,
+      otherwise: [],
+    };
+    ops[ops.length - 1] = branch;
+    this.circuit.inBody(branch.otherwise, body);
   }
 }
 
@@ -327,6 +355,16 @@ class QiskitCircuit extends PyObj {
       return itemsOf(v, at, ctx).flatMap((x) => this.bits(x, kind, at, ctx, 1));
     }
     return fail(`expected a ${what} (index, register bit, register or list), found ${typeOf(v)}`, at);
+  }
+
+  /** Runs `body` with the operations it adds going to `ops`. */
+  inBody(ops: Op[], body: () => void): void {
+    this.bodies.push(ops);
+    try {
+      body();
+    } finally {
+      this.bodies.pop();
+    }
   }
 
   push(ops: Op[], at: Pos, ctx: Interp): void {
