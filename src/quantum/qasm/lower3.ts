@@ -2538,45 +2538,61 @@ function invert(op: Op): Op {
   }
 }
 
-/** m^k for a 2x2 unitary and real k, by eigen-decomposition (principal branch of each eigenvalue). */
+/**
+ * m^k for a 2x2 unitary and real k, by eigen-decomposition with the principal branch of each
+ * eigenvalue (arguments in (-π, π]). m = e^{iα} (cos β I - i sin β N) with N² = I; its eigenvalues
+ * are e^{i(α∓β)} on the projectors (I ± N)/2, and m^k = Σ e^{ikθ} P. Stable near degenerate
+ * eigenvalues (the two coefficients then differ by O(β)).
+ */
 export function matrixPower(m: Matrix2, k: number): Matrix2 {
   const [ar, ai, br, bi, cr, ci, dr, di] = m;
-  // Eigenvalues: tr/2 ± sqrt(tr²/4 - det).
-  const tr = [ar + dr, ai + di];
-  const det = [ar * dr - ai * di - (br * cr - bi * ci), ar * di + ai * dr - (br * ci + bi * cr)];
-  const h = [tr[0] / 2, tr[1] / 2];
-  const disc = [h[0] * h[0] - h[1] * h[1] - det[0], 2 * h[0] * h[1] - det[1]];
-  const r = Math.hypot(disc[0], disc[1]);
-  const sq = [Math.sqrt((r + disc[0]) / 2), Math.sign(disc[1] || 1) * Math.sqrt(Math.max(0, (r - disc[0]) / 2))];
-  const l1 = [h[0] + sq[0], h[1] + sq[1]];
-  const l2 = [h[0] - sq[0], h[1] - sq[1]];
-  const powc = (z: number[]): number[] => {
-    const mod = Math.hypot(z[0], z[1]);
-    const arg = Math.atan2(z[1], z[0]);
-    const nm = mod ** k;
-    return [nm * Math.cos(arg * k), nm * Math.sin(arg * k)];
+  const detRe = ar * dr - ai * di - (br * cr - bi * ci);
+  const detIm = ar * di + ai * dr - (br * ci + bi * cr);
+  const alpha = Math.atan2(detIm, detRe) / 2;
+  // V = e^{-iα} m, in SU(2).
+  const ca = Math.cos(alpha);
+  const sa = Math.sin(alpha);
+  const v = [ar, ai, br, bi, cr, ci, dr, di];
+  for (let j = 0; j < 8; j += 2) {
+    const re = v[j];
+    const im = v[j + 1];
+    v[j] = re * ca + im * sa;
+    v[j + 1] = im * ca - re * sa;
+  }
+  // cos β = Re V00 (= Re V11), sin β = |(Im V00, V01)| (accurate for small β, unlike acos).
+  const cosB = (v[0] + v[6]) / 2;
+  const sinB = Math.sqrt(((v[1] - v[7]) / 2) ** 2 + ((v[2] - v[4]) / 2) ** 2 + ((v[3] + v[5]) / 2) ** 2);
+  const beta = Math.atan2(sinB, cosB);
+  const principal = (x: number) => {
+    let r = x - 2 * Math.PI * Math.round(x / (2 * Math.PI));
+    if (r <= -Math.PI) r += 2 * Math.PI;
+    return r;
   };
-  const p1 = powc(l1);
-  const p2 = powc(l2);
-  if (Math.hypot(l1[0] - l2[0], l1[1] - l2[1]) < 1e-12) return [p1[0], p1[1], 0, 0, 0, 0, p1[0], p1[1]];
-  // Projector on l1's eigenvector: P1 = (M - l2 I) / (l1 - l2).
-  const dl = [l1[0] - l2[0], l1[1] - l2[1]];
-  const dn = dl[0] * dl[0] + dl[1] * dl[1];
-  const div = (z: number[]): number[] => [(z[0] * dl[0] + z[1] * dl[1]) / dn, (z[1] * dl[0] - z[0] * dl[1]) / dn];
-  const P1 = [div([ar - l2[0], ai - l2[1]]), div([br, bi]), div([cr, ci]), div([dr - l2[0], di - l2[1]])];
-  const I = [
-    [1, 0],
-    [0, 0],
-    [0, 0],
-    [1, 0],
-  ];
+  const cis = (x: number) => [Math.cos(k * x), Math.sin(k * x)];
+  if (sinB < 1e-300) {
+    const z = cis(principal(cosB > 0 ? alpha : alpha + Math.PI));
+    return [z[0], z[1], 0, 0, 0, 0, z[0], z[1]];
+  }
+  // N = i (V - cos β I) / sin β.
+  const n: number[] = [];
+  const id = [1, 0, 0, 0, 0, 0, 1, 0];
+  for (let j = 0; j < 8; j += 2) {
+    const re = v[j] - cosB * id[j];
+    const im = v[j + 1];
+    n.push(-im / sinB, re / sinB);
+  }
+  const plus = cis(principal(alpha - beta));
+  const minus = cis(principal(alpha + beta));
   const out: number[] = [];
-  for (let j = 0; j < 4; j++) {
-    const q1 = P1[j];
-    const q2 = [I[j][0] - q1[0], I[j][1] - q1[1]];
+  for (let j = 0; j < 8; j += 2) {
+    // (plus (I + N) + minus (I - N)) / 2
+    const pr = (id[j] + n[j]) / 2;
+    const pi = n[j + 1] / 2;
+    const mr = (id[j] - n[j]) / 2;
+    const mi = -n[j + 1] / 2;
     out.push(
-      p1[0] * q1[0] - p1[1] * q1[1] + p2[0] * q2[0] - p2[1] * q2[1],
-      p1[0] * q1[1] + p1[1] * q1[0] + p2[0] * q2[1] + p2[1] * q2[0],
+      plus[0] * pr - plus[1] * pi + minus[0] * mr - minus[1] * mi,
+      plus[0] * pi + plus[1] * pr + minus[0] * mi + minus[1] * mr,
     );
   }
   return out as unknown as Matrix2;
