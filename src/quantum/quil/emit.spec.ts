@@ -54,6 +54,21 @@ describe('Quil emitter', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('writes rotations by name, under control too', () => {
+    const circuit = parseQuil('RX(0.5) 0\nCONTROLLED RY(0.25) 0 1\nRZ(-1) 1\nCPHASE(0.3) 0 1\nCONTROLLED RX(2) 1 0\n');
+    const { text, warnings } = emitQuil(circuit);
+    expect(text.split('\n').map((l) => l.replace(/\(.*\)/, '(a)'))).toEqual([
+      'RX(a) 0',
+      'CONTROLLED RY(a) 0 1',
+      'RZ(a) 1',
+      'CPHASE(a) 0 1',
+      'CONTROLLED RX(a) 1 0',
+      '',
+    ]);
+    expect(warnings).toEqual([]);
+    expect(distanceUpToPhase(unitaryOf(circuit), unitaryOf(parseQuil(text)))).toBeLessThan(1e-12);
+  });
+
   it('random circuits (controls, negative controls, swaps, global phases) read back with the same unitary', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 30 }), fc.nat(), (n, gates, seed) => {

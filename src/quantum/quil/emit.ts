@@ -288,8 +288,22 @@ class Emitter {
       const lambda = Math.atan2(m[7], m[6]);
       return named(`PHASE(${fmtReal(lambda)})`, { 1: `CPHASE(${fmtReal(lambda)})` });
     }
+    // A rotation, exactly (so also under control).
+    const tz = 2 * Math.atan2(m[7], m[6]);
+    if (close(m, G.rz(tz))) return named(`RZ(${fmtReal(tz)})`);
+    const tx = 2 * Math.atan2(-m[3], m[0]);
+    if (close(m, G.rx(tx))) return named(`RX(${fmtReal(tx)})`);
+    const ty = 2 * Math.atan2(m[4], m[0]);
+    if (close(m, G.ry(ty))) return named(`RY(${fmtReal(ty)})`);
     const { theta, phi, lambda, phase } = G.zyz(m);
     const pre = this.controlled(k);
+    if (k === 0) {
+      // Uncontrolled, a rotation up to its (dropped) global phase.
+      const near = (x: number, y: number) => Math.abs(Math.atan2(Math.sin(x - y), Math.cos(x - y))) < 1e-10;
+      if (Math.abs(theta) < 1e-10) return named(`RZ(${fmtReal(phi + lambda)})`);
+      if (near(phi, -Math.PI / 2) && near(lambda, Math.PI / 2)) return named(`RX(${fmtReal(theta)})`);
+      if (near(phi, 0) && near(lambda, 0)) return named(`RY(${fmtReal(theta)})`);
+    }
     if (Math.abs(lambda) > EPS) this.lines.push(`${pre}RZ(${fmtReal(lambda)}) ${qs}`);
     if (Math.abs(theta) > EPS) this.lines.push(`${pre}RY(${fmtReal(theta)}) ${qs}`);
     if (Math.abs(phi) > EPS) this.lines.push(`${pre}RZ(${fmtReal(phi)}) ${qs}`);
