@@ -322,16 +322,21 @@ export class SimulatorPool {
         this.settle(job, err as Error);
         continue;
       }
-      const limit = job.opts.parseTimeoutMs;
-      if (limit !== undefined && job.task.kind !== 'simulate') {
-        const started = slot;
-        job.parseTimer = setTimeout(() => {
-          if (job.settled || started.job !== job) return;
-          this.settle(job, new ParseTimeoutError(limit));
-          this.retire(started);
-        }, limit);
-      }
     }
+  }
+
+  /**
+   * Arms the parse time limit of a job its thread has begun (its 'started' reply): a thread that is
+   * still starting up (loading the engine) does not use up the program's time.
+   */
+  private armParseTimer(slot: Slot, job: Job): void {
+    const limit = job.opts.parseTimeoutMs;
+    if (limit === undefined || job.task.kind === 'simulate' || job.settled || job.parseTimer) return;
+    job.parseTimer = setTimeout(() => {
+      if (job.settled || slot.job !== job) return;
+      this.settle(job, new ParseTimeoutError(limit));
+      this.retire(slot);
+    }, limit);
   }
 
   private spawn(): Slot {
@@ -363,6 +368,10 @@ export class SimulatorPool {
   private onReply(slot: Slot, reply: WorkerReply): void {
     const job = slot.job;
     if (!job || job.id !== reply.id) return;
+    if (reply.type === 'started') {
+      this.armParseTimer(slot, job);
+      return;
+    }
     if (reply.type === 'parsed') {
       if (job.parseTimer) clearTimeout(job.parseTimer);
       job.parseTimer = null;

@@ -47,6 +47,8 @@ export interface SerializedError {
 }
 
 export type WorkerReply =
+  /** The thread has begun the task (the parse time limit counts from here, not from its start-up). */
+  | { type: 'started'; id: number }
   | { type: 'progress'; id: number; fraction: number }
   | { type: 'parsed'; id: number; summary: ParseSummary }
   | { type: 'result'; id: number; value: unknown }
@@ -76,6 +78,7 @@ if (!port) throw new Error('simulator.worker must run in a worker thread');
 
 port.on('message', (msg: RunMessage) => {
   if (msg.type !== 'run') return;
+  port.postMessage({ type: 'started', id: msg.id } satisfies WorkerReply);
   const flag = new Int32Array(msg.cancel);
   const signal = {
     get aborted(): boolean {
