@@ -2,6 +2,7 @@ import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { rootLogger } from './common/logger';
 import { PeriodicTasksModule } from './common/periodic-tasks';
 import type { AppConfig } from './config/app-config';
 import { QunestConfigModule } from './config/config.module';
@@ -28,9 +29,9 @@ function loggerModule(config: AppConfig) {
     // Nest 11's router syntax (the default '*' makes path-to-regexp 8 warn at every start).
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
-      level: config.logLevel,
+      // the process's one logger (common/logger.ts): level, format and redaction are set there
+      logger: rootLogger(config),
       autoLogging: { ignore: (req) => req.url === '/api/health' },
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.token'], censor: '[redacted]' },
       quietReqLogger: true,
     },
   });

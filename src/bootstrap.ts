@@ -1,10 +1,11 @@
-import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { ApiModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { rootLogger } from './common/logger';
 import { hardenHttp } from './common/http-hardening';
 import { createValidationPipe, RejectNulPipe } from './common/validation';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
@@ -62,7 +63,7 @@ export function loadConfigOrExit(): AppConfig {
  */
 export async function resolveDatabase(config: AppConfig): Promise<EmbeddedDatabase | undefined> {
   if (config.databaseUrl) return undefined;
-  const log = new NestLogger('EmbeddedPostgres');
+  const log = startupLogger(config, 'EmbeddedPostgres');
   let embedded: EmbeddedDatabase;
   try {
     embedded = await startEmbeddedPostgres({
@@ -89,23 +90,29 @@ export async function resolveDatabase(config: AppConfig): Promise<EmbeddedDataba
     if (!String(err).includes('already exists')) throw err;
   }
   config.databaseUrl = embeddedUrl(embedded.port, 'qunest');
-  log.log(
+  log.info(
     `started a private PostgreSQL on port ${embedded.port} (data in ${config.embeddedDataDir}); set DATABASE_URL to use your own`,
   );
   return embedded;
 }
 
+/** A logger for the start-up and shutdown of the process, on the process's one logger (common/logger.ts). */
+export function startupLogger(config: AppConfig, context: string): PinoLogger {
+  return rootLogger(config).child({ context });
+}
+
 /** Stops the app (in-flight requests finish, workers stop) and then the embedded database, on SIGINT/SIGTERM. */
-export function closeOnSignals(close: () => Promise<void>): void {
+export function closeOnSignals(config: AppConfig, close: () => Promise<void>): void {
   let closing = false;
+  const log = startupLogger(config, 'Shutdown');
   const onSignal = (signal: string) => {
     if (closing) return;
     closing = true;
-    new NestLogger('Shutdown').log(`${signal}: shutting down`);
+    log.info(`${signal}: shutting down`);
     close()
       .then(() => process.exit(0))
       .catch((err: unknown) => {
-        console.error(err);
+        log.error({ err }, 'shutdown failed');
         process.exit(1);
       });
   };

@@ -1,16 +1,18 @@
 import 'reflect-metadata';
-import { closeOnSignals, createApp, loadConfigOrExit, resolveDatabase } from './bootstrap';
+import { closeOnSignals, createApp, loadConfigOrExit, resolveDatabase, startupLogger } from './bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const embedded = await resolveDatabase(config);
   const app = await createApp(config);
-  closeOnSignals(async () => {
+  closeOnSignals(config, async () => {
     await app.close();
     await embedded?.stop();
   });
   await app.listen(config.port, config.host);
-  console.log(`Qunest listening on http://localhost:${config.port} (API /api, OpenAPI /api/docs)`);
+  startupLogger(config, 'Qunest').info(
+    `Qunest listening on http://localhost:${config.port} (API /api, OpenAPI /api/docs, admin UI /)`,
+  );
 }
 
 void main().catch((err: unknown) => {

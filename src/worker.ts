@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './app.module';
-import { closeOnSignals, loadConfigOrExit, resolveDatabase } from './bootstrap';
+import { closeOnSignals, loadConfigOrExit, resolveDatabase, startupLogger } from './bootstrap';
 import type { AppConfig } from './config/app-config';
 import { embeddedUrl } from './database/embedded-postgres';
 
@@ -47,12 +47,14 @@ async function main(): Promise<void> {
   const embedded = await resolveWorkerDatabase(config);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  closeOnSignals(async () => {
+  closeOnSignals(config, async () => {
     await app.close();
     await embedded?.stop();
   });
   await app.init();
-  console.log(`Qunest worker ready (pid ${process.pid}, ${config.workerConcurrency} jobs at a time)`);
+  startupLogger(config, 'Qunest').info(
+    `Qunest worker ready (pid ${process.pid}, ${config.workerConcurrency} jobs at a time)`,
+  );
 }
 
 void main().catch((err: unknown) => {

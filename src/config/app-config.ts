@@ -15,6 +15,8 @@ export interface AppConfig {
   /** Data directory of the embedded PostgreSQL (kept across restarts). */
   embeddedDataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** JSON lines, one readable line per event, or pretty on a terminal and JSON otherwise (auto). */
+  logFormat: 'auto' | 'json' | 'pretty';
   /** Qubits of the built-in statevector simulator device. */
   localDeviceQubits: number;
   maxShots: number;
@@ -240,6 +242,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbAcquireTimeoutSeconds: r.int('DB_ACQUIRE_TIMEOUT_SECONDS', 30, 1, 3600),
     embeddedDataDir: r.str('QUNEST_DATA_DIR', join(tmpdir(), 'qunest', 'data'))!,
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    logFormat: r.oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty'] as const),
     localDeviceQubits: r.int('LOCAL_DEVICE_QUBITS', 26, 1, 32),
     maxShots: r.int('MAX_SHOTS', 1_000_000, 1, 100_000_000),
     maxCircuitOperations: r.int('MAX_CIRCUIT_OPERATIONS', 2_000_000, 1, 10_000_000),
