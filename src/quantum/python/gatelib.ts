@@ -11,7 +11,7 @@ import * as G from '../circuit/gates';
 
 export type Piece =
   | { k: 'u'; m: Matrix2; t: number; c?: number[]; s?: (0 | 1)[] }
-  | { k: 'swap'; a: number; b: number; c?: number[] }
+  | { k: 'swap'; a: number; b: number; c?: number[]; s?: (0 | 1)[] }
   | { k: 'phase'; theta: number };
 
 export interface GateDef {
@@ -217,7 +217,7 @@ export function instantiate(
       continue;
     }
     const own = (pc.c ?? []).map((i) => qubits[i]);
-    const ownStates: (0 | 1)[] = pc.k === 'u' && pc.s ? pc.s : own.map(() => 1);
+    const ownStates: (0 | 1)[] = pc.s ?? own.map(() => 1);
     const allControls = [...controls, ...own];
     const allStates: (0 | 1)[] = [...(states ?? controls.map(() => 1 as const)), ...ownStates];
     const cs = allOnes && ownStates.every((s) => s === 1) ? {} : { controlStates: allStates };

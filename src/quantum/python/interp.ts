@@ -234,6 +234,7 @@ const MATH_FUNCTIONS: Record<string, (...x: number[]) => number> = {
 /** `math` or `numpy`: constants and numeric functions of scalars. */
 export function mathModule(name: string): PyModule {
   return new PyModule(name, (attr) => {
+    if (attr === '__all__') return new PyList(['pi', 'e', 'tau', ...Object.keys(MATH_FUNCTIONS)], false);
     if (attr === 'pi') return Math.PI;
     if (attr === 'e') return Math.E;
     if (attr === 'tau') return 2 * Math.PI;

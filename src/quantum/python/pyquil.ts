@@ -169,6 +169,7 @@ function qubit(v: Value, at: Pos): number {
 function param(v: Value, at: Pos): string {
   if (typeof v === 'number' || typeof v === 'boolean') return num(+v);
   if (v instanceof MemRef) return v.text;
+  if (v instanceof MemoryRegion) return v.name;
   return fail(`expected a number or a memory reference as gate parameter, found ${typeOf(v)}`, at);
 }
 

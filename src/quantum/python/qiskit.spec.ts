@@ -1,6 +1,7 @@
 import { execSync } from 'node:child_process';
 import { CircuitError, type Circuit, type GateOp } from '../circuit/circuit';
 import { parseQiskit } from '.';
+import { unitaryDistance, unitaryOf } from '../qasm/testing';
 import { c, counts, diag, e, expectUnitary, I_, L, mi, O, permutation, scaled, type Rows } from './testing';
 
 const R = Math.SQRT1_2;
@@ -329,6 +330,33 @@ describe('Qiskit: every gate method has its documented matrix', () => {
     );
     expect(cond.ops[2]).toMatchObject({ kind: 'if', clbits: [0], value: 1 });
     expect(counts(cond)).toEqual({ '0x1': 2000 });
+  });
+});
+
+describe('Qiskit: composing circuits', () => {
+  it('compose (in place and not, on chosen qubits), copy, inverse, to_gate().control()', () => {
+    const bell = 'from qiskit import QuantumCircuit\nbell = QuantumCircuit(2)\nbell.h(0)\nbell.cx(0, 1)\n';
+    const composed = parseQiskit(
+      bell +
+        'circuit = QuantumCircuit(3, 3)\ncircuit.compose(bell, qubits=[2, 1], inplace=True)\ncircuit = circuit.compose(bell.copy(), [0, 1])\ncircuit.measure([0, 1, 2], [0, 1, 2])',
+    );
+    expect(
+      composed.ops.filter((o) => o.kind === 'gate').map((o) => [(o as GateOp).target, (o as GateOp).controls]),
+    ).toEqual([
+      [2, []],
+      [1, [2]],
+      [0, []],
+      [1, [0]],
+    ]);
+    // u followed by its inverse is the identity, global phase included
+    const inv = parseQiskit(
+      `from qiskit import QuantumCircuit\nqc = QuantumCircuit(2, global_phase=${A})\nqc.u(${A}, ${B}, ${D}, 0)\nqc.cp(${B}, 0, 1)\nqc.swap(0, 1)\ncircuit = qc.compose(qc.inverse())`,
+    );
+    expectUnitary(inv, diag(L, L, L, L));
+    // a circuit as a gate, controlled: controlled-Bell-preparation
+    const cg = parseQiskit(bell + 'circuit = QuantumCircuit(3)\ncircuit.append(bell.to_gate().control(1), [2, 0, 1])');
+    const ref = parseQiskit('circuit = QuantumCircuit(3)\ncircuit.ch(2, 0)\ncircuit.ccx(2, 0, 1)');
+    expect(unitaryDistance(unitaryOf(cg), unitaryOf(ref))).toBeLessThan(1e-12);
   });
 });
 

@@ -1,6 +1,6 @@
-import type { BranchOp, Circuit, ConditionalOp, Op, Register } from '../circuit/circuit';
+import type { BranchOp, Circuit, ClassicalExpr, ConditionalOp, Op, Register } from '../circuit/circuit';
 import * as G from '../circuit/gates';
-import { type GateDef, instantiate, inverse, M, one, power, TWO } from './gatelib';
+import { type GateDef, instantiate, inverse, M, one, type Piece, power, TWO } from './gatelib';
 import {
   type Args,
   argPos,
@@ -560,6 +560,71 @@ class QiskitCircuit extends PyObj {
             fail(`if_test: ${value} does not fit ${clbits.length} bits`, at);
           return new IfTest(this, clbits, value);
         });
+      case 'compose':
+        return new PyFunc('QuantumCircuit.compose', (a, ctx) => {
+          const [other, qubits, clbits, front, inplace] = bind(
+            a,
+            ['other', 'qubits', 'clbits', 'front', 'inplace'],
+            1,
+            ['copy'],
+          );
+          if (!(other instanceof QiskitCircuit))
+            fail(`compose: expected a QuantumCircuit, found ${typeOf(other!)}`, argPos(a, 0, 'other'));
+          const map = (v: Value | undefined, kind: 'qreg' | 'creg', n: number, i: number, name: string) => {
+            if (v === undefined || v === null) {
+              const total = kind === 'qreg' ? this.numQubits : this.numClbits;
+              if (n > total)
+                fail(
+                  `compose: the other circuit has ${n} ${kind === 'qreg' ? 'qubits' : 'clbits'}, this one ${total}`,
+                  a.at,
+                );
+              return Array.from({ length: n }, (_, k) => k);
+            }
+            const at = argPos(a, i, name);
+            const list = itemsOf(v, at, ctx, 'bits').map((x) => {
+              const b = this.bits(x, kind, at, ctx);
+              if (b.length !== 1) fail('compose: each entry must be one bit', at);
+              return b[0];
+            });
+            if (list.length !== n) fail(`compose: ${list.length} bits given for ${n}`, at);
+            if (new Set(list).size !== n) fail('compose: duplicate bits', at);
+            return list;
+          };
+          const qmap = map(qubits, 'qreg', other.numQubits, 1, 'qubits');
+          const cmap = map(clbits, 'creg', other.numClbits, 2, 'clbits');
+          ctx.tick(other.ops.length, a.at);
+          const ops = other.ops.map((op) => remapOp(op, qmap, cmap));
+          const target = inplace === true ? this : this.copy();
+          const body = target.bodies[target.bodies.length - 1];
+          if (front === true) {
+            if (target.bodies.length > 1)
+              fail('compose(front=True) inside a control-flow block is not supported', a.at);
+            body.unshift(...ops);
+          } else body.push(...ops);
+          target.globalPhase += other.globalPhase;
+          return inplace === true ? null : target;
+        });
+      case 'copy':
+        return new PyFunc('QuantumCircuit.copy', (a) => {
+          bind(a, ['name'], 0);
+          return this.copy();
+        });
+      case 'inverse':
+        return new PyFunc('QuantumCircuit.inverse', (a, ctx) => {
+          bind(a, [], 0, ['annotated']);
+          const inv = this.copy();
+          inv.ops.length = 0;
+          ctx.tick(this.ops.length, a.at);
+          inv.ops.push(...inverse(this.pieces(a.at)).map((pc) => pieceToOp(pc)));
+          inv.globalPhase = 0;
+          return inv;
+        });
+      case 'to_gate':
+      case 'to_instruction':
+        return new PyFunc(`QuantumCircuit.${name}`, (a) => {
+          bind(a, [], 0, ['parameter_map', 'label']);
+          return new QiskitGateObj('circuit', { qubits: this.numQubits, pieces: this.pieces(a.at) }, []);
+        });
       case 'global_phase':
         return this.globalPhase;
       case 'num_qubits':
@@ -578,6 +643,45 @@ class QiskitCircuit extends PyObj {
       default:
         return new Unsupported(`QuantumCircuit.${name}`);
     }
+  }
+
+  copy(): QiskitCircuit {
+    const c = new QiskitCircuit();
+    c.qregs.push(...this.qregs);
+    c.cregs.push(...this.cregs);
+    c.numQubits = this.numQubits;
+    c.numClbits = this.numClbits;
+    c.ops.push(...this.ops);
+    c.globalPhase = this.globalPhase;
+    return c;
+  }
+
+  /** The circuit as gate pieces on its qubits (for to_gate and inverse); only unitary operations. */
+  pieces(at: Pos): Piece[] {
+    if (this.bodies.length > 1) fail('a circuit cannot be turned into a gate inside its own control-flow block', at);
+    const out: Piece[] = [];
+    if (this.globalPhase !== 0) out.push({ k: 'phase', theta: this.globalPhase });
+    for (const op of this.ops) {
+      if (op.kind === 'gate') {
+        out.push({
+          k: 'u',
+          m: op.matrix,
+          t: op.target,
+          c: op.controls,
+          ...(op.controlStates ? { s: op.controlStates } : {}),
+        });
+      } else if (op.kind === 'swap') {
+        out.push({ k: 'swap', a: op.a, b: op.b, c: op.controls, ...(op.controlStates ? { s: op.controlStates } : {}) });
+      } else if (op.kind === 'gphase') {
+        out.push({ k: 'phase', theta: op.theta });
+      } else if (op.kind !== 'barrier') {
+        fail(
+          `a circuit with ${op.kind === 'if' || op.kind === 'branch' ? 'conditions' : `${op.kind} operations`} cannot be a gate`,
+          at,
+        );
+      }
+    }
+    return out;
   }
 
   override setAttr(name: string, value: Value, at: Pos): boolean {
@@ -603,6 +707,57 @@ class QiskitCircuit extends PyObj {
       cregs: regs(this.cregs),
       ops,
     };
+  }
+}
+
+function pieceToOp(pc: Piece): Op {
+  if (pc.k === 'phase') return { kind: 'gphase', theta: pc.theta };
+  const cs = pc.s && pc.s.some((x) => x === 0) ? { controlStates: pc.s } : {};
+  if (pc.k === 'u') return { kind: 'gate', name: 'u', target: pc.t, matrix: pc.m, controls: pc.c ?? [], ...cs };
+  return { kind: 'swap', a: pc.a, b: pc.b, controls: pc.c ?? [], ...cs };
+}
+
+function remapExpr(e: ClassicalExpr, cmap: number[]): ClassicalExpr {
+  switch (e.k) {
+    case 'bit':
+      return { k: 'bit', clbit: cmap[e.clbit] };
+    case 'bits':
+      return { k: 'bits', clbits: e.clbits.map((b) => cmap[b]) };
+    case 'binary':
+      return { ...e, a: remapExpr(e.a, cmap), b: remapExpr(e.b, cmap) };
+    case 'unary':
+    case 'cast':
+      return { ...e, a: remapExpr(e.a, cmap) };
+    default:
+      return e;
+  }
+}
+
+/** An operation of a composed circuit on this circuit's bits. */
+function remapOp(op: Op, qmap: number[], cmap: number[]): Op {
+  const q = (i: number) => qmap[i];
+  switch (op.kind) {
+    case 'gate':
+      return { ...op, target: q(op.target), controls: op.controls.map(q) };
+    case 'swap':
+      return { ...op, a: q(op.a), b: q(op.b), controls: op.controls.map(q) };
+    case 'measure':
+      return { ...op, qubit: q(op.qubit), clbit: cmap[op.clbit] };
+    case 'reset':
+      return { ...op, qubit: q(op.qubit) };
+    case 'barrier':
+      return { ...op, qubits: op.qubits.map(q) };
+    case 'if':
+      return { ...op, clbits: op.clbits.map((b) => cmap[b]), body: op.body.map((x) => remapOp(x, qmap, cmap)) };
+    case 'branch':
+      return {
+        ...op,
+        cond: remapExpr(op.cond, cmap),
+        then: op.then.map((x) => remapOp(x, qmap, cmap)),
+        otherwise: op.otherwise.map((x) => remapOp(x, qmap, cmap)),
+      };
+    default:
+      return op;
   }
 }
 
