@@ -524,6 +524,127 @@ c = measure q;
     expect(counts(parseQasm(text, 'QASM3'))).toEqual(counts(c));
   });
 
+  it('integer expressions keep their values through printing and reading back (fast-check over expression trees)', () => {
+    const leaf: fc.Arbitrary<ClassicalExpr> = fc.oneof(
+      fc.integer({ min: -6, max: 6 }).map((v): ClassicalExpr => ({ k: 'num', v })),
+      fc.constantFrom<ClassicalExpr>({ k: 'var', index: 0 }, { k: 'var', index: 1 }, { k: 'bit', clbit: 8 }),
+    );
+    const ops = ['+', '-', '*', 'idiv', '%', '&', '|', '^', '==', '!=', '<', '<=', '>', '>=', '&&', '||'] as const;
+    const expr = fc.letrec<{ e: ClassicalExpr }>((tie) => ({
+      e: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        leaf,
+        fc.tuple(fc.constantFrom(...ops), tie('e'), tie('e')).map(([op, a, b]): ClassicalExpr => {
+          // Divisors are never 0: b | 1.
+          const d: ClassicalExpr =
+            op === 'idiv' || op === '%' ? { k: 'binary', op: '|', a: b, b: { k: 'num', v: 1 } } : b;
+          return { k: 'binary', op, a, b: d };
+        }),
+        fc
+          .tuple(fc.constantFrom('-', '!', '~' as const), tie('e'))
+          .map(([op, a]): ClassicalExpr => ({ k: 'unary', op, a })),
+        tie('e').map((a): ClassicalExpr => ({ k: 'call', fn: 'abs', args: [a] })),
+      ),
+    })).e;
+    const counts = (x: Circuit) => simulate({ circuit: x, shots: 1, seed: 1, type: 'RUNNER', maxQubits: 26 })[0].data;
+    fc.assert(
+      fc.property(expr, fc.integer({ min: -5, max: 5 }), fc.integer({ min: -5, max: 5 }), (e, a, b) => {
+        const c: Circuit = {
+          numQubits: 1,
+          numClbits: 9,
+          qregs: [{ name: 'q', size: 1, offset: 0 }],
+          cregs: [
+            { name: 'c', size: 8, offset: 0 },
+            { name: 'm', size: 1, offset: 8 },
+          ],
+          vars: [
+            { name: 'a', type: 'int', width: 32 },
+            { name: 'b', type: 'int', width: 32 },
+            { name: 'r', type: 'int', width: 32 },
+          ],
+          ops: [
+            { kind: 'gate', name: 'x', matrix: [0, 0, 1, 0, 1, 0, 0, 0], target: 0, controls: [] },
+            { kind: 'measure', qubit: 0, clbit: 8 },
+            { kind: 'set', target: { var: 0 }, value: { k: 'num', v: a } },
+            { kind: 'set', target: { var: 1 }, value: { k: 'num', v: b } },
+            { kind: 'set', target: { var: 2 }, value: e },
+            { kind: 'set', target: { clbits: [0, 1, 2, 3, 4, 5, 6, 7] }, value: { k: 'var', index: 2 } },
+          ],
+        };
+        const text = emitQasm3(c).text;
+        expect(counts(parseQasm(text, 'QASM3'))).toEqual(counts(c));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('real expressions keep their values through printing and reading back (fast-check over expression trees)', () => {
+    const leaf: fc.Arbitrary<ClassicalExpr> = fc.oneof(
+      fc.constantFrom(-2, -1.25, 0.5, 1, 3, Math.PI / 2).map((v): ClassicalExpr => ({ k: 'num', v })),
+      fc.constantFrom<ClassicalExpr>({ k: 'var', index: 0 }, { k: 'var', index: 1 }),
+    );
+    const expr = fc.letrec<{ e: ClassicalExpr }>((tie) => ({
+      e: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        leaf,
+        fc
+          .tuple(fc.constantFrom('+', '-', '*', '/', '<', '==' as const), tie('e'), tie('e'))
+          .map(([op, a, b]): ClassicalExpr => {
+            // Divisors are never 0: 2 + b * b.
+            const d: ClassicalExpr =
+              op === '/' ? { k: 'binary', op: '+', a: { k: 'num', v: 2 }, b: { k: 'binary', op: '*', a: b, b } } : b;
+            return { k: 'binary', op, a, b: d };
+          }),
+        fc
+          .tuple(fc.constantFrom('sin', 'cos', 'arctan', 'exp', 'floor', 'ceiling' as const), tie('e'))
+          .map(([fn, a]): ClassicalExpr => ({
+            k: 'call',
+            fn,
+            args: [{ k: 'binary', op: '/', a, b: { k: 'num', v: 8 } }],
+          })),
+      ),
+    })).e;
+    const counts = (x: Circuit) => simulate({ circuit: x, shots: 1, seed: 1, type: 'RUNNER', maxQubits: 26 })[0].data;
+    fc.assert(
+      fc.property(expr, fc.integer({ min: -5, max: 5 }), fc.constantFrom(-0.75, 0.25, 2.5), (e, a, b) => {
+        const c: Circuit = {
+          numQubits: 1,
+          numClbits: 17,
+          qregs: [{ name: 'q', size: 1, offset: 0 }],
+          cregs: [
+            { name: 'c', size: 16, offset: 0 },
+            { name: 'm', size: 1, offset: 16 },
+          ],
+          vars: [
+            { name: 'a', type: 'int', width: 32 },
+            { name: 'b', type: 'float' },
+            { name: 'r', type: 'float' },
+          ],
+          ops: [
+            { kind: 'measure', qubit: 0, clbit: 16 },
+            { kind: 'set', target: { var: 0 }, value: { k: 'num', v: a } },
+            { kind: 'set', target: { var: 1 }, value: { k: 'num', v: b } },
+            { kind: 'set', target: { var: 2 }, value: e },
+            // 1024 r, truncated, into 16 bits
+            {
+              kind: 'set',
+              target: { clbits: Array.from({ length: 16 }, (_, i) => i) },
+              value: {
+                k: 'cast',
+                to: 'int',
+                width: 32,
+                a: { k: 'binary', op: '*', a: { k: 'var', index: 2 }, b: { k: 'num', v: 1024 } },
+              },
+            },
+          ],
+        };
+        const text = emitQasm3(c).text;
+        expect(counts(parseQasm(text, 'QASM3'))).toEqual(counts(c));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('prints expressions with the precedence and casts OpenQASM 3 needs', () => {
     const c: Circuit = {
       numQubits: 1,

@@ -173,9 +173,22 @@ class ExprPrinter {
         return { text: `${arr.name}[${this.print(e.at).text}]`, prec: PREC.atom, ty: this.varType(e.first) };
       }
       case 'unary': {
+        if (e.op === '~') {
+          // The IR's ~ is JavaScript's (two's complement): -x - 1, which reads the same whatever
+          // width a reader gives the operand (OpenQASM 3 readers differ on ~ of a signed int).
+          return this.binary('-', { k: 'unary', op: '-', a: e.a }, { k: 'num', v: 1 });
+        }
         const a = this.print(e.a);
         const ty: Ty = e.op === '!' ? 'bool' : a.ty === 'bit' || a.ty === 'bool' ? 'int' : a.ty;
-        const inner = e.op === '!' && a.ty !== 'bool' && a.ty !== 'bit' ? `bool(${a.text})` : this.wrap(a, PREC.unary);
+        const boolish = a.ty === 'bool' || a.ty === 'bit';
+        const inner =
+          e.op === '!'
+            ? boolish
+              ? this.wrap(a, PREC.unary)
+              : `bool(${a.text})`
+            : boolish
+              ? `int(${a.text})`
+              : this.wrap(a, PREC.unary);
         return { text: `${e.op}${inner}`, prec: PREC.unary, ty };
       }
       case 'binary':
@@ -264,9 +277,14 @@ class ExprPrinter {
         return { text: `${fn}(${this.asFloat(args[0])})`, prec: PREC.atom, ty: 'float' };
       case 'abs': {
         // No abs in OpenQASM 3: x * (1 - 2 * int(x < 0)), exact.
-        const x = p[0];
+        const x: Printed =
+          p[0].ty === 'bool' || p[0].ty === 'bit' ? { text: `int(${p[0].text})`, prec: PREC.atom, ty: 'int' } : p[0];
         const t = this.wrap(x, PREC.atom);
-        return { text: `${t} * (1 - 2 * int(${x.text} < 0))`, prec: PREC['*'], ty: x.ty === 'float' ? 'float' : 'int' };
+        return {
+          text: `${t} * (1 - 2 * int(${this.wrap(x, PREC['<'] + 1)} < 0))`,
+          prec: PREC['*'],
+          ty: x.ty === 'float' ? 'float' : 'int',
+        };
       }
       case 'popcount':
         return { text: `popcount(bit[32](${p[0].text}))`, prec: PREC.atom, ty: 'int' };
