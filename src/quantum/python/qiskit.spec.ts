@@ -406,6 +406,16 @@ describe('Qiskit: refused constructs are located errors', () => {
       CircuitError,
     );
     expect(() => parseQiskit('x = ' + '('.repeat(5000) + '1' + ')'.repeat(5000))).toThrow(CircuitError);
+    // doubling a circuit whose operations sit in a conditional block
+    const doubling = [
+      'qc = QuantumCircuit(1, 1)',
+      'with qc.if_test((0, 1)):',
+      '    for i in range(100):',
+      '        qc.x(0)',
+      'for i in range(60):',
+      '    qc.compose(qc, inplace=True)',
+    ].join('\n');
+    expect(() => parseQiskit(doubling, { maxOperations: 100_000 })).toThrow(/more than 100000 operations/);
     expect(() => parseQiskit('x = ' + '-'.repeat(5000) + '1')).toThrow(CircuitError);
   });
 });

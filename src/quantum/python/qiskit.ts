@@ -1,4 +1,12 @@
-import type { BranchOp, Circuit, ClassicalExpr, ConditionalOp, Op, Register } from '../circuit/circuit';
+import {
+  childBodies,
+  type BranchOp,
+  type Circuit,
+  type ClassicalExpr,
+  type ConditionalOp,
+  type Op,
+  type Register,
+} from '../circuit/circuit';
 import * as G from '../circuit/gates';
 import { type GateDef, instantiate, inverse, M, one, type Piece, power, TWO } from './gatelib';
 import {
@@ -592,7 +600,7 @@ class QiskitCircuit extends PyObj {
           };
           const qmap = map(qubits, 'qreg', other.numQubits, 1, 'qubits');
           const cmap = map(clbits, 'creg', other.numClbits, 2, 'clbits');
-          ctx.tick(other.ops.length, a.at);
+          ctx.tick(countOps(other.ops), a.at);
           const ops = other.ops.map((op) => remapOp(op, qmap, cmap));
           const target = inplace === true ? this : this.copy();
           const body = target.bodies[target.bodies.length - 1];
@@ -708,6 +716,13 @@ class QiskitCircuit extends PyObj {
       ops,
     };
   }
+}
+
+/** Operations at every depth (conditional bodies included). */
+function countOps(ops: Op[]): number {
+  let n = ops.length;
+  for (const op of ops) for (const b of childBodies(op)) n += countOps(b);
+  return n;
 }
 
 function pieceToOp(pc: Piece): Op {
