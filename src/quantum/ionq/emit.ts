@@ -14,8 +14,9 @@ import { QIS_FIXED } from './gates';
  * ({@link decompose}, exact). Global phases are dropped (IonQ has none, and they are not
  * observable at top level, the only level an IonQ circuit has).
  *
- * IonQ measures every qubit at the end, qubit i into bit i. Measurements must be terminal (no gate
- * on a measured qubit after its measurement); reset, conditions and classical computation are a
+ * IonQ measures every qubit at the end, qubit i into bit i. Measurements must be terminal: no gate
+ * acts on a measured qubit afterwards, except as a control (a control commutes with the
+ * measurement of its qubit, so the measurement moves to the end); reset, conditions and classical computation are a
  * {@link TranslationError}. A circuit whose measurements are not exactly `measure q[i] -> c[i]`
  * for every qubit into one register is written with a warning saying so.
  */
@@ -59,11 +60,13 @@ function check(ops: Op[]): { qubit: number; clbit: number }[] {
   };
   for (const op of ops) {
     switch (op.kind) {
+      // A control is diagonal: it commutes with a measurement of its qubit, so a measured qubit
+      // may still control a gate (the measurement moves to the end, as IonQ makes it).
       case 'gate':
-        touch([...op.controls, op.target]);
+        touch([op.target]);
         break;
       case 'swap':
-        touch([...op.controls, op.a, op.b]);
+        touch([op.a, op.b]);
         break;
       case 'measure':
         touch([op.qubit]);

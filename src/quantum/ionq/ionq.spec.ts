@@ -464,6 +464,19 @@ describe('IonQ emitter', () => {
     expect(run(back)).toEqual({ '0x1': 50 });
   });
 
+  it('lets a measured qubit control later gates (the measurement commutes with the control), with the same distribution', () => {
+    const b = new CircuitBuilder(2, 2);
+    b.h(0).measure(0, 0).cx(0, 1).measure(1, 1);
+    const original = b.build();
+    const back = parseIonq(emitIonq(original).text);
+    const probabilities = (c: Circuit) =>
+      simulate({ circuit: c, shots: 4000, seed: 9, type: 'RUNNER', maxQubits: 26 })[1].data;
+    const p = probabilities(back);
+    expect(Object.keys(p).sort()).toEqual(['0x0', '0x3']);
+    expect(Object.keys(probabilities(original)).sort()).toEqual(['0x0', '0x3']);
+    expect(p['0x0']).toBeCloseTo(0.5, 1);
+  });
+
   it('warns when the circuit measures only some qubits, into other bits, or nothing', () => {
     const some = new CircuitBuilder(2, 1).h(0).measure(1, 0).build();
     expect(emitIonq(some).warnings).toEqual([
