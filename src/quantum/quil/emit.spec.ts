@@ -183,6 +183,63 @@ measure q[2] -> r[0];
     }
   });
 
+  it('an OpenQASM 3 dynamic program (while on a measurement, int[32] arithmetic, per-shot angle) translates to Quil', () => {
+    const src = `OPENQASM 3.0;
+include "stdgates.inc";
+qubit[2] q;
+bit[2] c;
+int[32] n = 0;
+h q[0];
+c[0] = measure q[0];
+while (c[0] == 0 && n < 5) {
+  h q[0];
+  c[0] = measure q[0];
+  n += 1;
+}
+rx(0.4 * n) q[1];
+if (n > 1) { x q[1]; }
+c[1] = measure q[1];
+`;
+    const t = translateProgram('QASM3', 'QUIL', src);
+    expect(t.quantumCircuit).toContain('LABEL @loop_1');
+    const original = parseProgram('QASM3', src);
+    const back = parseQuil(t.quantumCircuit);
+    expect(back.cregs).toEqual(original.cregs);
+    expectClose(probabilities(original, 20000), probabilities(back, 20000), 0.03);
+  });
+
+  it('casts to int[w] / uint[w] wrap as the IR says', () => {
+    const values = [0, 5, -5, 127, 128, -129, 255, 256, 1000.7, -1000.7];
+    for (const [to, width] of [
+      ['int', 8],
+      ['uint', 8],
+      ['int', 4],
+    ] as const) {
+      const circuit: Circuit = {
+        numQubits: 1,
+        numClbits: 8 * values.length + 1,
+        qregs: [{ name: 'q', size: 1, offset: 0 }],
+        cregs: [
+          ...values.map((_, k) => ({ name: `r${k}`, size: 8, offset: 8 * k })),
+          { name: 'm', size: 1, offset: 8 * values.length },
+        ],
+        vars: [{ name: 'x', type: 'float' }],
+        ops: values.flatMap((v, k): Op[] => [
+          ...(k === 0 ? [{ kind: 'measure', qubit: 0, clbit: 8 * values.length } as const] : []),
+          { kind: 'set', target: { var: 0 }, value: { k: 'num', v } },
+          {
+            kind: 'set',
+            target: { clbits: Array.from({ length: 8 }, (_, b) => 8 * k + b) },
+            value: { k: 'cast', to, width, a: { k: 'var', index: 0 } },
+          },
+        ]),
+      };
+      const expected = probabilities(circuit, 10);
+      expect(Object.keys(expected)).toHaveLength(1);
+      expect(probabilities(parseQuil(emitQuil(circuit).text), 10)).toEqual(expected);
+    }
+  });
+
   it('measurements into a bit of a variable, multi-bit sets and array elements read back the same', () => {
     const circuit: Circuit = {
       numQubits: 2,

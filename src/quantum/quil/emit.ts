@@ -427,10 +427,9 @@ class Emitter {
         const a = this.value(e.a);
         if (e.to === 'float') return a;
         if (e.to === 'bool') return { text: this.nonZero(a), type: 'BIT', mem: true };
-        if (e.width !== undefined && e.width < 53) {
-          throw new TranslationError(`a cast to ${e.to}[${e.width}] (wrapping arithmetic)`, LANG);
-        }
-        return { text: this.into(a, 'INTEGER'), type: 'INTEGER', mem: true };
+        const t = this.into(a, 'INTEGER');
+        if (e.width !== undefined && e.width < 53) this.wrap(t, e.width, e.to === 'int');
+        return { text: t, type: 'INTEGER', mem: true };
       }
       case 'cond': {
         const test = this.condition(e.test);
@@ -464,6 +463,30 @@ class Emitter {
         }
         throw new TranslationError(`the function ${e.fn} in classical code`, LANG, 'Quil has no instruction for it');
     }
+  }
+
+  /**
+   * Wraps the integer in `t` to `width` bits: modulo 2^width (uint) or two's complement (int). The
+   * remainder is corrected when negative, so it holds whether DIV truncates or floors.
+   */
+  private wrap(t: string, width: number, signed: boolean): void {
+    const m = 2 ** width;
+    const half = 2 ** (width - 1);
+    if (signed) this.lines.push(`ADD ${t} ${half}`);
+    const q = this.temp('INTEGER');
+    const neg = this.temp('BIT');
+    const ok = this.label('wrapped');
+    this.lines.push(
+      `MOVE ${q} ${t}`,
+      `DIV ${q} ${m}`,
+      `MUL ${q} ${m}`,
+      `SUB ${t} ${q}`,
+      `LT ${neg} ${t} 0`,
+      `JUMP-UNLESS @${ok} ${neg}`,
+      `ADD ${t} ${m}`,
+      `LABEL @${ok}`,
+    );
+    if (signed) this.lines.push(`SUB ${t} ${half}`);
   }
 
   private moveInto(t: string, type: MemType, v: { text: string; type: MemType; mem: boolean }): void {

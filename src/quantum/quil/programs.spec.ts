@@ -50,7 +50,7 @@ MOVE flag 1
     expect(Object.keys(p).sort()).toEqual(['0x1 0x0', '0x1 0x7']);
   });
 
-  it('teleports RY(1.1)|0> with JUMP-UNLESS corrections', () => {
+  it('teleports RY(1.1)|0> with JUMP-UNLESS / JUMP-WHEN corrections', () => {
     const circuit = parseQuil(`DECLARE ro BIT[3]
 RY(1.1) 0
 H 1
@@ -62,7 +62,9 @@ MEASURE 1 ro[1]
 JUMP-UNLESS @skip-x ro[1]
 X 2
 LABEL @skip-x
-JUMP-UNLESS @skip-z ro[0]
+JUMP-WHEN @do-z ro[0]
+JUMP @skip-z
+LABEL @do-z
 Z 2
 LABEL @skip-z
 MEASURE 2 ro[2]
