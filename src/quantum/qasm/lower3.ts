@@ -120,6 +120,13 @@ interface LoopCtx {
   dynReturn?: boolean;
 }
 
+const CONSTANTS = new Map<string, Val>(
+  Object.entries({ pi: Math.PI, π: Math.PI, tau: TAU, τ: TAU, euler: Math.E, ℇ: Math.E }).map(([k, v]) => [
+    k,
+    { k: 's', t: FLOAT, v },
+  ]),
+);
+
 const FUNCTIONS: Record<string, [number, number]> = {
   sin: [1, 1],
   cos: [1, 1],
@@ -1528,10 +1535,10 @@ export class Lowerer3 {
     });
     const controls = mods.reduce((a, m) => a + (m.kind === 'ctrl' || m.kind === 'negctrl' ? m.n : 0), 0);
     const want = controls + def.numQubits;
-    const callName = call.modifiers.map((m) => (m.arg ? `${m.kind}(…) @ ` : `${m.kind} @ `)).join('') + call.name;
+    const callName = () => call.modifiers.map((m) => (m.arg ? `${m.kind}(…) @ ` : `${m.kind} @ `)).join('') + call.name;
     if (call.operands.length !== want) {
       this.fail(
-        `'${callName}' takes ${plural(want, 'qubit')} but ${call.operands.length} ${call.operands.length === 1 ? 'was' : 'were'} given`,
+        `'${callName()}' takes ${plural(want, 'qubit')} but ${call.operands.length} ${call.operands.length === 1 ? 'was' : 'were'} given`,
         call.namePos,
       );
     }
@@ -1549,7 +1556,7 @@ export class Lowerer3 {
       for (let a = 0; a < qs.length; a++)
         for (let b = 0; b < a; b++)
           if (qs[a] === qs[b])
-            this.fail(`qubit ${this.qubitLabel(qs[a])} is used more than once in '${callName}'`, resolved[a].pos);
+            this.fail(`qubit ${this.qubitLabel(qs[a])} is used more than once in '${callName()}'`, resolved[a].pos);
       this.applyModified(mods, 0, def, params, qs, out, call);
     }
   }
@@ -1759,7 +1766,7 @@ export class Lowerer3 {
         if (ix.k === 'range' || ix.k === 'set') {
           cur = this.rangeIndices(ix, cur.length, scope, []).map((i) => cur[i]);
         } else {
-          const v = this.scalar(this.expr(ix, scope, []), ix);
+          const v = ix.k === 'num' ? { k: 's' as const, v: ix.value } : this.scalar(this.expr(ix, scope, []), ix);
           if (v.k !== 's')
             this.fail(`a qubit index must be known at compile time (it depends on measurement results)`, ix);
           if (!Number.isInteger(v.v)) this.fail(`qubit index must be an integer, but is ${fmt(v.v)}`, ix);
@@ -2021,8 +2028,8 @@ export class Lowerer3 {
   }
 
   private ident(e: Expr & { k: 'id' }, scope: Scope): Val {
-    const constants: Record<string, number> = { pi: Math.PI, π: Math.PI, tau: TAU, τ: TAU, euler: Math.E, ℇ: Math.E };
-    if (e.name in constants) return { k: 's', t: FLOAT, v: constants[e.name] };
+    const c = CONSTANTS.get(e.name);
+    if (c !== undefined) return c;
     const sym = this.lookup(e.name, scope, e);
     if (!sym) this.fail(`unknown identifier '${e.name}'`, e);
     switch (sym.kind) {
