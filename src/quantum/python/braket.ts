@@ -9,6 +9,7 @@ import {
   Interp,
   itemsOf,
   mathModule,
+  own,
   PyFunc,
   PyList,
   PyModule,
@@ -123,6 +124,7 @@ class BraketCircuit extends PyObj {
   readonly ops: Op[] = [];
   readonly used = new Set<number>();
   readonly measured: number[] = [];
+  private readonly measuredSet = new Set<number>();
 
   /** A qubit set: an int, or a (nested) list or range of ints. */
   qubits(v: Value, at: Pos, ctx: Interp, depth = 0): number[] {
@@ -155,7 +157,7 @@ class BraketCircuit extends PyObj {
     const all = [...controls, ...targets];
     if (new Set(all).size !== all.length) fail(`${name}: a qubit appears twice among the targets and controls`, a.at);
     for (const q of all) {
-      if (this.measured.includes(q)) fail(`${name}: cannot apply an instruction to measured qubit ${q}`, a.at);
+      if (this.measuredSet.has(q)) fail(`${name}: cannot apply an instruction to measured qubit ${q}`, a.at);
     }
     const pieces = power(def, p);
     if (typeof pieces === 'string') fail(`${name}: ${pieces} are not supported`, a.kwargs.get('power')?.pos ?? a.at);
@@ -167,7 +169,7 @@ class BraketCircuit extends PyObj {
   }
 
   override getAttr(name: string): Value | undefined {
-    const gate = BRAKET_GATES[name];
+    const gate = own(BRAKET_GATES, name);
     if (gate) return new PyFunc(`Circuit.${name}`, (a, ctx) => this.gate(name, gate, a, ctx));
     if (name === 'gphase') {
       return new PyFunc('Circuit.gphase', (a, ctx) => {
@@ -187,9 +189,10 @@ class BraketCircuit extends PyObj {
         const qs = this.qubits(t!, argPos(a, 0, 'target_qubits'), ctx);
         if (new Set(qs).size !== qs.length) fail('measure: a qubit is repeated in the same measurement', a.at);
         for (const q of qs) {
-          if (this.measured.includes(q)) fail(`measure: qubit ${q} is already measured`, a.at);
+          if (this.measuredSet.has(q)) fail(`measure: qubit ${q} is already measured`, a.at);
           this.used.add(q);
           this.measured.push(q);
+          this.measuredSet.add(q);
         }
         ctx.tick(qs.length, a.at);
         return this;
@@ -352,13 +355,14 @@ export function readBraket(stmts: Stmt[], maxOperations: number): Circuit {
       n === '__all__' ? ALL : n === 'Circuit' ? CircuitClass : new Unsupported(`${path}.${n}`),
     );
   }
-  modules.braket = new PyModule('braket', (n) => modules[`braket.${n}`] ?? new Unsupported(`braket.${n}`));
+  modules.braket = new PyModule('braket', (n) => own(modules, `braket.${n}`) ?? new Unsupported(`braket.${n}`));
   const interp = new Interp({
     maxOperations,
     globals: { Circuit: CircuitClass },
     importModule: (path) => {
       const key = path.join('.');
-      if (modules[key]) return modules[key];
+      const known = own(modules, key);
+      if (known) return known;
       if (path[0] === 'braket')
         return new PyModule(key, (n) => (n === '__all__' ? new PyList([], false) : new Unsupported(`${key}.${n}`)));
       return undefined;

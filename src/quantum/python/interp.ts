@@ -107,6 +107,11 @@ export class Unsupported extends PyObj {
   }
 }
 
+/** `rec[key]` when `key` is the record's own property (never `constructor`, `toString`, ... of its prototype). */
+export function own<T>(rec: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(rec, key) ? rec[key] : undefined;
+}
+
 export function fail(msg: string, at: Pos): never {
   throw new CircuitError(msg, at.line, at.col);
 }
@@ -238,7 +243,7 @@ export function mathModule(name: string): PyModule {
     if (attr === 'pi') return Math.PI;
     if (attr === 'e') return Math.E;
     if (attr === 'tau') return 2 * Math.PI;
-    const f = MATH_FUNCTIONS[attr];
+    const f = own(MATH_FUNCTIONS, attr);
     if (f) {
       return new PyFunc(`${name}.${attr}`, (a) => {
         const arity = f.length || 1;

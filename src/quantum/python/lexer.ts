@@ -215,7 +215,7 @@ export function tokenize(src: string): Token[] {
           const e = src[j + 1];
           if (raw) {
             value += c + e;
-          } else if (e in ESCAPES) {
+          } else if (Object.prototype.hasOwnProperty.call(ESCAPES, e)) {
             value += ESCAPES[e];
           } else {
             value += c + e;

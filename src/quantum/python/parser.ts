@@ -273,7 +273,8 @@ class Parser {
       }
       if (t.text === 'import') return this.importStmt();
       if (t.text === 'from') return this.fromStmt();
-      if (t.text in STATEMENT_NAMES) this.err(`${STATEMENT_NAMES[t.text]} are not supported`);
+      if (Object.prototype.hasOwnProperty.call(STATEMENT_NAMES, t.text))
+        this.err(`${STATEMENT_NAMES[t.text]} are not supported`);
       if (t.text === 'for' || t.text === 'with') this.err(`'${t.text}' must start its own line`);
     }
     const first = this.exprOrTuple();
@@ -514,7 +515,8 @@ class Parser {
         this.p++;
         return { k: 'const', v: t.text === 'None' ? null : t.text === 'True', ...at };
       }
-      if (t.text in STATEMENT_NAMES) this.err(`${STATEMENT_NAMES[t.text]} are not supported`);
+      if (Object.prototype.hasOwnProperty.call(STATEMENT_NAMES, t.text))
+        this.err(`${STATEMENT_NAMES[t.text]} are not supported`);
       if (KEYWORDS.has(t.text)) this.err(`unexpected keyword '${t.text}'`);
       this.p++;
       return { k: 'name', id: t.text, ...at };

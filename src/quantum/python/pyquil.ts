@@ -7,6 +7,7 @@ import {
   Interp,
   itemsOf,
   mathModule,
+  own,
   PyFunc,
   PyList,
   PyModule,
@@ -297,7 +298,8 @@ export function readPyQuil(stmts: Stmt[], maxOperations: number): Circuit {
       return new Gate(name, params, qubits, [], a.at);
     });
   const gatesMember = (n: string): Value | undefined => {
-    if (n in GATES) return gate(n, GATES[n]);
+    const g = own(GATES, n);
+    if (g) return gate(n, g);
     switch (n) {
       case 'MEASURE':
         return new PyFunc('MEASURE', (a) => {
@@ -333,7 +335,10 @@ export function readPyQuil(stmts: Stmt[], maxOperations: number): Circuit {
     numpy: mathModule('numpy'),
   };
   const member = (path: string, f: (n: string) => Value | undefined) =>
-    (modules[path] = new PyModule(path, (n) => f(n) ?? modules[`${path}.${n}`] ?? new Unsupported(`${path}.${n}`)));
+    (modules[path] = new PyModule(
+      path,
+      (n) => f(n) ?? own(modules, `${path}.${n}`) ?? new Unsupported(`${path}.${n}`),
+    ));
   member('pyquil', (n) =>
     n === 'Program' ? ProgramClass : n === '__all__' ? new PyList(['Program'], false) : undefined,
   );
@@ -349,7 +354,8 @@ export function readPyQuil(stmts: Stmt[], maxOperations: number): Circuit {
     globals: { Program: ProgramClass },
     importModule: (path) => {
       const key = path.join('.');
-      if (modules[key]) return modules[key];
+      const known = own(modules, key);
+      if (known) return known;
       if (path[0] === 'pyquil')
         return new PyModule(key, (n) => (n === '__all__' ? new PyList([], false) : new Unsupported(`${key}.${n}`)));
       return undefined;

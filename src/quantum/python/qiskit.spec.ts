@@ -1,6 +1,6 @@
 import { execSync } from 'node:child_process';
 import { CircuitError, type Circuit, type GateOp } from '../circuit/circuit';
-import { parseQiskit } from '.';
+import { parseBraket, parsePyQuil, parseQiskit } from '.';
 import { unitaryDistance, unitaryOf } from '../qasm/testing';
 import { c, counts, diag, e, expectUnitary, I_, L, mi, O, permutation, scaled, type Rows } from './testing';
 
@@ -390,6 +390,33 @@ describe('Qiskit: refused constructs are located errors', () => {
     expect(err).toBeInstanceOf(CircuitError);
     expect((err as CircuitError).reason).toContain(message);
     expect([(err as CircuitError).line, (err as CircuitError).column]).toEqual([line, column]);
+  });
+
+  it("names of JavaScript's Object prototype are plain unknown names", () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
+    const programs = names.flatMap((n) => [
+      `${n}(1)`,
+      `import ${n}`,
+      `from qiskit import ${n}\n${n}()`,
+      `from qiskit.circuit.library import ${n}\n${n}()`,
+      `import math\nmath.${n}(1)`,
+      `qc = QuantumCircuit(1)\nqc.${n}(0)`,
+      `qc = QuantumCircuit(1)\nqc.x(0, ${n}=1)`,
+      `Circuit().${n}(0)`,
+      `from pyquil.gates import ${n}\n${n}(0)`,
+    ]);
+    for (const src of programs) {
+      for (const parse of [parseQiskit, parseBraket, parsePyQuil]) {
+        let err: unknown;
+        try {
+          parse(src);
+        } catch (x) {
+          err = x;
+        }
+        expect(err).toBeInstanceOf(CircuitError);
+        expect((err as CircuitError).reason).not.toMatch(/internal error/);
+      }
+    }
   });
 
   it('bounds loops by maxOperations', () => {

@@ -17,6 +17,7 @@ import {
   Interp,
   itemsOf,
   mathModule,
+  own,
   PyFunc,
   PyList,
   PyModule,
@@ -398,7 +399,7 @@ class QiskitCircuit extends PyObj {
   }
 
   override getAttr(name: string, _at: Pos, _ctx: Interp): Value | undefined {
-    const gate = QISKIT_GATES[name];
+    const gate = own(QISKIT_GATES, name);
     if (gate) {
       return new PyFunc(`QuantumCircuit.${name}`, (a, ctx) => {
         const kw = gate.nctrl > 0 ? ['label', 'ctrl_state'] : ['label'];
@@ -826,7 +827,7 @@ function quantumCircuitClass(created: QiskitCircuit[]): PyFunc {
 }
 
 function gateClass(cls: string, method: string): PyFunc {
-  const g = QISKIT_GATES[method];
+  const g = QISKIT_GATES[method]; // method comes from GATE_CLASSES
   return new PyFunc(cls, (a) => {
     const kw = g.nctrl > 0 ? ['label', 'ctrl_state'] : ['label'];
     const vals = bind(a, g.params, g.params.length, kw);
@@ -852,7 +853,7 @@ export function readQiskit(stmts: import('./parser').Stmt[], maxOperations: numb
   });
   const library = (name: string): Value | undefined => {
     if (name === 'GlobalPhaseGate') return gp;
-    const m = GATE_CLASSES[name];
+    const m = own(GATE_CLASSES, name);
     return m ? gateClass(name, m) : undefined;
   };
   const core = (name: string): Value | undefined =>
@@ -861,7 +862,10 @@ export function readQiskit(stmts: import('./parser').Stmt[], maxOperations: numb
   const libAll = new PyList([...Object.keys(GATE_CLASSES), 'GlobalPhaseGate'], false);
   const modules: Record<string, PyModule> = {};
   const mod = (path: string, members: (n: string) => Value | undefined) => {
-    modules[path] = new PyModule(path, (n) => members(n) ?? modules[`${path}.${n}`] ?? new Unsupported(`${path}.${n}`));
+    modules[path] = new PyModule(
+      path,
+      (n) => members(n) ?? own(modules, `${path}.${n}`) ?? new Unsupported(`${path}.${n}`),
+    );
   };
   mod('qiskit', (n) => (n === '__all__' ? ALL : core(n)));
   mod('qiskit.circuit', (n) =>
@@ -875,7 +879,8 @@ export function readQiskit(stmts: import('./parser').Stmt[], maxOperations: numb
     globals: { QuantumCircuit: QC },
     importModule: (path) => {
       const key = path.join('.');
-      if (modules[key]) return modules[key];
+      const known = own(modules, key);
+      if (known) return known;
       // Other Qiskit modules (qiskit_aer, qiskit.visualization, ...) may be imported, not used.
       if (path[0] === 'qiskit' || path[0].startsWith('qiskit_')) {
         return new PyModule(key, (n) => (n === '__all__' ? new PyList([], false) : new Unsupported(`${key}.${n}`)));
