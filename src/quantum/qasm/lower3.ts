@@ -1189,7 +1189,6 @@ export class Lowerer3 {
     if (ctx.flag !== undefined) {
       out.splice(start, 0, { kind: 'set', target: { var: ctx.flag }, value: { k: 'num', v: 0 } });
       this.bump(1);
-      this.jumped = true;
     }
   }
 

@@ -271,6 +271,20 @@ describe('OpenQASM 3 control flow', () => {
     ).toBe(5);
   });
 
+  it('values computed before and after a per-shot break are right on both paths', () => {
+    for (const v of [0, 1]) {
+      const prep = v ? 'x q;' : '';
+      expect(
+        only(`qubit q; bit b; bit[4] r; bit[4] sj; int k = 0; int j = 10; ${prep} b = measure q;
+          for int i in [0:3] { k += 1; if (b) break; j -= 1; } r = k; sj = j;`),
+      ).toEqual(v ? { b: 1, r: 1, sj: 10 } : { b: 0, r: 4, sj: 6 });
+      expect(
+        only(`qubit q; bit b; bit[4] r; int k = 3; ${prep} b = measure q;
+          def f(int a, bit c) -> int { int w = a; if (c) { return w * 2; } w += 1; return w; } r = f(k, b);`),
+      ).toEqual(v ? { b: 1, r: 6 } : { b: 0, r: 4 });
+    }
+  });
+
   it('switch on compile-time and per-shot values', () => {
     expect(
       vals('int i = 2; bit[4] r; switch (i) { case 1 { r = 1; } case 2, 3 { r = 2; } default { r = 9; } }').r,
