@@ -769,6 +769,38 @@ c = measure q;
     expect(counts(back)).toEqual(counts(original));
     expect(counts(back)).toEqual({ '0x3': 10 });
   });
+  it('a Quil program with conditional jumps and a loop translates to OpenQASM 3 with the same distribution', () => {
+    const quil = `DECLARE ro BIT[3]
+DECLARE n INTEGER
+DECLARE flag BIT
+H 0
+MEASURE 0 flag
+JUMP-WHEN @one flag
+X 1
+JUMP @end
+LABEL @one
+MOVE n 2
+LABEL @loop
+X 2
+SUB n 1
+GT flag n 0
+JUMP-WHEN @loop flag
+LABEL @end
+MEASURE 0 ro[0]
+MEASURE 1 ro[1]
+MEASURE 2 ro[2]
+`;
+    const t = translateProgram('QUIL', 'QASM3', quil);
+    expect(t.quantumCircuit).toContain('while (true) {');
+    const probabilities = (x: Circuit) =>
+      simulate({ circuit: x, shots: 4000, seed: 2, type: 'RUNNER', maxQubits: 26 })[1].data as Record<string, number>;
+    const before = probabilities(parseProgram('QUIL', quil));
+    const after = probabilities(parseProgram('QASM3', t.quantumCircuit));
+    // flag (the last-declared register) is 0 after the loop; ro is 001 (q0 measured 1, two x on q2) or 010.
+    expect(Object.keys(after).sort()).toEqual(['0x0 0x1', '0x0 0x2']);
+    expect(Object.keys(before).sort()).toEqual(Object.keys(after).sort());
+    for (const k of Object.keys(after)) expect(after[k]).toBeCloseTo(0.5, 1);
+  });
 });
 
 describe('OpenQASM 2 emitter', () => {

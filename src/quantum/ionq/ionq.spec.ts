@@ -470,7 +470,7 @@ describe('IonQ emitter', () => {
     const original = b.build();
     const back = parseIonq(emitIonq(original).text);
     const probabilities = (c: Circuit) =>
-      simulate({ circuit: c, shots: 4000, seed: 9, type: 'RUNNER', maxQubits: 26 })[1].data;
+      simulate({ circuit: c, shots: 4000, seed: 9, type: 'RUNNER', maxQubits: 26 })[1].data as Record<string, number>;
     const p = probabilities(back);
     expect(Object.keys(p).sort()).toEqual(['0x0', '0x3']);
     expect(Object.keys(probabilities(original)).sort()).toEqual(['0x0', '0x3']);
