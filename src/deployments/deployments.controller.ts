@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
+import { ApiIdempotencyKey, parseIdempotencyKey } from '../common/idempotency';
 import { Page, page } from '../common/paging';
 import { DeploymentsService } from './deployments.service';
 import {
@@ -38,9 +39,14 @@ export class DeploymentsController {
   @ApiOperation({
     summary: 'Create a deployment; OpenQASM programs are parsed, a bad one answers 422 with its line and column',
   })
+  @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: DeploymentDto })
-  async create(@CurrentUser() user: Principal, @Body() dto: CreateDeploymentDto): Promise<DeploymentDto> {
-    return DeploymentDto.from(await this.deployments.create(user, dto));
+  async create(
+    @CurrentUser() user: Principal,
+    @Body() dto: CreateDeploymentDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<DeploymentDto> {
+    return DeploymentDto.from(await this.deployments.create(user, dto, parseIdempotencyKey(idempotencyKey)));
   }
 
   @Get(':id')

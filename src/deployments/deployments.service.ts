@@ -2,6 +2,7 @@ import { EntityManager, type FilterQuery, LockMode, ReferenceKind, raw } from '@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { assertCanChange, ownerFilter, type Principal } from '../auth/principal';
 import { NotFound } from '../common/errors';
+import { claimIdempotencyKey, completeIdempotencyKey, idempotencyClaim } from '../common/idempotency';
 import { PeriodicTasks } from '../common/periodic-tasks';
 import { Deployment } from './deployment.entity';
 import type { CreateDeploymentDto, DeploymentQueryDto, ProgramInputDto } from './dto/deployment.dto';
@@ -143,16 +144,36 @@ export class DeploymentsService implements OnModuleInit {
     return deployment;
   }
 
-  async create(user: Principal, dto: CreateDeploymentDto): Promise<Deployment> {
+  /**
+   * With `idempotencyKey`, the key is claimed first in the transaction (common/idempotency.ts): a
+   * replay answers the deployment the first request created (as it is now), a racing one waits for it.
+   */
+  async create(user: Principal, dto: CreateDeploymentDto, idempotencyKey?: string): Promise<Deployment> {
     await this.validator.validate(dto.programs, user);
-    const deployment = this.em.create(Deployment, {
+    const claim = idempotencyClaim(user.userId, 'deployments', idempotencyKey, dto);
+    if (!claim) {
+      const deployment = this.newDeployment(user, dto, this.em);
+      await this.em.flush();
+      return deployment;
+    }
+    return this.em.transactional(async (em) => {
+      const first = await claimIdempotencyKey(em, claim);
+      if (first !== null) return this.get(user, first, em);
+      const deployment = this.newDeployment(user, dto, em);
+      await em.flush();
+      await completeIdempotencyKey(em, claim, deployment.id);
+      return deployment;
+    });
+  }
+
+  private newDeployment(user: Principal, dto: CreateDeploymentDto, em: EntityManager): Deployment {
+    const deployment = em.create(Deployment, {
       name: dto.name,
       deployedBy: user.userId,
       deployedAt: new Date(),
       revision: 1,
     });
-    this.addPrograms(deployment, dto.programs);
-    await this.em.flush();
+    this.addPrograms(deployment, dto.programs, em);
     return deployment;
   }
 

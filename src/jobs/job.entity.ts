@@ -48,6 +48,8 @@ export const JobSchema = defineEntity({
     cutToWidth: p.integer().nullable(),
     seed: p.bigint('number').nullable(),
     observables: p.json<Observable[]>().nullable(),
+    /** Labels for search (GET /api/jobs?tag=): at most 16 of 1-64 characters of A-Z a-z 0-9 _ . : - (job-tags.ts). */
+    tags: p.array<string>().default([]),
     createdAt: p.datetime().onCreate(() => new Date()),
     startedAt: p.datetime().nullable(),
     finishedAt: p.datetime().nullable(),

@@ -1,5 +1,17 @@
 import { Readable } from 'node:stream';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  StreamableFile,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -12,12 +24,16 @@ import {
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
 import { LimitJobSubmissions } from '../auth/rate-limit';
+import { ApiIdempotencyKey, parseIdempotencyKey } from '../common/idempotency';
 import { Page, page, PageQueryDto } from '../common/paging';
 import {
   CreateJobDto,
   JobDto,
+  JobEventPageDto,
+  JobEventsQueryDto,
   JobPageDto,
   JobQueryDto,
+  JobTagsDto,
   ResultDataPageDto,
   ResultDataQueryDto,
   ResultDto,
@@ -32,7 +48,10 @@ export class JobsController {
 
   @Get()
   @ApiOkResponse({ type: JobPageDto })
-  @ApiOperation({ summary: 'List the jobs you can see, newest first (filters: state, deploymentId, deviceId)' })
+  @ApiOperation({
+    summary:
+      'List the jobs you can see, newest first unless sorted (filters: state, deploymentId, deviceId, tag (all of them), q (name substring or id prefix), createdAfter, createdBefore; sort createdAt|finishedAt, order asc|desc)',
+  })
   async list(@CurrentUser() user: Principal, @Query() q: JobQueryDto): Promise<Page<JobDto>> {
     const [items, total] = await this.jobs.list(user, q);
     return page(
@@ -45,15 +64,43 @@ export class JobsController {
   @Post()
   @LimitJobSubmissions()
   @ApiOperation({ summary: 'Submit a job: it is stored READY and queued in one transaction' })
+  @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: JobDto })
-  async create(@CurrentUser() user: Principal, @Body() dto: CreateJobDto): Promise<JobDto> {
-    return JobDto.from(await this.jobs.create(user, dto));
+  async create(
+    @CurrentUser() user: Principal,
+    @Body() dto: CreateJobDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<JobDto> {
+    return JobDto.from(await this.jobs.create(user, dto, parseIdempotencyKey(idempotencyKey)));
   }
 
   @Get(':id')
   @ApiOkResponse({ type: JobDto })
   async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
     return JobDto.from(await this.jobs.get(user, id, true), user);
+  }
+
+  @Put(':id/tags')
+  @ApiOperation({
+    summary: "Replace a job's tags (any state); a public job: admins only, 403 for others. Answers the job",
+  })
+  @ApiOkResponse({ type: JobDto })
+  async setTags(@CurrentUser() user: Principal, @Param('id') id: string, @Body() dto: JobTagsDto): Promise<JobDto> {
+    return JobDto.from(await this.jobs.setTags(user, id, dto.tags));
+  }
+
+  @Get(':id/events')
+  @ApiOperation({
+    summary:
+      "A job's committed events in seq order, kept as long as the job ({items: [{seq, name, payload, at}], total, limit, offset}); afterSeq: only those after the last one you saw (a socket client that reconnects)",
+  })
+  @ApiOkResponse({ type: JobEventPageDto })
+  async events(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Query() q: JobEventsQueryDto,
+  ): Promise<JobEventPageDto> {
+    return this.jobs.events(user, id, q);
   }
 
   @Delete(':id')

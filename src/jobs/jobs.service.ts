@@ -1,8 +1,15 @@
 import { EntityManager, LockMode, OptimisticLockError, type FilterQuery } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { assertCanChange, ownerFilter, type Principal } from '../auth/principal';
 import { PROVIDER_TOKEN_KEY, ProviderTokens } from '../auth/provider-tokens';
 import { Conflict, NotFound, Unprocessable } from '../common/errors';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  deleteExpiredIdempotencyKeys,
+  idempotencyClaim,
+} from '../common/idempotency';
+import { PeriodicTasks } from '../common/periodic-tasks';
 import { isUuid, uuidv7 } from '../common/uuid';
 import { Page } from '../common/paging';
 import type { AppConfig } from '../config/app-config';
@@ -12,7 +19,9 @@ import { DeploymentsService } from '../deployments/deployments.service';
 import { QuantumProgram } from '../deployments/quantum-program.entity';
 import type { Device } from '../devices/device.entity';
 import { DevicesService } from '../devices/devices.service';
-import type { CreateJobDto, JobQueryDto } from './dto/job.dto';
+import type { CreateJobDto, JobEventDto, JobQueryDto } from './dto/job.dto';
+import { jobSearchFilter } from './job-search';
+import { visibleMeta } from './job.views';
 import { Job, JobProgram } from './job.entity';
 import type { JobRun } from './job-run';
 import type { JobState, ResultType } from './job.enums';
@@ -43,6 +52,7 @@ type JobSettings = Pick<Job, 'shots' | 'type' | 'errorMitigation'> & {
   cutToWidth: number | null;
   seed: number | null;
   observables: Job['observables'];
+  tags: string[];
 };
 
 const MAX_LOCK_RETRIES = 8;
@@ -99,7 +109,7 @@ export interface MutationOutcome {
  * state changes the workers make. Every use case is one unit of work: load, change, flush once.
  */
 @Injectable()
-export class JobsService {
+export class JobsService implements OnModuleInit {
   private readonly logger = new Logger(JobsService.name);
 
   constructor(
@@ -109,22 +119,59 @@ export class JobsService {
     private readonly devices: DevicesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly providerTokens: ProviderTokens,
+    private readonly periodic: PeriodicTasks,
   ) {}
+
+  /** Idempotency keys older than 24 h are deleted every 10 minutes (they are ignored once expired anyway). */
+  onModuleInit(): void {
+    this.periodic.every('idempotency keys cleanup', 10 * 60_000, () => deleteExpiredIdempotencyKeys(this.em.fork()));
+  }
 
   // ---- reads (with the ownership rule) ----
 
+  /** The jobs `user` may see, filtered (job-search.ts) and sorted by createdAt or finishedAt (ties by id). */
   async list(user: Principal, q: JobQueryDto): Promise<[Job[], number]> {
-    const where: FilterQuery<Job> = {
-      ...ownerFilter(user, 'executedBy'),
-      ...(q.state && { state: q.state }),
-      ...(q.deploymentId && { deployment: q.deploymentId }),
-      ...(q.deviceId && { executedOn: q.deviceId }),
-    };
+    const owner = ownerFilter(user, 'executedBy');
+    const where: FilterQuery<Job> = { $and: [...(owner ? [owner as FilterQuery<Job>] : []), ...jobSearchFilter(q)] };
+    const sort = q.sort ?? 'createdAt';
+    const order = q.order ?? 'desc';
     return this.em.findAndCount(Job, where, {
-      orderBy: { createdAt: 'desc', id: 'desc' },
+      orderBy: { [sort]: order, id: order },
       limit: q.limit,
       offset: q.offset,
     });
+  }
+
+  /**
+   * A job's committed events in seq order (the job_event table, which a trigger fills from the outbox
+   * in the same transaction; kept as long as the job), after `afterSeq`; 404 for a job `user` may not see.
+   */
+  async events(
+    user: Principal,
+    id: string,
+    q: { afterSeq: number; limit: number; offset: number },
+  ): Promise<Page<JobEventDto>> {
+    const job = await this.get(user, id);
+    const connection = this.em.getConnection();
+    const [rows, [{ total }]] = await Promise.all([
+      connection.execute<{ seq: number; name: string; payload: Record<string, unknown>; created_at: Date }[]>(
+        `select "seq", "name", "payload", "created_at" from "job_event"
+          where "job_id" = ? and "seq" > ? order by "seq" limit ? offset ?`,
+        [job.id, q.afterSeq, q.limit, q.offset],
+      ),
+      connection.execute<{ total: string | number }[]>(
+        `select count(*) as "total" from "job_event" where "job_id" = ? and "seq" > ?`,
+        [job.id, q.afterSeq],
+      ),
+    ]);
+    const items = rows.map((r) => {
+      let payload = typeof r.payload === 'string' ? (JSON.parse(r.payload) as Record<string, unknown>) : r.payload;
+      const result = payload.result as { resultType: ResultType; meta: Record<string, unknown> } | undefined;
+      if (r.name === 'job.result' && result?.meta)
+        payload = { ...payload, result: { ...result, meta: visibleMeta(result, user) } };
+      return { seq: Number(r.seq), name: r.name, payload, at: new Date(r.created_at).toISOString() };
+    });
+    return { items, total: Number(total), limit: q.limit, offset: q.offset };
   }
 
   async get(user: Principal, id: string, withResults = false, em: EntityManager = this.em): Promise<Job> {
@@ -237,7 +284,11 @@ export class JobsService {
 
   // ---- submission and user actions ----
 
-  async create(user: Principal, dto: CreateJobDto): Promise<Job> {
+  /**
+   * With `idempotencyKey`, the key is claimed first in the transaction (common/idempotency.ts): a
+   * replay answers the job the first request created (as it is now), a racing one waits for it.
+   */
+  async create(user: Principal, dto: CreateJobDto, idempotencyKey?: string): Promise<Job> {
     if (dto.shots > this.config.maxShots) {
       throw new Unprocessable(`shots must not be greater than ${this.config.maxShots}`, { field: 'shots' });
     }
@@ -247,7 +298,10 @@ export class JobsService {
         { field: 'token' },
       );
     }
+    const claim = idempotencyClaim(user.userId, 'jobs', idempotencyKey, dto);
     return this.em.transactional(async (em) => {
+      const first = claim ? await claimIdempotencyKey(em, claim) : null;
+      if (first !== null) return this.get(user, first, false, em);
       // Locked (FOR SHARE) until the job commits: a PUT or DELETE of the deployment waits, so the job
       // records the programs that are current, and they cannot be deleted in between.
       const deployment = await this.deployments.get(user, dto.deploymentId, em, { lock: 'share' });
@@ -262,9 +316,12 @@ export class JobsService {
         cutToWidth: dto.cutToWidth ?? null,
         seed: dto.seed ?? null,
         observables: dto.observables?.map((o) => ({ pauli: o.pauli, coefficient: o.coefficient ?? 1 })) ?? null,
+        tags: dto.tags ?? [],
       };
       const programs = { revision: deployment.revision, programs: deployment.programs.getItems() };
-      return this.submit(em, deployment, programs, device, user.userId, settings, dto.token);
+      const job = await this.submit(em, deployment, programs, device, user.userId, settings, dto.token);
+      if (claim) await completeIdempotencyKey(em, claim, job.id);
+      return job;
     });
   }
 
@@ -343,6 +400,20 @@ export class JobsService {
     return job;
   }
 
+  /** Replaces the tags of a job (any state); who may: as for cancel and delete (owners and admins; public jobs: admins). */
+  async setTags(user: Principal, id: string, tags: string[]): Promise<Job> {
+    assertCanChange(user, (await this.get(user, id)).executedBy, 'job', id, 'change the tags of');
+    const outcome = await this.mutate(
+      id,
+      (job) => {
+        job.tags = [...tags];
+        return true;
+      },
+      { quiet: true },
+    );
+    return outcome!.job;
+  }
+
   async delete(user: Principal, id: string): Promise<void> {
     assertCanChange(user, (await this.get(user, id)).executedBy, 'job', id, 'delete');
     await this.withLockRetry(async () => {
@@ -405,6 +476,7 @@ export class JobsService {
         cutToWidth: original.cutToWidth ?? null,
         seed: original.seed ?? null,
         observables: original.observables ?? null,
+        tags: [...(original.tags ?? [])],
       };
       return this.submit(em, deployment, run, device, original.executedBy ?? user.userId, settings);
     });

@@ -4,6 +4,7 @@ import { Migration20261125150000OutboxSeqInFlush } from './Migration202611251500
 import { Migration20261202000000LargeResults } from './Migration20261202000000LargeResults';
 import { Migration20261202100000ImmutablePrograms } from './Migration20261202100000ImmutablePrograms';
 import { Migration20261202120000IonqLanguage } from './Migration20261202120000IonqLanguage';
+import { Migration20261202140000JobApi } from './Migration20261202140000JobApi';
 
 /** Checked-in migrations, in order. Listed explicitly so that they run the same from dist/ and under jest. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202000000LargeResults', class: Migration20261202000000LargeResults },
   { name: 'Migration20261202100000ImmutablePrograms', class: Migration20261202100000ImmutablePrograms },
   { name: 'Migration20261202120000IonqLanguage', class: Migration20261202120000IonqLanguage },
+  { name: 'Migration20261202140000JobApi', class: Migration20261202140000JobApi },
 ];

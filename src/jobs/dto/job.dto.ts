@@ -6,6 +6,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsISO8601,
   IsNotEmpty,
   IsNumber,
   IsOptional,
@@ -20,6 +21,7 @@ import {
 } from 'class-validator';
 import { MAX_OFFSET, PageOf, PageQueryDto } from '../../common/paging';
 import type { Job } from '../job.entity';
+import { MAX_TAGS, QueryList, TAG_MESSAGE, TAG_PATTERN, UniqueTags } from '../job-tags';
 import {
   ERROR_MITIGATIONS,
   JOB_STATES,
@@ -120,6 +122,20 @@ export class CreateJobDto {
   observables?: ObservableDto[];
 
   @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_TAGS,
+    example: ['experiment:42', 'bell'],
+    description: `Labels to find the job by (GET /api/jobs?tag=): at most ${MAX_TAGS}, each 1-64 characters of A-Z a-z 0-9 _ . : - ; duplicates are removed`,
+  })
+  @IsOptional()
+  @UniqueTags()
+  @IsArray({ message: 'tags must be a list of strings' })
+  @ArrayMaxSize(MAX_TAGS, { message: `tags must contain at most ${MAX_TAGS} distinct tags` })
+  @IsString({ each: true, message: TAG_MESSAGE })
+  @Matches(TAG_PATTERN, { each: true, message: TAG_MESSAGE })
+  tags?: string[];
+
+  @ApiPropertyOptional({
     writeOnly: true,
     maxLength: 8192,
     description:
@@ -131,6 +147,11 @@ export class CreateJobDto {
   @MaxLength(8192)
   token?: string;
 }
+
+export const JOB_SORTS = ['createdAt', 'finishedAt'] as const;
+export type JobSort = (typeof JOB_SORTS)[number];
+export const SORT_ORDERS = ['asc', 'desc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
 
 export class JobQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: JOB_STATES })
@@ -147,7 +168,90 @@ export class JobQueryDto extends PageQueryDto {
   @IsOptional()
   @IsUUID()
   deviceId?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Repeatable (?tag=a&tag=b): only jobs that have all of these tags',
+  })
+  @IsOptional()
+  @QueryList()
+  @IsArray({ message: 'tag must be a tag or a list of tags' })
+  @ArrayMaxSize(MAX_TAGS, { message: `tag must be given at most ${MAX_TAGS} times` })
+  @IsString({ each: true, message: 'each value in tag must be 1 to 64 characters of A-Z a-z 0-9 _ . : -' })
+  @Matches(TAG_PATTERN, { each: true, message: 'each value in tag must be 1 to 64 characters of A-Z a-z 0-9 _ . : -' })
+  tag?: string[];
+
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description:
+      'Case-insensitive substring of the name, or a prefix of the id (hex digits and dashes); 3 characters or more use the trigram index',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  q?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only jobs created at or after this time (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'createdAfter must be an ISO 8601 date or date-time' })
+  createdAfter?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Only jobs created before this time (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'createdBefore must be an ISO 8601 date or date-time' })
+  createdBefore?: string;
+
+  @ApiPropertyOptional({
+    enum: JOB_SORTS,
+    default: 'createdAt',
+    description: 'Order of the list (ties by id); for finishedAt, jobs not finished count as the latest',
+  })
+  @IsOptional()
+  @IsIn(JOB_SORTS)
+  sort: JobSort = 'createdAt';
+
+  @ApiPropertyOptional({ enum: SORT_ORDERS, default: 'desc' })
+  @IsOptional()
+  @IsIn(SORT_ORDERS)
+  order: SortOrder = 'desc';
 }
+
+export class JobTagsDto {
+  @ApiProperty({
+    type: [String],
+    maxItems: MAX_TAGS,
+    example: ['experiment:42'],
+    description: `The job's new tags (they replace the old ones): at most ${MAX_TAGS}, each 1-64 characters of A-Z a-z 0-9 _ . : - ; duplicates are removed`,
+  })
+  @UniqueTags()
+  @IsArray({ message: 'tags must be a list of strings' })
+  @ArrayMaxSize(MAX_TAGS, { message: `tags must contain at most ${MAX_TAGS} distinct tags` })
+  @IsString({ each: true, message: TAG_MESSAGE })
+  @Matches(TAG_PATTERN, { each: true, message: TAG_MESSAGE })
+  tags!: string[];
+}
+
+export class JobEventsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'Only events with a greater seq (the last one you saw)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  afterSeq: number = 0;
+}
+
+export class JobEventDto {
+  @ApiProperty({ description: 'Per-job sequence number: 1, 2, 3 … without gaps' }) seq!: number;
+  @ApiProperty({ example: 'job.state', description: 'job.created, job.progress, job.result, job.error, job.state' })
+  name!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'As the socket event carried it' })
+  payload!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+}
+
+export class JobEventPageDto extends PageOf(JobEventDto) {}
 
 /** Most entries one page of GET /api/jobs/:id/results/:resultId/data holds. */
 export const MAX_RESULT_DATA_PAGE = 10_000;
@@ -257,6 +361,7 @@ export class JobDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) finishedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) providerSpecificId!: string | null;
+  @ApiProperty({ type: [String], description: 'Labels for search; a rerun carries them over' }) tags!: string[];
   @ApiPropertyOptional({ type: [ResultDto], description: 'Present on GET /api/jobs/:id' })
   results?: ResultDto[];
 
@@ -272,6 +377,7 @@ export class JobDto {
       seed: j.seed ?? null,
       observables: j.observables ?? null,
       providerSpecificId: j.providerSpecificId ?? null,
+      tags: j.tags ?? [],
     };
     if (viewer) dto.results = j.results.getItems().map((r) => ResultDto.from(r, viewer));
     return dto;
