@@ -17,6 +17,7 @@ import { MODEL } from './model';
 import { QueueModule } from './queue/queue.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { TranslationsHttpModule } from './translations/translations.module';
+import { WebhookDeliveryModule, WebhooksHttpModule } from './webhooks/webhooks.module';
 
 /**
  * The composition roots. Both processes share the core (config, logs, database and its event bus,
@@ -63,9 +64,10 @@ export class ApiModule {
         DeploymentsHttpModule,
         JobsHttpModule,
         TranslationsHttpModule,
+        WebhooksHttpModule,
         RealtimeModule,
         AdminModule,
-        ...(config.runWorkers ? [ExecutionModule] : []),
+        ...(config.runWorkers ? [ExecutionModule, WebhookDeliveryModule] : []),
       ],
     };
   }
@@ -75,6 +77,6 @@ export class ApiModule {
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [...core(config), ExecutionModule] };
+    return { module: WorkerModule, imports: [...core(config), ExecutionModule, WebhookDeliveryModule] };
   }
 }

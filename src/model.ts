@@ -15,6 +15,7 @@ import { JobProgramSchema, JobSchema } from './jobs/job.entity';
 import { jobEventMapper, jobSeq } from './jobs/job.events';
 import { ResultDataSchema, ResultSchema } from './jobs/result.entity';
 import { TransientJobStateSchema } from './jobs/transient-job-state.entity';
+import { WebhookAttemptSchema, WebhookDeliverySchema, WebhookSchema } from './webhooks/webhook.entity';
 
 export const MODEL: OrmModel = {
   entities: [
@@ -28,6 +29,9 @@ export const MODEL: OrmModel = {
     ResultDataSchema,
     TransientJobStateSchema,
     OutboxEventSchema,
+    WebhookSchema,
+    WebhookDeliverySchema,
+    WebhookAttemptSchema,
   ],
   eventMappers: [jobEventMapper, deploymentEventMapper, deviceEventMapper],
   jobSeq,

@@ -68,7 +68,20 @@ export interface AppConfig {
    * only, against localhost names, IP addresses, HOST and the machine's name (DNS rebinding).
    */
   allowedHosts?: string[];
+  /** Signed webhooks (src/webhooks, docs/webhooks.md). */
+  webhooks: WebhookConfig;
   auth: AuthConfig;
+}
+
+export interface WebhookConfig {
+  /** Delay before the first retry of a failed delivery; it doubles with every further retry. */
+  retryBaseSeconds: number;
+  /** Attempts of one delivery (the first included) before it is marked failed. */
+  maxAttempts: number;
+  /** How long a receiver may take to answer before the attempt counts as failed. */
+  timeoutSeconds: number;
+  /** Allow webhook URLs that resolve to loopback, private or link-local addresses (tests, private networks). */
+  allowPrivate: boolean;
 }
 
 export interface AuthConfig {
@@ -264,6 +277,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     serveAdminUi: r.bool('SERVE_ADMIN_UI', true),
     corsOrigins: r.origins('CORS_ORIGINS'),
     allowedHosts: r.hosts('ALLOWED_HOSTS'),
+    webhooks: {
+      retryBaseSeconds: r.int('WEBHOOK_RETRY_BASE_SECONDS', 10, 1, 86_400),
+      maxAttempts: r.int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 30),
+      timeoutSeconds: r.int('WEBHOOK_TIMEOUT_SECONDS', 5, 1, 60),
+      allowPrivate: r.bool('WEBHOOK_ALLOW_PRIVATE', false),
+    },
     auth: {
       jwtSecret: r.str('AUTH_JWT_SECRET'),
       jwksUrl: r.url('AUTH_JWKS_URL', ['http:', 'https:']),

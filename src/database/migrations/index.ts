@@ -5,6 +5,7 @@ import { Migration20261202000000LargeResults } from './Migration20261202000000La
 import { Migration20261202100000ImmutablePrograms } from './Migration20261202100000ImmutablePrograms';
 import { Migration20261202120000IonqLanguage } from './Migration20261202120000IonqLanguage';
 import { Migration20261202140000JobApi } from './Migration20261202140000JobApi';
+import { Migration20261202150000Webhooks } from './Migration20261202150000Webhooks';
 
 /** Checked-in migrations, in order. Listed explicitly so that they run the same from dist/ and under jest. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202100000ImmutablePrograms', class: Migration20261202100000ImmutablePrograms },
   { name: 'Migration20261202120000IonqLanguage', class: Migration20261202120000IonqLanguage },
   { name: 'Migration20261202140000JobApi', class: Migration20261202140000JobApi },
+  { name: 'Migration20261202150000Webhooks', class: Migration20261202150000Webhooks },
 ];
