@@ -13,15 +13,21 @@ const roundTrip = (circuit: Circuit, language: 'QISKIT' | 'BRAKET'): Circuit => 
 
 describe('QISKIT and BRAKET emitters', () => {
   it.each(['QISKIT', 'BRAKET'] as const)(
-    '%s: random circuits read back with the same statevector (global phase included)',
+    '%s: random circuits (measured or not) read back with the same statevector (global phase included)',
     (language) => {
       fc.assert(
-        fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 30 }), fc.integer(), (n, gates, seed) => {
-          const circuit = randomCircuit(n, gates, seed, { maxControls: 3 });
-          const back = roundTrip(circuit, language);
-          expect(back.numQubits).toBe(n);
-          expect(stateDistance(finalState(back), finalState(circuit))).toBeLessThan(1e-9);
-        }),
+        fc.property(
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 0, max: 30 }),
+          fc.integer(),
+          fc.boolean(),
+          (n, gates, seed, measure) => {
+            const circuit = randomCircuit(n, gates, seed, { maxControls: 3, measure });
+            const back = roundTrip(circuit, language);
+            expect(back.numQubits).toBe(n);
+            expect(stateDistance(finalState(back), finalState(circuit))).toBeLessThan(1e-9);
+          },
+        ),
         { numRuns: 150 },
       );
     },
@@ -117,6 +123,13 @@ describe('QISKIT and BRAKET emitters', () => {
     expect(text).toBe('(\n    Circuit()\n    .h(0)\n    .cnot(0, 1)\n)\n');
     expect(warnings).toEqual([]);
     expect(counts(parseBraket(text))).toEqual(counts(bell));
+
+    // a qubit that is only measured stays in the circuit
+    const idleMeasured = new CircuitBuilder(2, 2).x(0).measure(0, 0).measure(1, 1).build();
+    const idleText = emitBraket(idleMeasured).text;
+    expect(idleText).toContain('.i(1)');
+    expect(parseBraket(idleText).numQubits).toBe(2);
+    expect(counts(parseBraket(idleText))).toEqual(counts(idleMeasured));
 
     const swapped = new CircuitBuilder(3, 2).x(0).measure(0, 1).measure(2, 0).build();
     const out = emitBraket(swapped);

@@ -371,7 +371,6 @@ export function emitBraket(circuit: Circuit): Emitted {
           throw new TranslationError('repeated measurement of a qubit', 'BRAKET', `qubit ${op.qubit}`);
         }
         measuredAt.set(op.qubit, op.clbit);
-        touched.add(op.qubit);
         measures.push({ qubit: op.qubit, clbit: op.clbit });
         break;
       case 'reset':
@@ -382,9 +381,6 @@ export function emitBraket(circuit: Circuit): Emitted {
   }
   if (barrier) warnings.push('barriers were dropped (Braket circuits have none)');
 
-  // Braket keeps only the qubits a circuit uses: an identity keeps the others.
-  const idle: string[] = [];
-  for (let q = 0; q < circuit.numQubits; q++) if (!touched.has(q)) idle.push(`.i(${q})`);
   const gp = wrap(globalPhase);
   const tail: string[] = gp !== 0 ? [`.gphase(${num(gp)})`] : [];
 
@@ -407,6 +403,12 @@ export function emitBraket(circuit: Circuit): Emitted {
         .map((m) => `qubit ${m.qubit} (the circuit's clbit ${m.clbit})`)
         .join(', ')}]`,
     );
+  }
+  // Braket keeps only the qubits a circuit uses: an identity keeps the others (an explicit
+  // measure uses its qubits; the implicit one does not).
+  const idle: string[] = [];
+  for (let q = 0; q < circuit.numQubits; q++) {
+    if (!touched.has(q) && (identity || !measuredAt.has(q))) idle.push(`.i(${q})`);
   }
   const all = [...idle, ...calls, ...tail];
   if (all.length === 0) return { text: 'Circuit()\n', warnings };
