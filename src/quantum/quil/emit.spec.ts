@@ -240,6 +240,60 @@ c[1] = measure q[1];
     }
   });
 
+  it('%, ** and shifts by constants, floor and ceiling compute what the engine computes', () => {
+    const x: ClassicalExpr = { k: 'var', index: 0 };
+    const y: ClassicalExpr = { k: 'var', index: 1 };
+    const exprs: ClassicalExpr[] = [
+      { k: 'binary', op: '%', a: { k: 'cast', to: 'int', a: x }, b: { k: 'num', v: 7 } },
+      { k: 'binary', op: '%', a: x, b: y },
+      { k: 'cast', to: 'int', a: { k: 'binary', op: '**', a: y, b: { k: 'num', v: 3 } } },
+      { k: 'binary', op: '<<', a: { k: 'cast', to: 'int', a: x }, b: { k: 'num', v: 5 } },
+      { k: 'binary', op: '<<', a: { k: 'cast', to: 'int', a: x }, b: { k: 'num', v: 31 } },
+      { k: 'binary', op: '>>', a: { k: 'cast', to: 'int', a: x }, b: { k: 'num', v: 3 } },
+      { k: 'binary', op: '>>', a: { k: 'cast', to: 'int', a: x }, b: { k: 'num', v: 0 } },
+      { k: 'call', fn: 'floor', args: [x] },
+      { k: 'call', fn: 'ceiling', args: [x] },
+    ];
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: -(2 ** 34), max: 2 ** 34 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })),
+        fc.oneof(
+          fc.integer({ min: -9, max: 9 }).filter((v) => v !== 0),
+          fc.double({ min: 0.5, max: 20, noNaN: true }),
+        ),
+        (xv, yv) => {
+          const width = 40;
+          const circuit: Circuit = {
+            numQubits: 1,
+            numClbits: width * exprs.length + 1,
+            qregs: [{ name: 'q', size: 1, offset: 0 }],
+            cregs: [
+              ...exprs.map((_, k) => ({ name: `r${k}`, size: width, offset: width * k })),
+              { name: 'm', size: 1, offset: width * exprs.length },
+            ],
+            vars: [
+              { name: 'x', type: 'float' },
+              { name: 'y', type: 'float' },
+            ],
+            ops: [
+              { kind: 'measure', qubit: 0, clbit: width * exprs.length },
+              { kind: 'set', target: { var: 0 }, value: { k: 'num', v: xv } },
+              { kind: 'set', target: { var: 1 }, value: { k: 'num', v: yv } },
+              ...exprs.map((e, k): Op => ({
+                kind: 'set',
+                target: { clbits: Array.from({ length: width }, (_, b) => width * k + b) },
+                value: { k: 'cast', to: 'int', a: e },
+              })),
+            ],
+          };
+          const expected = probabilities(circuit, 1);
+          expect(probabilities(parseQuil(emitQuil(circuit).text), 1)).toEqual(expected);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('measurements into a bit of a variable, multi-bit sets and array elements read back the same', () => {
     const circuit: Circuit = {
       numQubits: 2,

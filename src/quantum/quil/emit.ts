@@ -50,10 +50,10 @@ const KEYWORDS = new Set([
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) throw new TranslationError('a non-finite number', LANG, String(x));
-  if (Object.is(x, -0) || Math.abs(x) < 1e-15) return '0';
-  if (Number.isInteger(x)) return String(x);
-  const s = String(x);
-  return s;
+  if (Object.is(x, -0)) return '0';
+  // Integers from 1e21 on print with an exponent in JS, which would read back as a REAL.
+  if (Number.isInteger(x) && Math.abs(x) >= 1e21) return BigInt(x).toString();
+  return String(x);
 }
 
 function fmtReal(x: number): string {
@@ -461,6 +461,24 @@ class Emitter {
           );
           return { text: t, type, mem: true };
         }
+        if (e.fn === 'floor' || e.fn === 'ceiling') {
+          const a = this.value(e.args[0]);
+          if (a.type !== 'REAL') return a;
+          const x = this.asMem(a);
+          const t = this.temp('INTEGER');
+          const back = this.temp('REAL');
+          const off = this.temp('BIT');
+          const done = this.label(e.fn);
+          this.lines.push(
+            `CONVERT ${t} ${x}`,
+            `CONVERT ${back} ${t}`,
+            `${e.fn === 'floor' ? 'GT' : 'LT'} ${off} ${back} ${x}`,
+            `JUMP-UNLESS @${done} ${off}`,
+            `${e.fn === 'floor' ? 'SUB' : 'ADD'} ${t} 1`,
+            `LABEL @${done}`,
+          );
+          return { text: t, type: 'INTEGER', mem: true };
+        }
         throw new TranslationError(`the function ${e.fn} in classical code`, LANG, 'Quil has no instruction for it');
     }
   }
@@ -550,6 +568,48 @@ class Emitter {
         return compare('GT');
       case '>=':
         return compare('GE');
+      case '%': {
+        // a - trunc(a / b) * b, as JS's % (the sign of the dividend)
+        const r = this.into(a, 'REAL');
+        const q = this.temp('REAL');
+        const qi = this.temp('INTEGER');
+        this.lines.push(`MOVE ${q} ${r}`, `DIV ${q} ${operand(b, 'REAL')}`, `CONVERT ${qi} ${q}`, `CONVERT ${q} ${qi}`);
+        this.lines.push(`MUL ${q} ${operand(b, 'REAL')}`, `SUB ${r} ${q}`);
+        return real
+          ? { text: r, type: 'REAL', mem: true }
+          : { text: this.into({ text: r, type: 'REAL', mem: true }, 'INTEGER'), type: 'INTEGER', mem: true };
+      }
+      case '**': {
+        const k = eb.k === 'num' ? eb.v : NaN;
+        if (!(Number.isInteger(k) && k >= 0 && k <= 64)) {
+          throw new TranslationError(`'**' with an exponent other than a constant integer in 0..64`, LANG);
+        }
+        const t = this.temp(arithType);
+        this.lines.push(`MOVE ${t} ${arithType === 'REAL' ? '1.0' : '1'}`);
+        const base = operand(a, arithType);
+        for (let n = 0; n < k; n++) this.lines.push(`MUL ${t} ${base}`);
+        return { text: t, type: arithType, mem: true };
+      }
+      case '<<':
+      case '>>': {
+        const k = eb.k === 'num' && Number.isInteger(eb.v) ? eb.v & 31 : NaN;
+        if (Number.isNaN(k)) throw new TranslationError(`'${op}' by a per-shot amount`, LANG);
+        const t = this.into(a, 'INTEGER');
+        if (op === '<<') {
+          // The low 32 - k bits, shifted, read as a 32-bit two's complement (exact in doubles).
+          this.wrap(t, 32 - k, false);
+          this.lines.push(`MUL ${t} ${2 ** k}`);
+          this.wrap(t, 32, true);
+        } else {
+          // floor(int32(a) / 2^k): remove the low k bits, then divide exactly.
+          this.wrap(t, 32, true);
+          const low = this.temp('INTEGER');
+          this.lines.push(`MOVE ${low} ${t}`);
+          this.wrap(low, k, false);
+          this.lines.push(`SUB ${t} ${low}`, `DIV ${t} ${2 ** k}`);
+        }
+        return { text: t, type: 'INTEGER', mem: true };
+      }
       default:
         throw new TranslationError(`the operator '${op}' in classical code`, LANG, 'Quil has no instruction for it');
     }
