@@ -101,7 +101,7 @@ describe('decompose to u+cx', () => {
       [4, 1],
       [5, 1],
       [3, 2],
-      [5, 3],
+      [4, 2],
     ]) {
       const n = k + 1 + extra;
       fc.assert(
@@ -113,7 +113,7 @@ describe('decompose to u+cx', () => {
           expect(d.ops.length).toBeLessThanOrEqual(decompositionBound(k));
           expect(unitaryDistance(unitaryOf(c), unitaryOf(d))).toBeLessThan(1e-9);
         }),
-        { numRuns: k >= 4 ? 5 : 15 },
+        { numRuns: k >= 4 ? 3 : 10 },
       );
     }
   });
