@@ -275,6 +275,21 @@ CRX(0.8) 1 0
     expect(unitaryDistance(unitaryOf(circuit), expected)).toBeLessThan(1e-12);
   });
 
+  it('modifiers apply to DEFGATEs: CONTROLLED, DAGGER, FORKED', () => {
+    const def = `DEFGATE CRX(%theta):
+    1, 0, 0, 0
+    0, 1, 0, 0
+    0, 0, cos(%theta/2), -i*sin(%theta/2)
+    0, 0, -i*sin(%theta/2), cos(%theta/2)
+
+`;
+    const same = (a: string, b: string) =>
+      expect(unitaryDistance(unitaryOf(parseQuil(def + a)), unitaryOf(parseQuil(def + b)))).toBeLessThan(1e-12);
+    same('CONTROLLED CRX(0.8) 3 2 1\nI 0\n', 'CONTROLLED CONTROLLED RX(0.8) 3 2 1\nI 0\n');
+    same('DAGGER CRX(0.8) 2 1\nI 0\n', 'CRX(-0.8) 2 1\nI 0\n');
+    same('FORKED CRX(0.3, 1.1) 0 2 1\n', 'X 0\nCONTROLLED CRX(0.3) 0 2 1\nX 0\nCONTROLLED CRX(1.1) 0 2 1\n');
+  });
+
   it('DEFGATE AS MATRIX of any 2- and 3-qubit unitary is lowered exactly', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 ** 31 }), (n, seed) => {
