@@ -76,6 +76,8 @@ interface Variable {
 
 interface GateDef3 {
   name: string;
+  /** Ops one call expands to, when that does not depend on its parameters (null: it does). */
+  size?: number | null;
   native?: NativeGate;
   sym?: SymbolicGate;
   user?: Stmt & { k: 'gatedef' };
@@ -1550,6 +1552,12 @@ export class Lowerer3 {
       width = r.q.length;
     }
     const n = width || 1;
+    const size = this.gateSize(def);
+    if (size !== undefined) {
+      let reps = size * n;
+      for (const m of mods) if (m.kind === 'pow' && Number.isInteger(m.n)) reps *= Math.abs(m.n);
+      if (this.count + reps > this.options.maxOperations) this.bump(reps, call);
+    }
     for (let i = 0; i < n; i++) {
       const qs = resolved.map((r) => (r.single ? r.q[0] : r.q[i]));
       for (let a = 0; a < qs.length; a++)
@@ -1558,6 +1566,51 @@ export class Lowerer3 {
             this.fail(`qubit ${this.qubitLabel(qs[a])} is used more than once in '${callName()}'`, resolved[a].pos);
       this.applyModified(mods, 0, def, params, qs, out, call);
     }
+  }
+
+  /** Ops one call of a gate expands to, when known without its parameters (refuses explosive calls early). */
+  private gateSize(def: GateDef3, depth = 0): number | undefined {
+    if (def.size !== undefined) return def.size ?? undefined;
+    let size: number | null = null;
+    if (def.native || def.sym) {
+      const tmp: Op[] = [];
+      const dummy = [0.1, 0.2, 0.3, 0.4];
+      if (def.native) def.native.lower(dummy.slice(0, def.numParams[0]), [0, 1, 2, 3, 4, 5], tmp);
+      else def.sym!.lower(dummy.slice(0, def.numParams[0]), [0, 1, 2, 3, 4, 5], new Emit(def.name, tmp));
+      size = tmp.length;
+    } else if (def.user && depth < 1000) {
+      let total = 0;
+      for (const st of def.user.body) {
+        if (st.k === 'barrier' || st.k === 'nop') {
+          total += 1;
+          continue;
+        }
+        if (st.k !== 'gatecall') return this.noSize(def);
+        if (st.name === 'gphase') {
+          total += 1;
+          continue;
+        }
+        const callee = this.gates.get(st.name) ?? this.lookupGate(st.name, st);
+        if (!callee) return this.noSize(def);
+        let reps = 1;
+        for (const m of st.modifiers) {
+          if (m.kind !== 'pow') continue;
+          if (m.arg?.k !== 'num' || !Number.isInteger(m.arg.value)) return this.noSize(def);
+          reps *= Math.abs(m.arg.value);
+        }
+        const n = this.gateSize(callee, depth + 1);
+        if (n === undefined) return this.noSize(def);
+        total += n * reps;
+      }
+      size = total;
+    }
+    def.size = size;
+    return size ?? undefined;
+  }
+
+  private noSize(def: GateDef3): undefined {
+    def.size = null;
+    return undefined;
   }
 
   private gphase(call: GateCall, scope: Scope, out: Op[]) {

@@ -811,6 +811,12 @@ describe('OpenQASM 3 refusals', () => {
     expect(big('qubit q; for int i in [0:100000] { x q; }')).toBe('TOO_MANY_OPERATIONS');
     expect(big('qubit q; int i = 0; while (i < 1000000) { i += 1; }')).toBe('TOO_MANY_OPERATIONS');
     expect(big('qubit q; def f(int n) { x q; if (n > 0) { f(n - 1); f(n - 1); } } f(20);')).toBe('TOO_MANY_OPERATIONS');
+    // Gates that double at each level are refused before they are expanded.
+    const defs = ['qubit q;', 'gate g0 a { U(0.1, 0, 0) a; }'];
+    for (let i = 1; i <= 60; i++) defs.push(`gate g${i} a { g${i - 1} a; pow(2) @ g${i - 1} a; }`);
+    const t0 = performance.now();
+    expect(big(`${defs.join('\n')}\ng60 q;`)).toBe('TOO_MANY_OPERATIONS');
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('mutated programs (tokens deleted, inserted, swapped) throw nothing but CircuitError', () => {
