@@ -129,9 +129,12 @@ export function sortedChunk(sorted: SortedDistribution, chunk: number): string {
  * list) rather than copy: each `text` and `chunkOffsets` owns its whole buffer.
  */
 export function sortedBuffers(results: readonly SimulationResult[]): ArrayBuffer[] {
-  return results.flatMap((r) =>
-    'sorted' in r && r.sorted ? [r.sorted.text.buffer as ArrayBuffer, r.sorted.chunkOffsets.buffer as ArrayBuffer] : [],
-  );
+  const buffers = new Set<ArrayBuffer>(); // a buffer named twice would fail the transfer
+  for (const r of results) {
+    if (!('sorted' in r) || !r.sorted) continue;
+    buffers.add(r.sorted.text.buffer as ArrayBuffer).add(r.sorted.chunkOffsets.buffer as ArrayBuffer);
+  }
+  return [...buffers];
 }
 
 /**
