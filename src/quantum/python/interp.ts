@@ -112,8 +112,8 @@ export function own<T>(rec: Readonly<Record<string, T>>, key: string): T | undef
   return Object.prototype.hasOwnProperty.call(rec, key) ? rec[key] : undefined;
 }
 
-export function fail(msg: string, at: Pos): never {
-  throw new CircuitError(msg, at.line, at.col);
+export function fail(msg: string, at: Pos | undefined): never {
+  throw new CircuitError(msg, at?.line ?? 1, at?.col ?? 1);
 }
 
 export function typeOf(v: Value): string {

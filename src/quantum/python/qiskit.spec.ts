@@ -367,6 +367,8 @@ describe('Qiskit: refused constructs are located errors', () => {
     ['qc = QuantumCircuit(1)\nqc.h(0 if 1 else 0)', "'if' expressions", 2, 8],
     ['qc = QuantumCircuit(1)\nqc.h(1)', 'qubit index 1 out of range', 2, 6],
     ['qc = QuantumCircuit(2)\nqc.cx(0, 0)', 'duplicate qubit', 2, 6],
+    ['qc = QuantumCircuit(2)\nqc.cx(target_qubit=5, control_qubit=0)', 'qubit index 5 out of range', 2, 7],
+    ['qc = QuantumCircuit(3)\nqc.mcx([0, 0], 1)', 'duplicate control qubits', 2, 7],
     ['qc = QuantumCircuit(1)\nqc.foo(0)', 'QuantumCircuit.foo is not supported', 2, 7],
     ['qc = QuantumCircuit(1)\nqc.h(x)', "name 'x' is not defined", 2, 6],
     ['qc = QuantumCircuit(1)\nqc.rx(1j, 0)', 'complex numbers', 2, 7],

@@ -382,8 +382,17 @@ class QiskitCircuit extends PyObj {
   }
 
   /** Applies a gate definition to broadcast qubit arguments. */
-  applyGate(name: string, def: GateDef, qargs: Value[], a: Args, ctx: Interp, nctrl: number, ctrlState?: Value) {
-    const lists = qargs.map((q, i) => this.bits(q, 'qreg', argPos(a, a.args.length - qargs.length + i), ctx));
+  applyGate(
+    name: string,
+    def: GateDef,
+    qargs: Value[],
+    at: Pos[],
+    a: Args,
+    ctx: Interp,
+    nctrl: number,
+    ctrlState?: Value,
+  ) {
+    const lists = qargs.map((q, i) => this.bits(q, 'qreg', at[i], ctx));
     const n = Math.max(...lists.map((l) => l.length));
     for (const l of lists) {
       if (l.length !== 1 && l.length !== n)
@@ -409,7 +418,8 @@ class QiskitCircuit extends PyObj {
           .map((v, i) => toNumber(v!, argPos(a, i, gate.params[i]), 'an angle'));
         const qargs = vals.slice(gate.params.length, gate.params.length + gate.qargs.length) as Value[];
         const ctrlState = a.kwargs.get('ctrl_state')?.value;
-        this.applyGate(name, gate.def(params), qargs, a, ctx, gate.nctrl, ctrlState);
+        const at = gate.qargs.map((q, i) => argPos(a, gate.params.length + i, q));
+        this.applyGate(name, gate.def(params), qargs, at, a, ctx, gate.nctrl, ctrlState);
         return null;
       });
     }
@@ -442,6 +452,7 @@ class QiskitCircuit extends PyObj {
           const ci = name === 'mcx' ? 0 : 1;
           const controls = this.bits(vals[ci]!, 'qreg', argPos(a, ci, names[ci]), ctx);
           const targets = this.bits(vals[ci + 1]!, 'qreg', argPos(a, ci + 1, names[ci + 1]), ctx);
+          if (new Set(controls).size !== controls.length) fail(`${name}: duplicate control qubits`, a.at);
           const states = qiskitCtrlState(a.kwargs.get('ctrl_state')?.value, controls.length, a.at);
           const m =
             name === 'mcx'
