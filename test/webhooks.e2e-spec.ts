@@ -1,8 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { SignJWT } from 'jose';
+import { ormConfig } from '../src/model';
 import { startTestApp, type TestApp } from './helpers/app';
+import { freshDatabase } from './helpers/database';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 
 const SECRET = 'e2e-webhooks-secret-0123456789-abcdefghij';
@@ -307,4 +310,85 @@ describe('signed webhooks (real app, workers, a receiver on 127.0.0.1)', () => {
       );
     });
   });
+
+  it('the migration makes the tables the entities describe', async () => {
+    const orm = await MikroORM.init({ ...ormConfig({ url: t.config.databaseUrl }), logger: () => undefined });
+    try {
+      const drift = (await orm.schema.getUpdateSchemaSQL({ wrap: false }))
+        .split('\n')
+        .filter((line) => /webhook/.test(line) && !/trigger|function/.test(line));
+      expect(drift).toEqual([]);
+    } finally {
+      await orm.close();
+    }
+  });
+});
+
+describe('webhook deliveries are durable: written with the change, delivered by whichever worker comes', () => {
+  const receiver = new Receiver();
+  let db: { url: string; drop: () => Promise<void> };
+  let worker: TestApp | undefined;
+
+  beforeAll(async () => {
+    await receiver.start();
+    db = await freshDatabase();
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await receiver.stop();
+    await db?.drop();
+  });
+
+  it('events committed while no worker runs are delivered later, in order; a delivery that keeps failing ends failed and the next goes', async () => {
+    const webhooks = { retryBaseSeconds: 1, maxAttempts: 3, timeoutSeconds: 5, allowPrivate: true };
+    // 1. an API process without workers: the changes commit, nobody delivers
+    const api = await startTestApp({ runWorkers: false, databaseUrl: db.url, auth: { jwtSecret: SECRET }, webhooks });
+    const dave = new Http(api.baseUrl, await token('dave'));
+    const ok = (await dave.post('/api/webhooks', { url: `${receiver.base}/ok`, events: ['job.created'] })).body;
+    const dead = (await dave.post('/api/webhooks', { url: `${receiver.base}/dead`, events: ['job.created'] })).body;
+    const deploymentId = (await dave.post('/api/deployments', { name: 'd', programs: PROGRAMS })).body.id;
+    const deviceId = (await dave.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    const jobs: string[] = [];
+    for (let i = 0; i < 3; i++)
+      jobs.push((await dave.post('/api/jobs', { deploymentId, deviceId, shots: 4 })).body.id as string);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.requests).toEqual([]);
+    expect((await dave.get(`/api/webhooks/${ok.id}/deliveries`)).body.total).toBe(0);
+    await api.close(); // the process goes away before anything was delivered
+
+    // 2. a worker process on the same database finds the pending deliveries and sends them
+    receiver.answer = (r) => (r.path === '/dead' ? 503 : 200);
+    worker = await startTestApp({ runWorkers: true, databaseUrl: db.url, auth: { jwtSecret: SECRET }, webhooks });
+    const user = new Http(worker.baseUrl, await token('dave'));
+    const okJobs = await waitUntil(async () => {
+      const got = receiver.at('/ok').map((r) => r.body.payload.jobId as string);
+      return got.length >= 3 ? got : null;
+    }, 'the three job.created at /ok');
+    expect(okJobs).toEqual(jobs); // in commit order
+    for (const r of receiver.at('/ok')) expect(verify(ok.secret, r)).toBe(true);
+
+    // /dead answers 503 every time: 3 attempts (after 1 s, then 2 s), then failed, then the next event
+    const log = await waitUntil(
+      async () => {
+        const r = await user.get(`/api/webhooks/${dead.id}/deliveries?limit=100`);
+        return r.body.total >= 4 ? r.body : null;
+      },
+      'the first delivery to /dead to fail and the second to start',
+      30_000,
+    );
+    const attempts = [...log.items].reverse();
+    const first = attempts.filter((a: any) => a.deliveryId === attempts[0].deliveryId);
+    expect(first.map((a: any) => [a.attempt, a.status, a.deliveryState])).toEqual([
+      [1, 503, 'failed'],
+      [2, 503, 'failed'],
+      [3, 503, 'failed'],
+    ]);
+    const gaps = [1, 2].map((i) => Date.parse(first[i].at) - Date.parse(first[i - 1].at));
+    expect(gaps[0]).toBeGreaterThanOrEqual(900); // base
+    expect(gaps[1]).toBeGreaterThanOrEqual(1900); // doubled
+    const deadBodies = receiver.at('/dead');
+    expect(deadBodies.slice(0, 3).every((r) => r.body.payload.jobId === jobs[0])).toBe(true);
+    expect(new Set(deadBodies.slice(0, 3).map((r) => r.headers['qunest-delivery'])).size).toBe(1);
+    expect(deadBodies[3].body.payload.jobId).toBe(jobs[1]);
+  }, 90_000);
 });

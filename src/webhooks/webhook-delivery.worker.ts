@@ -19,6 +19,10 @@ export const WEBHOOKS_QUEUE = 'qunest-webhooks';
 const DELIVERIES_PER_DRAIN = 20;
 const SWEEP_MS = 15_000;
 const SWEEP_TASK = 'webhook deliveries';
+const CLEANUP_TASK = 'webhook delivery log cleanup';
+const CLEANUP_MS = 3600_000;
+/** How long finished deliveries (delivered or failed, with their attempts) stay in the log. */
+export const DELIVERY_LOG_DAYS = 7;
 
 interface DrainData {
   webhookId: string;
@@ -86,6 +90,18 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     );
     this.unsubscribe = this.bus.subscribe((e) => this.onEvent(e));
     this.periodic.every(SWEEP_TASK, SWEEP_MS, () => this.sweep(), { runNow: true });
+    this.periodic.every(CLEANUP_TASK, CLEANUP_MS, () => this.cleanup());
+  }
+
+  /** Drops finished deliveries (and their attempts) older than {@link DELIVERY_LOG_DAYS} days. */
+  async cleanup(): Promise<void> {
+    await this.em
+      .fork()
+      .getConnection()
+      .execute(
+        `delete from "webhook_delivery" where "finished_at" is not null and "finished_at" < now() - make_interval(days => ?)`,
+        [DELIVERY_LOG_DAYS],
+      );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -93,6 +109,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     this.working = false;
     this.unsubscribe?.();
     this.periodic.cancel(SWEEP_TASK);
+    this.periodic.cancel(CLEANUP_TASK);
     await this.queue.boss.offWork(WEBHOOKS_QUEUE, { wait: true }).catch(() => undefined);
   }
 

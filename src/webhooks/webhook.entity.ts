@@ -9,6 +9,13 @@ import { uuidv7 } from '../common/uuid';
 export const WebhookSchema = defineEntity({
   name: 'Webhook',
   tableName: 'webhook',
+  indexes: [
+    // the outbox trigger finds an event's webhooks with `events && array[name, '*']`
+    {
+      name: 'webhook_events_index',
+      expression: 'create index "webhook_events_index" on "webhook" using gin ("events")',
+    },
+  ],
   properties: {
     id: p
       .uuid()
@@ -50,6 +57,17 @@ export interface WebhookEventBody {
 export const WebhookDeliverySchema = defineEntity({
   name: 'WebhookDelivery',
   tableName: 'webhook_delivery',
+  indexes: [
+    {
+      name: 'webhook_delivery_pending_index',
+      expression: `create index "webhook_delivery_pending_index" on "webhook_delivery" ("webhook_id", "outbox_id") where "state" = 'pending'`,
+    },
+    {
+      name: 'webhook_delivery_finished_at_index',
+      expression: `create index "webhook_delivery_finished_at_index" on "webhook_delivery" ("finished_at") where "finished_at" is not null`,
+    },
+    { properties: ['outboxId'], name: 'webhook_delivery_outbox_id_index' },
+  ],
   properties: {
     id: p.uuid().primary(),
     webhook: () => p.manyToOne(Webhook).deleteRule('cascade'),
@@ -72,6 +90,10 @@ WebhookDeliverySchema.setClass(WebhookDelivery);
 export const WebhookAttemptSchema = defineEntity({
   name: 'WebhookAttempt',
   tableName: 'webhook_attempt',
+  indexes: [
+    { properties: ['webhook', 'at'], name: 'webhook_attempt_webhook_id_at_index' },
+    { properties: ['delivery'], name: 'webhook_attempt_delivery_id_index' },
+  ],
   properties: {
     id: p
       .uuid()

@@ -20,17 +20,19 @@ export class Migration20261202150000Webhooks extends Migration {
   "created_at" timestamptz not null
 );`);
     this.addSql(`create index "webhook_owner_id_index" on "webhook" ("owner_id");`);
+    // the trigger finds the webhooks of an event by name with `events && array[name, '*']`
+    this.addSql(`create index "webhook_events_index" on "webhook" using gin ("events");`);
     this.addSql(`create table "webhook_delivery" (
   "id" uuid not null primary key,
-  "webhook_id" uuid not null references "webhook" ("id") on delete cascade,
+  "webhook_id" uuid not null,
   "outbox_id" bigint not null,
   "event_name" varchar(64) not null,
   "seq" int null,
   "body" jsonb not null,
-  "state" varchar(16) not null default 'pending' check ("state" in ('pending', 'delivered', 'failed')),
+  "state" text not null default 'pending' check ("state" in ('pending', 'delivered', 'failed')),
   "attempts" int not null default 0,
-  "next_attempt_at" timestamptz not null default now(),
-  "created_at" timestamptz not null default now(),
+  "next_attempt_at" timestamptz not null,
+  "created_at" timestamptz not null,
   "finished_at" timestamptz null
 );`);
     this.addSql(
@@ -39,8 +41,8 @@ export class Migration20261202150000Webhooks extends Migration {
     this.addSql(`create index "webhook_delivery_outbox_id_index" on "webhook_delivery" ("outbox_id");`);
     this.addSql(`create table "webhook_attempt" (
   "id" uuid not null primary key,
-  "webhook_id" uuid not null references "webhook" ("id") on delete cascade,
-  "delivery_id" uuid not null references "webhook_delivery" ("id") on delete cascade,
+  "webhook_id" uuid not null,
+  "delivery_id" uuid not null,
   "attempt" int not null,
   "at" timestamptz not null,
   "event_name" varchar(64) not null,
@@ -49,8 +51,20 @@ export class Migration20261202150000Webhooks extends Migration {
   "duration_ms" int not null,
   "response_body" varchar(1024) null
 );`);
+    this.addSql(
+      `alter table "webhook_delivery" add constraint "webhook_delivery_webhook_id_foreign" foreign key ("webhook_id") references "webhook" ("id") on delete cascade;`,
+    );
+    this.addSql(
+      `alter table "webhook_attempt" add constraint "webhook_attempt_webhook_id_foreign" foreign key ("webhook_id") references "webhook" ("id") on delete cascade;`,
+    );
+    this.addSql(
+      `alter table "webhook_attempt" add constraint "webhook_attempt_delivery_id_foreign" foreign key ("delivery_id") references "webhook_delivery" ("id") on delete cascade;`,
+    );
     this.addSql(`create index "webhook_attempt_webhook_id_at_index" on "webhook_attempt" ("webhook_id", "at");`);
     this.addSql(`create index "webhook_attempt_delivery_id_index" on "webhook_attempt" ("delivery_id");`);
+    this.addSql(
+      `create index "webhook_delivery_finished_at_index" on "webhook_delivery" ("finished_at") where "finished_at" is not null;`,
+    );
     this.addSql(`create or replace function qunest_webhook_fan_out() returns trigger language plpgsql as $$
 begin
   insert into "webhook_delivery" ("id", "webhook_id", "outbox_id", "event_name", "seq", "body", "state", "attempts", "next_attempt_at", "created_at")
@@ -59,7 +73,7 @@ begin
                             'at', coalesce(new."payload" -> 'at', to_jsonb(new."created_at"))),
          'pending', 0, now(), now()
     from "webhook" w
-   where (new."name" = any (w."events") or '*' = any (w."events"))
+   where w."events" && array[new."name", '*']::text[]
      and (w."all_rows" or new."owner_id" is null or new."owner_id" = w."owner_id");
   return null;
 end $$;`);
