@@ -180,6 +180,38 @@ MEASURE 1 ro[1]
     expect(p['0x3']).toBeCloseTo(p1 * Math.sin(1) ** 2, 1.5);
   });
 
+  it.each([
+    'CONTROLLED RZ(%) 0 1',
+    'CPHASE00(%) 0 1',
+    'CPHASE10(%) 1 0',
+    'PSWAP(%) 0 1',
+    'XY(%) 1 0',
+    'FSIM(%, 2*%) 0 1',
+    'RXX(%) 0 1',
+    'RYY(%) 1 0',
+    'DAGGER CONTROLLED U(%, 0.3, -%) 1 0',
+    'FORKED RY(%, 0.5) 0 1',
+  ])('%s with a memory parameter interferes as with the constant', (gate) => {
+    const program = (angle: string) => `DECLARE t REAL
+DECLARE ro BIT[2]
+MOVE t 1.3
+H 0
+RY(0.7) 1
+${gate.replace(/%/g, angle)}
+H 0
+H 1
+MEASURE 0 ro[0]
+MEASURE 1 ro[1]
+`;
+    const dynamic = parseQuil(program('t'));
+    expect(kinds(dynamic.ops)).toContain('dgate');
+    const p = probabilities(dynamic, 20000);
+    const q = probabilities(parseQuil(program('1.3')), 20000);
+    for (const k of new Set([...Object.keys(p), ...Object.keys(q)])) {
+      expect(Math.abs((p[k] ?? 0) - (q[k] ?? 0))).toBeLessThan(0.03);
+    }
+  });
+
   it('classical instructions: MOVE, STORE, LOAD, arithmetic, CONVERT, EXCHANGE, NOT, AND, comparisons', () => {
     const circuit = parseQuil(`DECLARE a INTEGER[3]
 DECLARE i INTEGER
