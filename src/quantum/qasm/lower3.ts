@@ -1122,7 +1122,64 @@ export class Lowerer3 {
     this.jumped = true;
   }
 
+  /** A range loop whose bounds are per-shot values: a `while` op with a counter variable. */
+  private dynamicRange(s: Stmt & { k: 'for' }, scope: Scope, out: Op[]): boolean {
+    const it = s.iter;
+    if (it.k !== 'range') return false;
+    const pre: Op[] = [];
+    const evalB = (e: Expr) => this.scalar(this.expr(e, scope, pre), e);
+    const a = evalB(it.start!);
+    const b = evalB(it.end!);
+    const st = it.step ? evalB(it.step) : ({ k: 's', t: INT, v: 1 } as Scalar);
+    // Static bounds: loopItems evaluates them again (they measure nothing).
+    if (a.k === 's' && b.k === 's') return false;
+    out.push(...pre);
+    if (st.k !== 's' || !Number.isInteger(st.v) || st.v === 0)
+      this.fail(
+        `the step of a range with per-shot bounds must be a non-zero integer known at compile time`,
+        it.step ?? it,
+      );
+    const step = st.v;
+    const t: Ty = s.type ? this.tyOf(s.type, scope).t : INT;
+    this.beforeDynamic([s.body], scope, out, s, true);
+    // counter = start - step; while (counter + step <= end) { counter += step; body }
+    const counter = this.allocVar(s.varName, t.k === 'uint' ? INT : t, s);
+    const A = this.toCE(this.convert(a, INT, it.start!));
+    const B = this.toCE(this.convert(b, INT, it.end!));
+    this.emit(out, {
+      kind: 'set',
+      target: { var: counter },
+      value: { k: 'binary', op: '-', a: A, b: { k: 'num', v: step } },
+    });
+    const next: ClassicalExpr = { k: 'binary', op: '+', a: { k: 'var', index: counter }, b: { k: 'num', v: step } };
+    const cond: ClassicalExpr = { k: 'binary', op: step > 0 ? '<=' : '>=', a: next, b: B };
+    const body: Op[] = [{ kind: 'set', target: { var: counter }, value: next }];
+    this.bump(1);
+    const ctx: LoopCtx = { kind: 'while', depth: this.dyn + 1 };
+    this.loops.push(ctx);
+    const savedDyn = this.dyn;
+    this.dyn++;
+    const inner = new Scope(scope);
+    inner.syms.set(s.varName, {
+      kind: 'value',
+      val: { k: 'd', t, e: { k: 'var', index: counter } },
+      what: 'loop variable',
+    });
+    try {
+      this.regionBody(s.body, inner, body);
+    } catch (e) {
+      if (!(e instanceof Jump) || (e.kind !== 'break' && e.kind !== 'continue')) throw e;
+    } finally {
+      this.loops.pop();
+      this.dyn = savedDyn;
+      this.jumped = false;
+    }
+    this.emit(out, { kind: 'while', cond, body });
+    return true;
+  }
+
   private forStmt(s: Stmt & { k: 'for' }, scope: Scope, out: Op[]) {
+    if (this.dynamicRange(s, scope, out)) return;
     const items = this.loopItems(s, scope, out);
     const ctx: LoopCtx = { kind: 'for', depth: this.dyn };
     const start = out.length;

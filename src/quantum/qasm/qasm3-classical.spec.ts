@@ -285,6 +285,18 @@ describe('OpenQASM 3 control flow', () => {
     }
   });
 
+  it('for loops over ranges with per-shot bounds are while loops with a counter', () => {
+    for (const v of [0, 1, 2, 3]) {
+      const set = `${v & 1 ? 'x q[0];' : ''} ${v & 2 ? 'x q[1];' : ''}`;
+      // sum of i for i in [1 : 2c + 1], and the same down from 2c + 1 with continue on odd i.
+      expect(
+        only(`qubit[2] q; bit[2] c; bit[8] s1; bit[8] s2; int n; int t1 = 0; int t2 = 0; ${set} c = measure q;
+          n = 2 * int(c) + 1; for int i in [1:n] { t1 += i; } for int i in [n:-1:0] { if (i % 2 == 1) continue; t2 += i; }
+          s1 = t1; s2 = t2;`),
+      ).toEqual({ c: v, s1: ((2 * v + 1) * (2 * v + 2)) / 2, s2: v * (v + 1) });
+    }
+  });
+
   it('switch on compile-time and per-shot values', () => {
     expect(
       vals('int i = 2; bit[4] r; switch (i) { case 1 { r = 1; } case 2, 3 { r = 2; } default { r = 9; } }').r,
@@ -774,10 +786,10 @@ describe('OpenQASM 3 refusals', () => {
     ['opaque g q;', "OpenQASM 3 feature 'opaque' is not supported", 3, 1],
     ['def f(readonly array[int, #dim = 2] a) { }', "OpenQASM 3 feature '#dim' is not supported", 3, 27],
     [
-      'qubit q;\nbit b = measure q;\nint i = b;\nfor int k in [0:i] { }',
-      'for loop values must be known at compile time (they depend on measurement results)',
+      'qubit[2] q;\nbit b = measure q[0];\nint n = b;\nfor int k in [0:n] { x q[k]; }',
+      'a qubit index must be known at compile time (it depends on measurement results)',
       6,
-      17,
+      26,
     ],
     [
       'qubit[2] q;\nbit b = measure q[0];\nint i = b;\nx q[i];',
