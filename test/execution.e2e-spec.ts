@@ -141,29 +141,28 @@ describe('execution workers', () => {
     expect(byObs.ZI.variance).toBeCloseTo(1, 12);
   });
 
-  it('ends in ERROR naming the language when the device cannot run a stored QISKIT program', async () => {
-    const dep = await deploy([
-      { quantumCircuit: BELL_QASM2 },
-      { quantumCircuit: 'qc = QuantumCircuit(2)', assemblerLanguage: 'QISKIT' },
-    ]);
-    // POST /api/jobs refuses this with 422; a provider that claims QISKIT lets it through to the worker.
+  it('ends in ERROR naming the language when the engine cannot read a stored program', async () => {
+    // Uploads refuse QRISP today; a row stored before (the check constraint keeps QRISP for them), on
+    // a provider that claims it, gets through POST /api/jobs to the worker, which must refuse it.
+    const dep = await deploy([{ quantumCircuit: BELL_QASM2 }, { quantumCircuit: BELL_QASM2 }]);
+    await em.fork().nativeUpdate(QuantumProgram, { id: dep.programIds[1] }, { assemblerLanguage: 'QRISP' });
     const provider = await em.fork().findOneOrFail(Provider, { name: 'LOCAL' });
     const before = provider.supportedLanguages;
-    await em.fork().nativeUpdate(Provider, { id: provider.id }, { supportedLanguages: [...before, 'QISKIT'] });
+    await em.fork().nativeUpdate(Provider, { id: provider.id }, { supportedLanguages: [...before, 'QRISP'] });
     let id: string;
     try {
       id = await submit(dep.id);
+      const job = await finished(id);
+      expect(job.state).toBe('ERROR');
+      const error = job.results.find((r: any) => r.resultType === 'ERROR');
+      expect(error.programId).toBe(dep.programIds[1]);
+      expect(error.data.exceptionMessage).toMatch(/program 1 is written in QRISP/);
+      expect(error.data.exceptionMessage).toMatch(/QASM2, QASM3/);
+      // The Bell program before it did not produce results either: the job is refused as a whole.
+      expect(job.results.filter((r: any) => r.resultType === 'COUNTS')).toHaveLength(0);
     } finally {
       await em.fork().nativeUpdate(Provider, { id: provider.id }, { supportedLanguages: before });
     }
-    const job = await finished(id);
-    expect(job.state).toBe('ERROR');
-    const error = job.results.find((r: any) => r.resultType === 'ERROR');
-    expect(error.programId).toBe(dep.programIds[1]);
-    expect(error.data.exceptionMessage).toMatch(/program 1 is written in QISKIT/);
-    expect(error.data.exceptionMessage).toMatch(/QASM2, QASM3/);
-    // The Bell program before it did not produce results either: the job is refused as a whole.
-    expect(job.results.filter((r: any) => r.resultType === 'COUNTS')).toHaveLength(0);
     // An ERROR is an outcome, not a crash: the queue entry is completed, not retried.
     const row = await em.fork().findOneOrFail(Job, id);
     expect(row.attempts).toBe(1);
