@@ -645,6 +645,28 @@ c = measure q;
     );
   });
 
+  it('an angle[n] variable (the IR keeps its integer k) runs the same after emitting and reading back', () => {
+    const src = `OPENQASM 3.0;
+include "stdgates.inc";
+qubit[2] q;
+bit[2] c;
+angle[4] th;
+x q[0];
+bit b = measure q[0];
+if (b) { th = pi / 2; }
+th = th * 2;
+rx(th) q[1];
+c = measure q;
+`;
+    const c = parseQasm(src, 'QASM3');
+    const text = emitQasm3(c).text;
+    expect(text).toContain('uint[4] th;');
+    const counts = (x: Circuit) => simulate({ circuit: x, shots: 20, seed: 2, type: 'RUNNER', maxQubits: 26 })[0].data;
+    // th = pi/2 then doubled: rx(pi) flips q[1].
+    expect(counts(c)).toEqual({ '0x1 0x3': 20 });
+    expect(counts(parseQasm(text, 'QASM3'))).toEqual(counts(c));
+  });
+
   it('prints expressions with the precedence and casts OpenQASM 3 needs', () => {
     const c: Circuit = {
       numQubits: 1,

@@ -113,7 +113,7 @@ class ExprPrinter {
   varType(index: number): Ty {
     const v = this.vars[index];
     if (!v) return 'unknown';
-    if (v.type === 'float' || v.type === 'angle') return 'float';
+    if (v.type === 'float' || (v.type === 'angle' && v.width === undefined)) return 'float';
     if (v.type === 'bool') return 'bool';
     if (v.type === 'bit') return v.width === undefined ? 'bit' : 'int';
     return 'int';
@@ -328,7 +328,8 @@ function varDeclType(v: ClassicalVar): string {
     case 'float':
       return 'float[64]';
     case 'angle':
-      return `angle${w}`;
+      // The IR keeps k for the angle 2πk/2^n (its ops convert explicitly): the integer is declared.
+      return v.width === undefined ? 'float[64]' : `uint${w}`;
     case 'bool':
       return 'bool';
     case 'bit':
@@ -688,7 +689,8 @@ class Qasm3Writer {
     // has no implicit conversion.
     const same =
       (p.ty === 'int' && (v?.type === 'int' || v?.type === 'uint')) ||
-      (p.ty === 'float' && (v?.type === 'float' || v?.type === 'angle')) ||
+      (p.ty === 'int' && v?.type === 'angle' && v.width !== undefined) ||
+      (p.ty === 'float' && (v?.type === 'float' || (v?.type === 'angle' && v.width === undefined))) ||
       (p.ty === 'bool' && v?.type === 'bool') ||
       (p.ty === 'bit' && v?.type === 'bit' && v.width === undefined);
     this.line(`${t.text} = ${same ? p.text : `${want}(${p.text})`};`);
