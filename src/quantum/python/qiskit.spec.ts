@@ -330,6 +330,11 @@ describe('Qiskit: every gate method has its documented matrix', () => {
     );
     expect(cond.ops[2]).toMatchObject({ kind: 'if', clbits: [0], value: 1 });
     expect(counts(cond)).toEqual({ '0x1': 2000 });
+    // Qiskit 1.x's c_if: the same condition
+    const cif = parseQiskit(
+      'from qiskit import *\nqr = QuantumRegister(2)\ncr = ClassicalRegister(1)\nqc = QuantumCircuit(qr, cr)\nqc.x(0)\nqc.measure(0, 0)\nqc.x(1).c_if(cr, 1)\nqc.measure(1, 0)',
+    );
+    expect(cif.ops).toEqual(cond.ops);
   });
 });
 
@@ -377,7 +382,9 @@ describe('Qiskit: refused constructs are located errors', () => {
     ['qc = QuantumCircuit(1)\nqc.h(f"{0}")', 'f-strings', 2, 6],
     ['qc = QuantumCircuit(1)\nqc.h([i for i in range(1)])', 'comprehensions', 2, 9],
     ['qc = QuantumCircuit(1)\nqc.rx(1 / 0, 0)', 'division by zero', 2, 9],
-    ['qc = QuantumCircuit(1)\nqc.x(0).c_if(0, 1)', "attribute 'c_if' of None", 2, 8],
+    ['qc = QuantumCircuit(1, 1)\nqc.x(0).c_if(0, 2)', 'c_if: 2 does not fit 1 bits', 2, 17],
+    ['qc = QuantumCircuit(1, 1)\ng = qc.x(0)\nqc.h(0)\ng.c_if(0, 1)', 'directly follow', 4, 7],
+    ['qc = QuantumCircuit(1)\nqc.x(0).foo()', "InstructionSet has no supported attribute 'foo'", 2, 8],
     ['from qiskit import transpile\nqc = QuantumCircuit(1)\ntranspile(qc)', 'qiskit.transpile is not supported', 3, 10],
     ['a = QuantumCircuit(1)\nb = QuantumCircuit(1)', "variable named 'circuit'", 1, 1],
     ['circuit = 3', "'circuit' holds int", 1, 1],

@@ -311,6 +311,37 @@ class ElseContext extends PyObj {
   }
 }
 
+/** What an instruction method returns: its operations, for `.c_if(classical, value)` (Qiskit < 2). */
+class InstructionSet extends PyObj {
+  readonly typeName = 'InstructionSet';
+  constructor(
+    readonly circuit: QiskitCircuit,
+    readonly body: Op[],
+    readonly ops: Op[],
+  ) {
+    super();
+  }
+  override getAttr(name: string): Value | undefined {
+    if (name !== 'c_if') return undefined;
+    return new PyFunc('InstructionSet.c_if', (a, ctx) => {
+      const [classical, val] = bind(a, ['classical', 'val'], 2);
+      const at = argPos(a, 0, 'classical');
+      const clbits = this.circuit.bits(classical!, 'creg', at, ctx);
+      if (!(classical instanceof QiskitRegister) && clbits.length !== 1)
+        fail('c_if: expected a classical register or one clbit', at);
+      const value = toInt(val!, argPos(a, 1, 'val'), 'an integer value');
+      if (value < 0 || value >= 2 ** clbits.length)
+        fail(`c_if: ${value} does not fit ${clbits.length} bits`, argPos(a, 1, 'val'));
+      const start = this.body.length - this.ops.length;
+      if (this.ops.length === 0 || start < 0 || this.ops.some((op, i) => this.body[start + i] !== op)) {
+        fail('c_if must directly follow its instruction', a.at);
+      }
+      this.body.splice(start, this.ops.length, { kind: 'if', clbits, value, body: [...this.ops] });
+      return this;
+    });
+  }
+}
+
 class QiskitCircuit extends PyObj {
   readonly typeName = 'QuantumCircuit';
   readonly qregs: QiskitRegister[] = [];
@@ -407,7 +438,20 @@ class QiskitCircuit extends PyObj {
     }
   }
 
-  override getAttr(name: string, _at: Pos, _ctx: Interp): Value | undefined {
+  override getAttr(name: string, at: Pos, ctx: Interp): Value | undefined {
+    const v = this.member(name, at, ctx);
+    if (!(v instanceof PyFunc) || name === 'measure_all' || name === 'add_register' || name === 'if_test') return v;
+    if (['compose', 'copy', 'inverse', 'to_gate', 'to_instruction'].includes(name)) return v;
+    // Instructions return their InstructionSet (for c_if), as Qiskit's do.
+    return new PyFunc(v.name, (a, c) => {
+      const body = this.bodies[this.bodies.length - 1];
+      const start = body.length;
+      const r = v.call(a, c);
+      return r === null ? new InstructionSet(this, body, body.slice(start)) : r;
+    });
+  }
+
+  private member(name: string, _at: Pos, _ctx: Interp): Value | undefined {
     const gate = own(QISKIT_GATES, name);
     if (gate) {
       return new PyFunc(`QuantumCircuit.${name}`, (a, ctx) => {
