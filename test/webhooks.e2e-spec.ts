@@ -312,7 +312,7 @@ describe('signed webhooks (real app, workers, a receiver on 127.0.0.1)', () => {
   });
 
   it('the migration makes the tables the entities describe', async () => {
-    const orm = await MikroORM.init({ ...ormConfig({ url: t.config.databaseUrl }), logger: () => undefined });
+    const orm = await MikroORM.init({ ...ormConfig({ url: t.config.databaseUrl! }), logger: () => undefined });
     try {
       const drift = (await orm.schema.getUpdateSchemaSQL({ wrap: false }))
         .split('\n')
