@@ -1,4 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/postgresql';
+import { BadRequestException } from '@nestjs/common';
 import type { JobQueryDto } from './dto/job.dto';
 import type { Job } from './job.entity';
 
@@ -15,8 +16,8 @@ export function jobSearchFilter(q: JobQueryDto): FilterQuery<Job>[] {
   if (q.deviceId) and.push({ executedOn: q.deviceId });
   if (q.tag?.length) and.push({ tags: { $contains: q.tag } });
   if (q.q) and.push(textFilter(q.q));
-  if (q.createdAfter) and.push({ createdAt: { $gte: new Date(q.createdAfter) } });
-  if (q.createdBefore) and.push({ createdAt: { $lt: new Date(q.createdBefore) } });
+  if (q.createdAfter) and.push({ createdAt: { $gte: dateOf(q.createdAfter, 'createdAfter') } });
+  if (q.createdBefore) and.push({ createdAt: { $lt: dateOf(q.createdBefore, 'createdBefore') } });
   return and;
 }
 
@@ -45,4 +46,14 @@ export function idPrefixRange(prefix: string): [string, string] | null {
   const format = (h: string) =>
     `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   return [format(hex.padEnd(32, '0')), format(hex.padEnd(32, 'f'))];
+}
+
+/** An ISO 8601 text that validation let through as a Date; 400 naming the field when JavaScript cannot represent it. */
+function dateOf(text: string, field: string): Date {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) {
+    const message = `${field} must be an ISO 8601 date or date-time between the years 0 and 275759`;
+    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message, errors: [{ field, message }] });
+  }
+  return date;
 }
