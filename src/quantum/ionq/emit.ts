@@ -16,7 +16,7 @@ import { QIS_FIXED } from './gates';
  *
  * IonQ measures every qubit at the end, qubit i into bit i. Measurements must be terminal: no gate
  * acts on a measured qubit afterwards, except as a control (a control commutes with the
- * measurement of its qubit, so the measurement moves to the end); reset, conditions and classical computation are a
+ * measurement of its qubit, so the measurement moves to the end); reset (except at the start, where it does nothing and is dropped), conditions and classical computation are a
  * {@link TranslationError}. A circuit whose measurements are not exactly `measure q[i] -> c[i]`
  * for every qubit into one register is written with a warning saying so.
  */
@@ -48,12 +48,18 @@ function cnot(controls: number[], target: number): IonqGate {
   return controls.length === 1 ? { gate: 'cnot', control: controls[0], target } : { gate: 'cnot', controls, target };
 }
 
-/** Refuses what IonQ cannot run; returns the measurements (all at top level). */
-function check(ops: Op[]): { qubit: number; clbit: number }[] {
+/**
+ * Refuses what IonQ cannot run; returns the measurements (all at top level) and the resets of
+ * qubits nothing has touched yet (no-ops: qubits start in |0>), which are dropped.
+ */
+function check(ops: Op[]): { measurements: { qubit: number; clbit: number }[]; initialResets: Set<Op> } {
   const measured = new Set<number>();
+  const touched = new Set<number>();
+  const initialResets = new Set<Op>();
   const measurements: { qubit: number; clbit: number }[] = [];
   const touch = (qs: number[]) => {
     for (const q of qs) {
+      touched.add(q);
       if (measured.has(q))
         throw new TranslationError('mid-circuit measurement', LANGUAGE, `qubit ${q} is used after it is measured`);
     }
@@ -64,9 +70,11 @@ function check(ops: Op[]): { qubit: number; clbit: number }[] {
       // may still control a gate (the measurement moves to the end, as IonQ makes it).
       case 'gate':
         touch([op.target]);
+        op.controls.forEach((q) => touched.add(q));
         break;
       case 'swap':
         touch([op.a, op.b]);
+        op.controls.forEach((q) => touched.add(q));
         break;
       case 'measure':
         touch([op.qubit]);
@@ -74,7 +82,10 @@ function check(ops: Op[]): { qubit: number; clbit: number }[] {
         measurements.push({ qubit: op.qubit, clbit: op.clbit });
         break;
       case 'reset':
-        throw new TranslationError('reset', LANGUAGE);
+        if (touched.has(op.qubit))
+          throw new TranslationError('reset', LANGUAGE, 'IonQ qubits are only reset at the start');
+        initialResets.add(op);
+        break;
       case 'if':
       case 'branch':
       case 'while':
@@ -91,13 +102,13 @@ function check(ops: Op[]): { qubit: number; clbit: number }[] {
         break;
     }
   }
-  return measurements;
+  return { measurements, initialResets };
 }
 
 /** Writes `circuit` as IonQ JSON (see the doc of this file). */
 export function emitIonq(circuit: Circuit): Emitted {
   if (circuit.numQubits < 1) throw new TranslationError('a circuit without qubits', LANGUAGE);
-  const measurements = check(circuit.ops);
+  const { measurements, initialResets } = check(circuit.ops);
   const gates: IonqGate[] = [];
   let decomposed = 0;
   let negated = 0;
@@ -159,6 +170,9 @@ export function emitIonq(circuit: Circuit): Emitted {
   if (decomposed) warnings.push(`${plural(decomposed, 'controlled gate')} decomposed into cnot and rotations`);
   if (negated) warnings.push(`${plural(negated, 'gate')} with negative controls written with x around the controls`);
   if (barriers) warnings.push(`${plural(barriers, 'barrier')} dropped (IonQ circuits have none)`);
+  if (initialResets.size) {
+    warnings.push(`${plural(initialResets.size, 'reset')} at the start dropped (qubits start in |0>)`);
+  }
   const reg = circuit.cregs.length === 1 ? circuit.cregs[0] : undefined;
   const standard =
     reg !== undefined &&

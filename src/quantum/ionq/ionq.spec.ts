@@ -490,6 +490,14 @@ describe('IonQ emitter', () => {
     ]);
   });
 
+  it('drops resets at the start, where qubits are already |0>, with a warning', () => {
+    const b = new CircuitBuilder(2, 2);
+    b.reset(0).reset(1).h(0).cx(0, 1).measure(0, 0).measure(1, 1);
+    const { text, warnings } = emitIonq(b.build());
+    expect(warnings).toEqual(['2 resets at the start dropped (qubits start in |0>)']);
+    expect(parseIonq(text).ops.filter((o) => o.kind !== 'measure')).toHaveLength(2);
+  });
+
   it('refuses mid-circuit measurement, reset and classical control, naming them', () => {
     const cases: [Op[], string][] = [
       [
@@ -499,7 +507,13 @@ describe('IonQ emitter', () => {
         ],
         'mid-circuit measurement',
       ],
-      [[{ kind: 'reset', qubit: 0 }], 'reset'],
+      [
+        [
+          { kind: 'gate', name: 'x', matrix: [0, 0, 1, 0, 1, 0, 0, 0], target: 0, controls: [] },
+          { kind: 'reset', qubit: 0 },
+        ],
+        'reset',
+      ],
       [[{ kind: 'if', clbits: [0], value: 1, body: [] }], 'classical control'],
       [[{ kind: 'while', cond: { k: 'num', v: 0 }, body: [] }], 'classical control'],
       [[{ kind: 'set', target: { clbits: [0] }, value: { k: 'num', v: 1 } }], 'classical variables'],
