@@ -2,10 +2,12 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MikroORM } from '@mikro-orm/postgresql';
+import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { ormConfig } from '../src/model';
 import { startTestApp, type TestApp } from './helpers/app';
 import { freshDatabase } from './helpers/database';
+import { OpenApiFuzzer, type OpenApiDoc } from './helpers/openapi-fuzz';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 
 const SECRET = 'e2e-webhooks-secret-0123456789-abcdefghij';
@@ -269,11 +271,13 @@ describe('signed webhooks (real app, workers, a receiver on 127.0.0.1)', () => {
   describe('without WEBHOOK_ALLOW_PRIVATE', () => {
     let strict: TestApp;
     let user: Http;
+    let carol: string;
 
     beforeAll(async () => {
       strict = await startTestApp({ runWorkers: false, auth: { jwtSecret: SECRET } });
       expect(strict.config.webhooks.allowPrivate).toBe(false);
-      user = new Http(strict.baseUrl, await token('carol'));
+      carol = await token('carol');
+      user = new Http(strict.baseUrl, carol);
     });
     afterAll(() => strict?.close());
 
@@ -302,6 +306,49 @@ describe('signed webhooks (real app, workers, a receiver on 127.0.0.1)', () => {
         expect(r.body.errors[0].field).toBe('url');
       },
     );
+
+    it('answers fuzzed requests to every webhook operation without a 5xx, in the documented shapes', async () => {
+      const doc = (await user.get('/api/docs/openapi.json')).body as OpenApiDoc;
+      const known = await user.post('/api/webhooks', { url: 'http://8.8.8.8/hook', events: ['job.state'] });
+      expect(known.status).toBe(201);
+      const fuzzer = new OpenApiFuzzer(doc, () => ({ id: [known.body.id] }));
+      const ops = fuzzer.operations().filter((o) => o.template.startsWith('/api/webhooks'));
+      expect(ops.map((o) => `${o.method} ${o.template}`).sort()).toEqual([
+        'DELETE /api/webhooks/{id}',
+        'GET /api/webhooks',
+        'GET /api/webhooks/{id}',
+        'GET /api/webhooks/{id}/deliveries',
+        'POST /api/webhooks',
+      ]);
+      const auth = { authorization: `Bearer ${carol}` };
+      for (const { method, template, op } of ops) {
+        await fc.assert(
+          fc.asyncProperty(fuzzer.requests(method, template, op), async (req) => {
+            const res = await fetch(strict.baseUrl + req.path, {
+              method: req.method,
+              headers: { ...auth, ...(req.body !== undefined && { 'content-type': 'application/json' }) },
+              body: req.body === undefined ? undefined : JSON.stringify(req.body),
+            });
+            const text = await res.text();
+            const body: any =
+              text && res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
+            if (res.status >= 500) throw new Error(`${req.label}: ${res.status} ${text.slice(0, 300)}`);
+            if (res.status >= 300) {
+              expect(body).toMatchObject({
+                statusCode: res.status,
+                error: expect.any(String),
+                message: expect.any(String),
+              });
+            } else if (res.status !== 204) {
+              const schema = op.responses[String(res.status)]?.content?.['application/json']?.schema;
+              expect(schema).toBeDefined();
+              expect(fuzzer.mismatch(body, schema)).toBeNull();
+            }
+          }),
+          { numRuns: 25 },
+        );
+      }
+    }, 120_000);
 
     it('describes the endpoints in OpenAPI', async () => {
       const doc = (await user.get('/api/docs/openapi.json')).body;

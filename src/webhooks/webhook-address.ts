@@ -87,13 +87,19 @@ export function urlHost(url: URL): string {
 
 export type Resolve = (host: string) => Promise<string[]>;
 
-/** Every address a name resolves to (the system resolver, as connections use). */
+/** Longest a name may take to resolve when a webhook is checked. */
+const RESOLVE_TIMEOUT_MS = 5000;
+
+/** Every address a name resolves to (the system resolver, as connections use), within 5 s. */
 export const systemResolve: Resolve = (host) =>
-  new Promise((resolve, reject) =>
-    dnsLookup(host, { all: true, verbatim: true }, (err, addresses: LookupAddress[]) =>
-      err ? reject(err) : resolve(addresses.map((a) => a.address)),
-    ),
-  );
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), RESOLVE_TIMEOUT_MS);
+    dnsLookup(host, { all: true, verbatim: true }, (err, addresses: LookupAddress[]) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(addresses.map((a) => a.address));
+    });
+  });
 
 /**
  * Checks that `raw` is an allowed webhook URL and, unless `allowPrivate`, that every address its host
