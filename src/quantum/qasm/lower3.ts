@@ -568,7 +568,11 @@ export class Lowerer3 {
 
   private writeCell(c: Cell, v: Scalar, out: Op[], at: Pos) {
     if (this.dyn > c.depth || v.k === 'd') {
-      if (c.t.k === 'complex') this.fail(`per-shot complex values are not supported`, at);
+      if (c.t.k === 'complex')
+        this.fail(
+          `per-shot complex variable '${c.name ?? 'value'}' is not supported (complex values are computed at compile time)`,
+          at,
+        );
       this.ensureStorage(c, at);
       this.emit(out, { kind: 'set', target: this.target(c), value: this.toCE(v) });
       c.known = this.dyn > c.depth || v.k === 'd' ? undefined : (v as { v: number }).v;

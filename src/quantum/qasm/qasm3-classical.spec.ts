@@ -152,7 +152,10 @@ describe('OpenQASM 3 classical types and values', () => {
         bit[8] m = int(abs(3 + 4im));`),
     ).toEqual({ re: 5, im: 5, m: 5 });
     const e = refusal(H3 + 'qubit q; bit b = measure q; complex zc = 1; if (b) { zc = 2im; }');
-    expect(e.reason).toBe('per-shot complex values are not supported');
+    expect(e.reason).toBe(
+      "per-shot complex variable 'zc' is not supported (complex values are computed at compile time)",
+    );
+    expect([e.line, e.column]).toEqual([3, 57]);
   });
 
   it('arrays: declaration, literals, indexing, slices, sizeof, copies', () => {
