@@ -1,6 +1,9 @@
 import { CircuitError, type Circuit } from '../circuit/circuit';
 import { parseBraket } from '.';
-import { c, counts, diag, e, expectUnitary, I_, L, mi, O, permutation, scaled, type Rows } from './testing';
+import { c, counts, diag, e, unitaryError, I_, L, mi, O, permutation, scaled, type Rows } from './testing';
+
+const expectUnitary = (circuit: Circuit, rows: Rows, n?: number) =>
+  expect(unitaryError(circuit, rows, n)).toBeLessThan(1e-9);
 
 /**
  * Matrices copied from amazon-braket-sdk-python v1.125 `src/braket/circuits/gates.py` (`to_matrix`).

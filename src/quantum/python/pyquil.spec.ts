@@ -1,8 +1,11 @@
 import fc from 'fast-check';
-import { CircuitError } from '../circuit/circuit';
+import { CircuitError, type Circuit } from '../circuit/circuit';
 import { parseQuil } from '../quil';
 import { looksLikePyQuil, parsePyQuil } from '.';
-import { counts, diag, e, expectUnitary, L, permutation } from './testing';
+import { counts, diag, e, L, permutation, type Rows, unitaryError } from './testing';
+
+const expectUnitary = (circuit: Circuit, rows: Rows, n?: number) =>
+  expect(unitaryError(circuit, rows, n)).toBeLessThan(1e-9);
 
 const located = (src: string): CircuitError => {
   try {

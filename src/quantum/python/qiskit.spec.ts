@@ -2,7 +2,10 @@ import { execSync } from 'node:child_process';
 import { CircuitError, type Circuit, type GateOp } from '../circuit/circuit';
 import { parseBraket, parsePyQuil, parseQiskit } from '.';
 import { unitaryDistance, unitaryOf } from '../qasm/testing';
-import { c, counts, diag, e, expectUnitary, I_, L, mi, O, permutation, scaled, type Rows } from './testing';
+import { c, counts, diag, e, unitaryError, I_, L, mi, O, permutation, scaled, type Rows } from './testing';
+
+const expectUnitary = (circuit: Circuit, rows: Rows, n?: number) =>
+  expect(unitaryError(circuit, rows, n)).toBeLessThan(1e-9);
 
 const R = Math.SQRT1_2;
 const [A, B, D, F] = [0.3, -1.1, 2.2, 0.7];
