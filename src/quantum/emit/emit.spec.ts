@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Circuit, ClassicalExpr, Matrix2, Op } from '../circuit/circuit';
 import { u3, X } from '../circuit/gates';
@@ -956,4 +958,31 @@ describe('registry', () => {
     const to2 = emitProgram('QASM2', via3);
     expect(distance(unitary(original), unitary(parseProgram('QASM2', to2.text)), false)).toBeLessThan(1e-9);
   });
+});
+
+describe('the openqasm/openqasm examples (test/fixtures/openqasm)', () => {
+  const dir = join(__dirname, '../../../test/fixtures/openqasm');
+  const probabilities = (x: Circuit) =>
+    simulate({ circuit: x, shots: 4000, seed: 7, type: 'RUNNER', maxQubits: 26 })[1].data as Record<string, number>;
+  /** Total variation distance between two distributions. */
+  const tv = (a: Record<string, number>, b: Record<string, number>) => {
+    let t = 0;
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) t += Math.abs((a[k] ?? 0) - (b[k] ?? 0));
+    return t / 2;
+  };
+  const both = ['adder', 'alignment', 'inverseqft2', 'qft', 'qpt', 'rb', 'teleport'];
+  const qasm3Only = ['inverseqft1', 'ipe', 'qec', 'rus'];
+  it.each([...both, ...qasm3Only])(
+    '%s runs with the same distribution after an OpenQASM 3 round trip (and OpenQASM 2 where it can)',
+    (name) => {
+      const c = parseQasm(readFileSync(join(dir, `${name}.qasm`), 'utf8'), 'QASM3');
+      const p = probabilities(c);
+      expect(tv(p, probabilities(parseQasm(emitQasm3(c).text, 'QASM3')))).toBeLessThan(0.05);
+      if (both.includes(name)) {
+        expect(tv(p, probabilities(parseQasm(emitQasm2(c).text, 'QASM2')))).toBeLessThan(0.05);
+      } else {
+        expect(() => emitQasm2(c)).toThrow(TranslationError);
+      }
+    },
+  );
 });
