@@ -286,6 +286,14 @@ describe('Braket: every gate method has the SDK matrix', () => {
       [c(0.5, 0.5), c(0.5, -0.5)],
       [c(0.5, -0.5), c(0.5, 0.5)],
     ]);
+    // a negative fractional power is the inverse raised to the positive power: x ** -0.5 = x ** 0.5 = v
+    expectUnitary(noMeasure(parseBraket('Circuit().x(0, power=-0.5)')), [
+      [c(0.5, 0.5), c(0.5, -0.5)],
+      [c(0.5, -0.5), c(0.5, 0.5)],
+    ]);
+    // z ** 0.5 = s, and a controlled fractional power: cz ** 0.5 = cs
+    expectUnitary(noMeasure(parseBraket('Circuit().z(0, power=0.5)')), diag(L, I_));
+    expectUnitary(noMeasure(parseBraket('Circuit().cz(1, 0, power=0.5)')), diag(L, L, L, I_));
     // broadcasting over a target set
     expect(parseBraket('Circuit().h([0, 1, 2])').ops.filter((o) => o.kind === 'gate')).toHaveLength(3);
   });

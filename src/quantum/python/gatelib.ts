@@ -111,9 +111,11 @@ export function power(def: GateDef, p: number): Piece[] | string {
     return out;
   }
   if (def.pieces.length === 1) {
-    const pc = def.pieces[0];
-    if (pc.k === 'phase') return [{ k: 'phase', theta: pc.theta * p }];
-    if (pc.k === 'u') return [{ ...pc, m: matrixPower(pc.m, p) }];
+    // a negative power is the inverse raised to -p (Braket's rule; it matters on the branch cut)
+    const pc = p < 0 ? inverse(def.pieces)[0] : def.pieces[0];
+    const q = Math.abs(p);
+    if (pc.k === 'phase') return [{ k: 'phase', theta: pc.theta * q }];
+    if (pc.k === 'u') return [{ ...pc, m: matrixPower(pc.m, q) }];
   }
   return 'fractional powers of multi-qubit gates';
 }
@@ -144,7 +146,10 @@ export function matrixPower(m: Matrix2, p: number): Matrix2 {
   const l2 = [tr[0] - sq[0], tr[1] - sq[1]];
   const pw = (l: number[]) => {
     const r = Math.hypot(l[0], l[1]) ** p;
-    const t = Math.atan2(l[1], l[0]) * p;
+    // principal argument in (-π, π]: -π (an eigenvalue -1 with a rounding-negative imaginary part) is π
+    let arg = Math.atan2(l[1], l[0]);
+    if (arg <= -Math.PI + 1e-12) arg = Math.PI;
+    const t = arg * p;
     return [r * Math.cos(t), r * Math.sin(t)];
   };
   const f1 = pw(l1);
