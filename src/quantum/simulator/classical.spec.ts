@@ -267,6 +267,11 @@ describe('per-shot classical control', () => {
     expect(() => run(circuit(1, 1, [{ kind: 'break' }, measure(0, 0)]))).toThrow(/break outside of a loop/);
   });
 
+  it('a circuit that only sets its bits (no measurement) reports them', () => {
+    const ops: Op[] = [{ kind: 'set', target: { clbits: [0, 1] }, value: num(2) }];
+    expect(run(circuit(1, 2, ops))).toEqual({ '0x2': 4000 });
+  });
+
   it('a circuit that measures only into variables reports empty counts', () => {
     const ops: Op[] = [h(0), { kind: 'measure-var', qubit: 0, target: { var: 0 } }];
     expect(run(circuit(1, 0, ops, [{ name: 'b', type: 'bit' }]))).toEqual({});

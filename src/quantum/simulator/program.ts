@@ -435,8 +435,17 @@ export function clbitSources(circuit: Circuit): Int32Array {
   return src;
 }
 
+/**
+ * Whether the circuit writes classical bits or variables from its qubits or its classical code: a
+ * measurement (to a clbit or a variable) or a `set` of clbits. Without any, there is nothing to
+ * report (qunicorn-core's ADR 0011: an empty counts dict).
+ */
 export function hasMeasurement(ops: Op[]): boolean {
   return ops.some(
-    (op) => op.kind === 'measure' || op.kind === 'measure-var' || childBodies(op).some((body) => hasMeasurement(body)),
+    (op) =>
+      op.kind === 'measure' ||
+      op.kind === 'measure-var' ||
+      (op.kind === 'set' && 'clbits' in op.target) ||
+      childBodies(op).some((body) => hasMeasurement(body)),
   );
 }
