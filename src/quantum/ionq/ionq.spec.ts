@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { CircuitError, type Circuit, type Op } from '../circuit/circuit';
 import { emitProgram, parseProgram, TranslationError, translateProgram } from '../languages';
@@ -476,6 +478,22 @@ describe('IonQ emitter', () => {
     expect(Object.keys(probabilities(original)).sort()).toEqual(['0x0', '0x3']);
     expect(p['0x0']).toBeCloseTo(0.5, 1);
   });
+
+  it.each(['qft', 'qpt', 'rb'])(
+    "the openqasm/openqasm example %s keeps its distribution through IonQ JSON (its measurements are IonQ's)",
+    (name) => {
+      const src = readFileSync(join(__dirname, `../../../test/fixtures/openqasm/${name}.qasm`), 'utf8');
+      const c = parseProgram('QASM3', src);
+      const back = parseIonq(emitIonq(c).text);
+      const probabilities = (x: Circuit) =>
+        simulate({ circuit: x, shots: 4000, seed: 7, type: 'RUNNER', maxQubits: 26 })[1].data as Record<string, number>;
+      const a = probabilities(c);
+      const b = probabilities(back);
+      let tv = 0;
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) tv += Math.abs((a[k] ?? 0) - (b[k] ?? 0)) / 2;
+      expect(tv).toBeLessThan(0.05);
+    },
+  );
 
   it('warns when the circuit measures only some qubits, into other bits, or nothing', () => {
     const some = new CircuitBuilder(2, 1).h(0).measure(1, 0).build();
