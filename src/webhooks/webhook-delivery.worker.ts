@@ -70,16 +70,20 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
 
   async onApplicationBootstrap(): Promise<void> {
     const boss = this.queue.boss;
-    await boss.createQueue(WEBHOOKS_QUEUE, {
-      policy: 'stately',
+    const options = {
       // A drain that throws (the database went away) is tried again; delivery failures are not
       // thrown: they are retried by the drain itself, with the webhook's order kept.
       retryLimit: 10,
       retryDelay: 5,
+      // A drain whose process died is noticed by its missing heartbeat (pg-boss refreshes it while the
+      // handler runs) and retried; the expiry only bounds a handler that never returns.
+      heartbeatSeconds: this.config.jobHeartbeatSeconds,
       expireInSeconds: 600,
       retentionSeconds: 24 * 3600,
       deleteAfterSeconds: 3600,
-    });
+    };
+    await boss.createQueue(WEBHOOKS_QUEUE, { policy: 'stately', ...options });
+    await boss.updateQueue(WEBHOOKS_QUEUE, options);
     this.working = true;
     this.workerId = await boss.work<DrainData>(
       WEBHOOKS_QUEUE,
