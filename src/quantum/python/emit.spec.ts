@@ -108,12 +108,14 @@ describe('QISKIT and BRAKET emitters', () => {
       .cx(0, 1)
       .ccx(0, 1, 2)
       .gate('u', G.u3(0.1, 0.2, 0.3), 2, [0, 1], [0, 1])
+      .gate('s', G.S, 0, [1, 2], [1, 0])
       .swap(0, 1, [2], [0])
       .build();
     const { text } = emitQiskit(circuit);
     expect(text).toContain('circuit.h(0)\ncircuit.cx(0, 1)\ncircuit.ccx(0, 1, 2)');
     expect(text).toMatch(/UGate\(0\.1\d*, 0\.2\d*, 0\.3\d*\)\.control\(2, ctrl_state='10'\), \[0, 1, 2\]/);
     expect(text).toContain("SwapGate().control(1, ctrl_state='0'), [2, 0, 1]");
+    expect(text).toContain("SGate().control(2, ctrl_state='01'), [1, 2, 0]");
     expect(stateDistance(finalState(parseQiskit(text)), finalState(circuit))).toBeLessThan(1e-12);
   });
 

@@ -48,6 +48,18 @@ const NAMED: [string, string, Matrix2][] = [
   ['sx', 'v', G.SX],
 ];
 
+const QISKIT_CLASSES: Readonly<Record<string, string>> = {
+  h: 'HGate',
+  x: 'XGate',
+  y: 'YGate',
+  z: 'ZGate',
+  s: 'SGate',
+  sdg: 'SdgGate',
+  t: 'TGate',
+  tdg: 'TdgGate',
+  sx: 'SXGate',
+};
+
 /** The standard gate whose matrix `m` is exactly: [qiskit name, braket name]. */
 function named(m: Matrix2): [string, string] | undefined {
   const hit = NAMED.find(([, , n]) => close(n, m));
@@ -225,6 +237,15 @@ export function emitQiskit(circuit: Circuit): Emitted {
           }
           if (nm && allOne && k === 2 && (nm[0] === 'x' || nm[0] === 'z')) {
             out(`circuit.cc${nm[0]}(${op.controls[0]}, ${op.controls[1]}, ${op.target})`);
+            break;
+          }
+          if (nm) {
+            // a standard gate under controls the methods do not cover: its library class, controlled
+            const cls = QISKIT_CLASSES[nm[0]];
+            libs.add(cls);
+            out(
+              `circuit.append(${cls}().control(${k}, ctrl_state=${ctrlState(states)}), [${[...op.controls, op.target].join(', ')}])`,
+            );
             break;
           }
           const { theta, phi, lambda, phase } = G.zyz(op.matrix);
