@@ -17,7 +17,9 @@ import { WebhookSecrets } from './webhook-secrets';
 export const WEBHOOKS_QUEUE = 'qunest-webhooks';
 /** Deliveries one drain makes before it hands over to a fresh entry (bounds an entry's run time). */
 const DELIVERIES_PER_DRAIN = 20;
-const SWEEP_MS = 15_000;
+const SWEEP_MS = 5_000;
+/** How long "there is no webhook at all" is believed before it is checked again. */
+const NO_WEBHOOKS_TTL_MS = 1_000;
 const SWEEP_TASK = 'webhook deliveries';
 const CLEANUP_TASK = 'webhook delivery log cleanup';
 const CLEANUP_MS = 3600_000;
@@ -46,7 +48,7 @@ export function retryDelaySeconds(baseSeconds: number, retry: number): number {
  *   doubling, and holds back the later deliveries of that webhook meanwhile (a new drain entry with
  *   `startAfter`); after WEBHOOK_MAX_ATTEMPTS attempts the delivery is marked failed and the next one goes.
  * - Drains are sent when the bus announces a committed event that has deliveries, after every failed
- *   attempt (deferred), and by a sweep every 15 s and at start, which finds pending deliveries whose
+ *   attempt (deferred), and by a sweep every 5 s and at start, which finds pending deliveries whose
  *   announcement was lost (a process that died between commit and send, a lost listener connection).
  *
  * At least once: a delivery is marked delivered only after a 2xx answer; a crash in between sends it again
@@ -58,6 +60,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private unsubscribe?: () => void;
   private workerId?: string;
   private working = false;
+  /** When the webhook table was last seen empty (0: not known to be empty). */
+  private emptySince = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -124,17 +128,22 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     );
   }
 
-  /** Sends a drain for every webhook with a pending delivery of this event. */
+  /**
+   * Sends a drain for every webhook with a pending delivery of this event. While there is no webhook
+   * at all (checked at most once a second) events cost no query; a delivery whose announcement is
+   * skipped in the second after the first webhook appeared is sent by the next sweep.
+   */
   private async announce(outboxId: number): Promise<void> {
-    const rows = await this.em
-      .fork()
-      .getConnection()
-      .execute<{ webhook_id: string }[]>(
-        `select distinct "webhook_id" from "webhook_delivery" where "outbox_id" = ? and "state" = 'pending'`,
-        [outboxId],
-      );
-    for (const row of rows) await this.schedule(row.webhook_id);
-    if (rows.length > 0 && this.workerId) this.queue.boss.notifyWorker(this.workerId);
+    const connection = this.em.fork().getConnection();
+    if (Date.now() - this.emptySince < NO_WEBHOOKS_TTL_MS) return;
+    const [{ any, ids }] = await connection.execute<{ any: boolean; ids: string[] }[]>(
+      `select exists (select 1 from "webhook") as "any",
+              array(select distinct "webhook_id" from "webhook_delivery" where "outbox_id" = ? and "state" = 'pending') as "ids"`,
+      [outboxId],
+    );
+    this.emptySince = any ? 0 : Date.now();
+    for (const id of ids) await this.schedule(id);
+    if (ids.length > 0 && this.workerId) this.queue.boss.notifyWorker(this.workerId);
   }
 
   /** Finds webhooks with pending deliveries and sends each a drain (refused, harmlessly, when one waits). */
