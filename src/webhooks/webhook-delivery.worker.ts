@@ -207,10 +207,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     }
     const body = JSON.stringify(delivery.body);
     const headers = {
-      'user-agent': 'Qunest-Webhooks/1',
-      'qunest-event': delivery.eventName,
-      'qunest-delivery': delivery.id,
-      'qunest-signature': signatureHeader(secret, body, Math.floor(Date.now() / 1000)),
+      'User-Agent': 'Qunest-Webhooks/1',
+      'Qunest-Event': delivery.eventName,
+      'Qunest-Delivery': delivery.id,
+      'Qunest-Signature': signatureHeader(secret, body, Math.floor(Date.now() / 1000)),
     };
     return postOnce(url, body, headers, { timeoutMs: timeoutSeconds * 1000, allowPrivate });
   }

@@ -21,7 +21,3 @@ export const WEBHOOK_EVENT_NAMES: readonly DomainEventName[] = Object.keys(NAMES
 
 /** `*`: every event. */
 export const ALL_EVENTS = '*';
-
-export function isWebhookEventName(name: string): boolean {
-  return name === ALL_EVENTS || Object.hasOwn(NAMES, name);
-}

@@ -1,5 +1,4 @@
 import { loadConfig } from '../config/app-config';
-import { retryDelaySeconds } from './webhook-delivery.worker';
 import { newWebhookSecret, WebhookSecrets } from './webhook-secrets';
 
 const config = (key?: string) =>
@@ -38,11 +37,5 @@ describe('webhook secrets at rest', () => {
     const a = newWebhookSecret();
     expect(a).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(newWebhookSecret()).not.toBe(a);
-  });
-});
-
-describe('retry delays', () => {
-  it('start at the base and double: 8 attempts with base 10 s wait 10, 20, … 640 s', () => {
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => retryDelaySeconds(10, n))).toEqual([10, 20, 40, 80, 160, 320, 640]);
   });
 });
