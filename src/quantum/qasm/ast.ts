@@ -1,5 +1,5 @@
 /**
- * Syntax tree produced by the parser and walked by the lowering pass. Every node carries the
+ * Syntax tree of the OpenQASM 2 front end (parser.ts), walked by lower.ts. Every node carries the
  * 1-based line and column of the token that errors about it should point at.
  */
 
@@ -8,39 +8,30 @@ export interface Pos {
   col: number;
 }
 
+/** `^` is OpenQASM 2's power operator. */
+export type BinaryOp = '+' | '-' | '*' | '/' | '^';
+
 export type Expr =
-  | (Pos & { k: 'num'; value: number; isInt: boolean; depth: number })
+  | (Pos & { k: 'num'; value: number; depth: number })
   | (Pos & { k: 'id'; name: string; depth: number })
-  | (Pos & { k: 'unary'; op: '-' | '+' | '!'; arg: Expr; depth: number })
-  | (Pos & { k: 'binary'; op: string; left: Expr; right: Expr; depth: number })
-  | (Pos & { k: 'call'; fn: string; args: Expr[]; depth: number })
-  | (Pos & { k: 'cast'; type: string; arg: Expr; depth: number })
-  /** `c[i]` inside an expression: only meaningful in if conditions. */
-  | (Pos & { k: 'index'; name: string; namePos: Pos; index: IndexSpec; depth: number });
+  | (Pos & { k: 'unary'; op: '-' | '+'; arg: Expr; depth: number })
+  | (Pos & { k: 'binary'; op: BinaryOp; left: Expr; right: Expr; depth: number })
+  | (Pos & { k: 'call'; fn: string; args: Expr[]; depth: number });
 
-/** What is inside the brackets of `q[...]`. */
-export type IndexSpec =
-  | (Pos & { k: 'single'; expr: Expr })
-  | (Pos & { k: 'range'; start?: Expr; step?: Expr; end?: Expr })
-  | (Pos & { k: 'set'; items: Expr[] });
+/** An integer literal (register size, index, if value), at its token. */
+export type IntLit = Pos & { value: number };
 
-/** A qubit or bit operand: `q`, `q[1]`, `q[0:2]`, `q[{0, 2}]`. */
+/** A qubit or bit operand: `q` or `q[1]`. */
 export interface Operand extends Pos {
   name: string;
-  index?: IndexSpec;
+  /** The index, at its number; `bracket` is where its `[` is. */
+  index?: IntLit & { bracket: Pos };
 }
 
-export interface Modifier extends Pos {
-  kind: 'ctrl' | 'negctrl' | 'inv' | 'pow';
-  /** Control count for ctrl/negctrl (default 1), exponent for pow. */
-  arg?: Expr;
-}
-
+/** A gate call; its position is its name's. */
 export interface GateCall extends Pos {
   k: 'call';
-  modifiers: Modifier[];
   name: string;
-  namePos: Pos;
   args: Expr[];
   operands: Operand[];
 }
@@ -50,7 +41,9 @@ export interface Barrier extends Pos {
   operands: Operand[];
 }
 
-/** A statement of a gate body. `local` and `def` are filled in when the definition is checked. */
+export type Measure = Pos & { k: 'measure'; qubits: Operand; bits: Operand };
+export type Reset = Pos & { k: 'reset'; operand: Operand };
+
 export type GateBodyStmt = GateCall | Barrier;
 
 export interface GateDefStmt extends Pos {
@@ -61,36 +54,17 @@ export interface GateDefStmt extends Pos {
   body: GateBodyStmt[];
 }
 
-export type ClassicalType = 'int' | 'uint' | 'float' | 'angle';
-
 export type Stmt =
   | (Pos & { k: 'include'; file: string })
-  | (Pos & {
-      k: 'qreg' | 'creg';
-      name: string;
-      /** Undefined for a single `qubit q;` / `bit c;`. */
-      size?: Expr;
-      /** `bit c = measure q;` */
-      init?: Operand;
-    })
-  | (Pos & { k: 'const'; type: ClassicalType; width?: Expr; name: string; value: Expr })
+  | (Pos & { k: 'qreg' | 'creg'; name: string; size: IntLit })
   | GateDefStmt
   | GateCall
   | Barrier
-  | (Pos & { k: 'measure'; qubits: Operand; bits: Operand })
-  | (Pos & { k: 'reset'; operands: Operand[] })
-  | (Pos & { k: 'if'; cond: Expr; then: Stmt[]; else?: Stmt[]; qasm2: boolean })
-  | (Pos & {
-      k: 'for';
-      type?: ClassicalType;
-      varName: string;
-      varPos: Pos;
-      range: IndexSpec;
-      body: Stmt[];
-    })
-  | (Pos & { k: 'block'; body: Stmt[] });
+  | Measure
+  | Reset
+  /** `if (c == 3) body;` or `if (c[0] == 1) body;`: the body runs when the bits read `value`. */
+  | (Pos & { k: 'if'; creg: Operand; value: number; body: GateCall | Measure | Reset });
 
 export interface Program {
-  version: 2 | 3;
   statements: Stmt[];
 }

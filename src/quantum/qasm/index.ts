@@ -113,8 +113,8 @@ export function parseQasm(source: string, language?: QasmLanguage, options: Qasm
       return lowerer.lower(program3);
     }
     const tokens = tokenize(source, false);
-    const program = new Parser(tokens, 2, startsWithQelib1(source)).parseProgram();
-    lowerer = new Lowerer(2, { maxOperations: max });
+    const program = new Parser(tokens, startsWithQelib1(source)).parseProgram();
+    lowerer = new Lowerer({ maxOperations: max });
     return lowerer.lower(program);
   } catch (err) {
     if (err instanceof CircuitError) throw err;

@@ -279,14 +279,6 @@ function stdgates(): Map<string, NativeGate> {
 /** The built-in `U(θ, φ, λ)` of both versions and `CX` of OpenQASM 2. */
 export const BUILTIN_U = unitary('U', 1, 3, u3m);
 export const BUILTIN_CX = fixed('CX', 2, X);
-/** OpenQASM 3 `gphase(θ)`: a zero-qubit gate. */
-export const BUILTIN_GPHASE: NativeGate = {
-  numParams: 1,
-  numQubits: 0,
-  lower(p, _q, out) {
-    out.push({ kind: 'gphase', theta: p[0] });
-  },
-};
 
 let qelib1Cache: Map<string, NativeGate> | undefined;
 let stdgatesCache: Map<string, NativeGate> | undefined;
