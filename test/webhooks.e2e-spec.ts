@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { ormConfig } from '../src/model';
@@ -101,7 +101,8 @@ describe('signed webhooks (real app, workers, a receiver on 127.0.0.1)', () => {
     await receiver.start();
     t = await startTestApp({
       runWorkers: true,
-      auth: { jwtSecret: SECRET },
+      // secrets sealed at rest: the signatures below are made with secrets read back from the sealed form
+      auth: { jwtSecret: SECRET, tokenEncryptionKey: 'e2e-webhooks-token-encryption-key' },
       webhooks: { retryBaseSeconds: 1, maxAttempts: 8, timeoutSeconds: 5, allowPrivate: true },
     });
     anon = new Http(t.baseUrl);
@@ -138,7 +139,14 @@ describe('signed webhooks (real app, workers, a receiver on 127.0.0.1)', () => {
     expect((await admin.get('/api/webhooks')).body.items.map((w: any) => w.id)).toContain(created.id);
     expect((await anon.post('/api/webhooks', { url: `${receiver.base}/anon`, events: ['*'] })).status).toBe(403);
     expect((await alice.get('/api/webhooks/not-a-uuid')).status).toBe(404);
-    // the secret is stored, and not as it was answered (no TOKEN_ENCRYPTION_KEY here: "plain.<secret>")
+    // the secret is stored sealed (TOKEN_ENCRYPTION_KEY is set), not as it was answered
+    const [row] = await t
+      .get<EntityManager>(EntityManager)
+      .fork()
+      .getConnection()
+      .execute<{ secret: string }[]>('select "secret" from "webhook" where "id" = ?', [created.id]);
+    expect(row.secret).toMatch(/^v1\./);
+    expect(row.secret).not.toContain(created.secret.slice('whsec_'.length));
     expect((await alice.delete(`/api/webhooks/${created.id}`)).status).toBe(204);
     expect((await alice.get(`/api/webhooks/${created.id}`)).status).toBe(404);
   });
@@ -243,6 +251,33 @@ describe('signed webhooks (real app, workers, a receiver on 127.0.0.1)', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(receiver.at('/deleted').map((r) => r.body.payload.jobId)).toEqual([before]);
     expect((await alice.delete(`/api/webhooks/${watcher.id}`)).status).toBe(204);
+  });
+
+  it('checks the address again at delivery: a URL allowed at creation but private now is refused, and logged', async () => {
+    const created = await hook(alice, '/rechecked', ['job.created']);
+    // the setting changes under the running app (the config object is the app's own): as if the
+    // name now resolved to a private address, the delivery must not be sent
+    t.config.webhooks.allowPrivate = false;
+    try {
+      const jobId = await submit(alice, aliceDeployment);
+      const log = await waitUntil(async () => {
+        const r = await alice.get(`/api/webhooks/${created.id}/deliveries`);
+        return r.body.total >= 1 ? r.body : null;
+      }, 'a refused attempt in the log');
+      expect(log.items[0]).toMatchObject({ attempt: 1, status: null, event: 'job.created', deliveryState: 'pending' });
+      expect(log.items[0].error).toMatch(/127\.0\.0\.1.*loopback, private or link-local/);
+      expect(receiver.at('/rechecked')).toEqual([]);
+      // allowed again: the retry goes out
+      t.config.webhooks.allowPrivate = true;
+      const [got] = await waitUntil(async () => {
+        const r = receiver.at('/rechecked');
+        return r.length > 0 ? r : null;
+      }, 'the retry after the address is allowed again');
+      expect(got.body.payload.jobId).toBe(jobId);
+    } finally {
+      t.config.webhooks.allowPrivate = true;
+      await alice.delete(`/api/webhooks/${created.id}`);
+    }
   });
 
   it('refuses a bad events list with 400 naming events', async () => {
