@@ -290,11 +290,11 @@ describe('admin UI', () => {
     it('sets a device offline and online again', async () => {
       const device = page.locator('#devices tbody tr', { hasText: 'statevector-simulator' });
       await device.getByRole('button', { name: 'Set offline' }).click();
-      await page.locator('#devices tbody tr[data-status="offline"]').waitFor();
+      await page.locator('#devices tbody tr[data-status="offline"]', { hasText: 'statevector-simulator' }).waitFor();
       const id = await device.getAttribute('data-device-id');
       expect((await http.get(`/devices/${id}`)).body.status).toBe('offline');
-      await page.locator('#devices tbody tr').getByRole('button', { name: 'Set online' }).click();
-      await page.locator('#devices tbody tr[data-status="online"]').waitFor();
+      await device.getByRole('button', { name: 'Set online' }).click();
+      await page.locator('#devices tbody tr[data-status="online"]', { hasText: 'statevector-simulator' }).waitFor();
       expect((await http.get(`/devices/${id}`)).body.status).toBe('online');
     });
 
@@ -540,7 +540,10 @@ describe('admin UI', () => {
           .locator('#detail-results .result[data-result-type="ERROR"]', { hasText: 'the test stopped it' })
           .waitFor();
 
-        await page.locator('#devices tbody tr').getByRole('button', { name: 'Set offline' }).click();
+        await page
+          .locator('#devices tbody tr', { hasText: 'statevector-simulator' })
+          .getByRole('button', { name: 'Set offline' })
+          .click();
         await page.locator('#banner', { hasText: '403' }).waitFor();
         expect((await api.get('/devices?provider=LOCAL')).body.items[0].status).toBe('online');
       } finally {
