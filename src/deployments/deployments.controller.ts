@@ -37,7 +37,8 @@ export class DeploymentsController {
 
   @Post()
   @ApiOperation({
-    summary: 'Create a deployment; OpenQASM programs are parsed, a bad one answers 422 with its line and column',
+    summary:
+      'Create a deployment; every program is parsed in its language (QASM2, QASM3, QUIL, QISKIT, BRAKET, IONQ), a bad one answers 422 with its line and column',
   })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: DeploymentDto })
