@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { SignJWT } from 'jose';
+import { deleteExpiredIdempotencyKeys } from '../src/common/idempotency';
 import { UPLOADS_PER_USER } from '../src/deployments/program-validator';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
@@ -105,6 +106,34 @@ describe('job API: idempotent submission, tags and search, event history', () =>
       const n1 = await submit(anon, body, { [KEY]: 'anon-key' });
       const n2 = await submit(anon, body, { [KEY]: 'anon-key' });
       expect(n2.body.id).toBe(n1.body.id);
+    });
+
+    it('a key expires after 24 h: then it makes a new job, whatever the body, and the cleanup deletes it', async () => {
+      const em = t.get<EntityManager>(EntityManager).fork();
+      const first = await submit(alice, { deploymentId: dA, name: 'old' }, { [KEY]: 'expiring' });
+      expect(first.status).toBe(201);
+      const age = (hours: number) =>
+        em
+          .getConnection()
+          .execute(
+            `update idempotency_key set created_at = now() - make_interval(hours => ?) where owner = 'alice' and key = 'expiring'`,
+            [hours],
+          );
+      await age(23);
+      expect((await submit(alice, { deploymentId: dA, name: 'new' }, { [KEY]: 'expiring' })).status).toBe(422);
+      await age(25);
+      const again = await submit(alice, { deploymentId: dA, name: 'new' }, { [KEY]: 'expiring' });
+      expect(again.status).toBe(201);
+      expect(again.body.id).not.toBe(first.body.id);
+      expect((await submit(alice, { deploymentId: dA, name: 'new' }, { [KEY]: 'expiring' })).body.id).toBe(
+        again.body.id,
+      );
+      await age(25);
+      expect(await deleteExpiredIdempotencyKeys(em)).toBeGreaterThanOrEqual(1);
+      const left = await em
+        .getConnection()
+        .execute(`select count(*)::int as n from idempotency_key where key = 'expiring'`);
+      expect(left[0].n).toBe(0);
     });
 
     it('a failed submission does not use up its key', async () => {
