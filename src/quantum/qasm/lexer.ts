@@ -243,3 +243,61 @@ export function tokenize(src: string, v3: boolean): Token[] {
   out.push({ kind: 'eof', text: '', value: 0, line, col: col(n) });
   return out;
 }
+
+/**
+ * A cursor over tokens, with the helpers both parsers (parser.ts, parser3.ts) read them with.
+ * `reserved` holds the words that cannot name anything new.
+ */
+export class TokenReader {
+  protected i = 0;
+
+  constructor(
+    protected readonly toks: Token[],
+    private readonly reserved: ReadonlySet<string>,
+  ) {}
+
+  protected peek(offset = 0): Token {
+    const k = this.i + offset;
+    return this.toks[k < this.toks.length ? k : this.toks.length - 1];
+  }
+  protected next(): Token {
+    const t = this.toks[this.i];
+    if (t.kind !== 'eof') this.i++;
+    return t;
+  }
+  protected isOp(t: Token, s: string): boolean {
+    return t.kind === 'op' && t.text === s;
+  }
+  protected isId(t: Token, s: string): boolean {
+    return t.kind === 'id' && t.text === s;
+  }
+  protected pos(t: { line: number; col: number }): { line: number; col: number } {
+    return { line: t.line, col: t.col };
+  }
+  protected fail(msg: string, at: { line: number; col: number }): never {
+    throw new CircuitError(msg, at.line, at.col);
+  }
+  protected expectOp(s: string): Token {
+    const t = this.peek();
+    if (!this.isOp(t, s)) this.fail(`expected '${s}' but found ${show(t)}`, t);
+    return this.next();
+  }
+  protected eatOp(s: string): boolean {
+    if (this.isOp(this.peek(), s)) {
+      this.next();
+      return true;
+    }
+    return false;
+  }
+  protected expectId(what: string): Token {
+    const t = this.peek();
+    if (t.kind !== 'id') this.fail(`expected ${what} but found ${show(t)}`, t);
+    return this.next();
+  }
+  /** An identifier that names something new (register, gate, parameter, variable...). */
+  protected newName(noun: string): Token {
+    const t = this.expectId(`a ${noun} name`);
+    if (this.reserved.has(t.text)) this.fail(`'${t.text}' is a reserved word and cannot be used as a ${noun} name`, t);
+    return t;
+  }
+}

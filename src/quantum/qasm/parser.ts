@@ -1,4 +1,3 @@
-import { CircuitError } from '../circuit/circuit';
 import type {
   BinaryOp,
   Expr,
@@ -13,7 +12,7 @@ import type {
   Reset,
   Stmt,
 } from './ast';
-import { show, type Token } from './lexer';
+import { show, TokenReader, type Token } from './lexer';
 
 /**
  * Recursive-descent parser of OpenQASM 2 (OpenQASM 3 has its own, parser3.ts).
@@ -66,60 +65,15 @@ const PREC = new Map<string, number>([
   ['/', 2],
 ]);
 
-export class Parser {
-  private i = 0;
+export class Parser extends TokenReader {
   private parenNesting = 0;
 
   constructor(
-    private readonly toks: Token[],
+    toks: Token[],
     /** OpenQASM 2 without its header, starting with `include "qelib1.inc";`. */
     private readonly headerless = false,
-  ) {}
-
-  // ---- token helpers ----
-
-  private peek(): Token {
-    return this.toks[this.i < this.toks.length ? this.i : this.toks.length - 1];
-  }
-  private next(): Token {
-    const t = this.toks[this.i];
-    if (t.kind !== 'eof') this.i++;
-    return t;
-  }
-  private isOp(t: Token, s: string): boolean {
-    return t.kind === 'op' && t.text === s;
-  }
-  private isId(t: Token, s: string): boolean {
-    return t.kind === 'id' && t.text === s;
-  }
-  private fail(msg: string, at: Pos): never {
-    throw new CircuitError(msg, at.line, at.col);
-  }
-  private expectOp(s: string): Token {
-    const t = this.peek();
-    if (!this.isOp(t, s)) this.fail(`expected '${s}' but found ${show(t)}`, t);
-    return this.next();
-  }
-  private eatOp(s: string): boolean {
-    if (this.isOp(this.peek(), s)) {
-      this.next();
-      return true;
-    }
-    return false;
-  }
-  private expectId(what: string): Token {
-    const t = this.peek();
-    if (t.kind !== 'id') this.fail(`expected ${what} but found ${show(t)}`, t);
-    return this.next();
-  }
-  /** An identifier that names something new (register, gate, parameter). */
-  private expectNewName(noun: string): Token {
-    const t = this.expectId(`a ${noun} name`);
-    if (RESERVED_V2.has(t.text)) this.fail(`'${t.text}' is a reserved word and cannot be used as a ${noun} name`, t);
-    return t;
-  }
-  private pos(t: Token): Pos {
-    return { line: t.line, col: t.col };
+  ) {
+    super(toks, RESERVED_V2);
   }
 
   // ---- program ----
@@ -213,7 +167,7 @@ export class Parser {
 
   private parseRegister(): Stmt {
     const kw = this.next();
-    const name = this.expectNewName('register');
+    const name = this.newName('register');
     this.expectOp('[');
     const size = this.parseInt('an integer index');
     this.expectOp(']');
@@ -258,12 +212,12 @@ export class Parser {
 
   private parseGateDef(): GateDefStmt {
     this.next();
-    const name = this.expectNewName('gate');
+    const name = this.newName('gate');
     const params: (Pos & { name: string })[] = [];
     if (this.eatOp('(')) {
       if (!this.isOp(this.peek(), ')')) {
         do {
-          const p = this.expectNewName('parameter');
+          const p = this.newName('parameter');
           params.push({ name: p.text, ...this.pos(p) });
         } while (this.eatOp(','));
       }
@@ -271,7 +225,7 @@ export class Parser {
     }
     const qubits: (Pos & { name: string })[] = [];
     do {
-      const q = this.expectNewName('qubit argument');
+      const q = this.newName('qubit argument');
       if (this.isOp(this.peek(), '[')) this.fail(`gate qubit arguments cannot have a size`, this.peek());
       qubits.push({ name: q.text, ...this.pos(q) });
     } while (this.eatOp(','));

@@ -1,6 +1,5 @@
-import { CircuitError } from '../circuit/circuit';
 import type { Expr, GateCall, Modifier, Param, Pos, Program3, ScalarTypeName, Stmt, TypeSpec } from './ast3';
-import { show, type Token } from './lexer';
+import { show, TokenReader, type Token } from './lexer';
 
 /**
  * Recursive-descent parser of OpenQASM 3 (the whole language; lower3.ts decides what a simulator
@@ -103,57 +102,15 @@ const BINARY_PREC = new Map([
 
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=', '**=']);
 
-export class Parser3 {
-  private i = 0;
+export class Parser3 extends TokenReader {
   private nesting = 0;
 
-  constructor(private readonly toks: Token[]) {}
+  constructor(toks: Token[]) {
+    super(toks, RESERVED3);
+  }
 
-  private peek(o = 0): Token {
-    const k = this.i + o;
-    return this.toks[k < this.toks.length ? k : this.toks.length - 1];
-  }
-  private next(): Token {
-    const t = this.toks[this.i];
-    if (t.kind !== 'eof') this.i++;
-    return t;
-  }
-  private isOp(t: Token, s: string): boolean {
-    return t.kind === 'op' && t.text === s;
-  }
-  private isId(t: Token, s: string): boolean {
-    return t.kind === 'id' && t.text === s;
-  }
-  private pos(t: Pos): Pos {
-    return { line: t.line, col: t.col };
-  }
-  private fail(msg: string, at: Pos): never {
-    throw new CircuitError(msg, at.line, at.col);
-  }
   private feature(name: string, at: Pos): never {
     this.fail(`OpenQASM 3 feature '${name}' is not supported`, at);
-  }
-  private expectOp(s: string): Token {
-    const t = this.peek();
-    if (!this.isOp(t, s)) this.fail(`expected '${s}' but found ${show(t)}`, t);
-    return this.next();
-  }
-  private eatOp(s: string): boolean {
-    if (this.isOp(this.peek(), s)) {
-      this.next();
-      return true;
-    }
-    return false;
-  }
-  private expectId(what: string): Token {
-    const t = this.peek();
-    if (t.kind !== 'id') this.fail(`expected ${what} but found ${show(t)}`, t);
-    return this.next();
-  }
-  private newName(noun: string): Token {
-    const t = this.expectId(`a ${noun} name`);
-    if (RESERVED3.has(t.text)) this.fail(`'${t.text}' is a reserved word and cannot be used as a ${noun} name`, t);
-    return t;
   }
   private enter(at: Pos) {
     if (++this.nesting > MAX_NESTING) this.fail(`program is nested too deeply (more than ${MAX_NESTING} levels)`, at);
