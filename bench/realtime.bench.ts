@@ -262,7 +262,8 @@ async function driverMain(): Promise<void> {
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as { id: string; items?: { id: string }[] };
     };
-    const deviceId = ((await (await fetch(`${url}/api/devices?provider=LOCAL`)).json()) as { items: { id: string }[] }).items[0].id;
+    const deviceId = ((await (await fetch(`${url}/api/devices?provider=LOCAL`)).json()) as { items: { id: string }[] })
+      .items[0].id;
     const deploymentId = (
       await post('/api/deployments', {
         name: 'bench',

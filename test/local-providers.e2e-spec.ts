@@ -93,7 +93,9 @@ describe("qunicorn-core's local devices of IBM, AWS and RIGETTI", () => {
     const job = await run(await deploy(QASM2_GHZ3, 'QASM2'), 'RIGETTI/2q-qvm');
     expect(job.state).toBe('ERROR');
     const error = job.results.find((r: any) => r.resultType === 'ERROR');
-    expect(error.data.exceptionMessage ?? JSON.stringify(error.data)).toMatch(/uses 3 qubits, more than the 2 of device RIGETTI\/2q-qvm/);
+    expect(error.data.exceptionMessage ?? JSON.stringify(error.data)).toMatch(
+      /uses 3 qubits, more than the 2 of device RIGETTI\/2q-qvm/,
+    );
     const ok = countsOf(await run(await deploy(QASM2_GHZ3, 'QASM2'), 'RIGETTI/5q-qvm'));
     expect(Object.keys(ok).sort()).toEqual(['0x0', '0x7']);
   });

@@ -41,7 +41,7 @@ describe('logs', () => {
       },
     });
     pino({ level: 'info' }, prettyStream(sink, false)).child({ context: 'EmbeddedPostgres' }).info('started');
-    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  \[EmbeddedPostgres\] started\n$/);
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[EmbeddedPostgres\] started\n$/);
     const a = rootLogger({ logLevel: 'warn', logFormat: 'json' });
     expect(rootLogger({ logLevel: 'warn', logFormat: 'json' })).toBe(a);
     expect(a.level).toBe('warn');
