@@ -1,24 +1,13 @@
-import {
-  CircuitError,
-  type BarrierOp,
-  type Circuit,
-  type ConditionalOp,
-  type Op,
-  type Register,
-} from '../circuit/circuit';
+import type { BarrierOp, Circuit, ConditionalOp, Op, Register } from '../circuit/circuit';
 import type { Expr, GateCall, GateDefStmt, Operand, Pos, Program, Stmt } from './ast';
 import { BUILTIN_CX, BUILTIN_U, libraryGates, type NativeGate } from './library';
+import { fmt, LowererBase, plural, type LowerOptions } from './lowering';
 
 /**
  * Walks the OpenQASM 2 syntax tree and produces the circuit IR: registers are flattened, user
  * gates inlined, broadcasts expanded and `if (c == n)` turned into ConditionalOps. OpenQASM 3 has
  * its own lowering, lower3.ts.
  */
-
-export interface LowerOptions {
-  /** Most operations a program may expand to. */
-  maxOperations: number;
-}
 
 /** Deepest chain of gate definitions calling one another. */
 const MAX_GATE_NESTING = 1000;
@@ -94,14 +83,8 @@ const FUNCTIONS = new Map<string, MathFn>([
 function article(noun: string): string {
   return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 }
-function fmt(v: number): string {
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(12)));
-}
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
-export class Lowerer {
+export class Lowerer extends LowererBase {
   private readonly global = new Scope();
   /** Scope of gate bodies: nothing but their parameters (and pi). */
   private readonly empty = new Scope();
@@ -111,15 +94,9 @@ export class Lowerer {
   private readonly cregs: Register[] = [];
   private numQubits = 0;
   private numClbits = 0;
-  private count = 0;
-  /** Statement being lowered, for errors that have no better position (size limits). */
-  private current: Pos = { line: 1, col: 1 };
-  /** Position of the statement being lowered (for unexpected failures). */
-  get position(): Pos {
-    return this.current;
-  }
 
-  constructor(private readonly options: LowerOptions) {
+  constructor(options: LowerOptions) {
+    super(options);
     this.gates.set('U', nativeDef('U', BUILTIN_U));
     this.gates.set('CX', nativeDef('CX', BUILTIN_CX));
   }
@@ -128,23 +105,6 @@ export class Lowerer {
     const ops: Op[] = [];
     for (const s of program.statements) this.lowerStmt(s, ops);
     return { numQubits: this.numQubits, numClbits: this.numClbits, qregs: this.qregs, cregs: this.cregs, ops };
-  }
-
-  // ---- helpers ----
-
-  private fail(msg: string, at: Pos): never {
-    throw new CircuitError(msg, at.line, at.col);
-  }
-  private bump(n: number, at: Pos = this.current) {
-    this.count += n;
-    if (this.count > this.options.maxOperations) {
-      throw new CircuitError(
-        `program too large: it expands to more than ${this.options.maxOperations} operations`,
-        at.line,
-        at.col,
-        'TOO_MANY_OPERATIONS',
-      );
-    }
   }
 
   // ---- statements ----

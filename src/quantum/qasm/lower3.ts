@@ -1,18 +1,18 @@
-import {
-  CircuitError,
-  type BranchOp,
-  type Circuit,
-  type ClassicalExpr,
-  type ClassicalTarget,
-  type ClassicalVar,
-  type GateOp,
-  type Matrix2,
-  type Op,
-  type Register,
+import type {
+  BranchOp,
+  Circuit,
+  ClassicalExpr,
+  ClassicalTarget,
+  ClassicalVar,
+  GateOp,
+  Matrix2,
+  Op,
+  Register,
 } from '../circuit/circuit';
 import { adjoint, multiply, phase as phaseMatrix } from '../circuit/gates';
 import type { Expr, GateCall, Pos, Program3, Stmt, TypeSpec } from './ast3';
 import { BUILTIN_U, libraryGates, type NativeGate } from './library';
+import { fmt, LowererBase, plural, type LowerOptions } from './lowering';
 import { BRAKET_GATES, Emit, STDGATES_SYMBOLIC, type Num, type SymbolicGate } from './symbolic';
 
 /**
@@ -20,10 +20,6 @@ import { BRAKET_GATES, Emit, STDGATES_SYMBOLIC, type Num, type SymbolicGate } fr
  * computed here (constants, static loops unrolled, static conditions folded); values that depend
  * on measurement results become the IR's per-shot classical ops (see README.md).
  */
-
-export interface Lower3Options {
-  maxOperations: number;
-}
 
 const MAX_CALL_DEPTH = 100;
 const TAU = 2 * Math.PI;
@@ -153,12 +149,6 @@ const FUNCTIONS: Record<string, [number, number]> = {
   sizeof: [1, 2],
 };
 
-function fmt(v: number): string {
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(12)));
-}
-function plural(n: number, w: string): string {
-  return `${n} ${w}${n === 1 ? '' : 's'}`;
-}
 const isIntTy = (t: Ty) => t.k === 'int' || t.k === 'uint' || t.k === 'bit' || t.k === 'bool';
 const tyName = (t: Ty) => (t.w !== undefined ? `${t.k}[${t.w}]` : t.k);
 
@@ -172,7 +162,7 @@ function wrapInt(v: number, signed: boolean, w?: number): number {
   return r === 0 ? 0 : r;
 }
 
-export class Lowerer3 {
+export class Lowerer3 extends LowererBase {
   private readonly global = new Scope();
   private readonly gates = new Map<string, GateDef3>();
   private readonly includes = new Set<string>();
@@ -182,16 +172,12 @@ export class Lowerer3 {
   private numQubits = 0;
   private numClbits = 0;
   private physical = -1;
-  private count = 0;
   private dyn = 0;
   private callDepth = 0;
   private readonly loops: LoopCtx[] = [];
-  private current: Pos = { line: 1, col: 1 };
-  get position(): Pos {
-    return this.current;
-  }
 
-  constructor(private readonly options: Lower3Options) {
+  constructor(options: LowerOptions) {
+    super(options);
     this.gates.set('U', {
       name: 'U',
       native: BUILTIN_U,
@@ -222,20 +208,6 @@ export class Lowerer3 {
 
   // ---- helpers ----
 
-  private fail(msg: string, at: Pos): never {
-    throw new CircuitError(msg, at.line, at.col);
-  }
-  private bump(n: number, at: Pos = this.current) {
-    this.count += n;
-    if (this.count > this.options.maxOperations) {
-      throw new CircuitError(
-        `program too large: it expands to more than ${this.options.maxOperations} operations`,
-        at.line,
-        at.col,
-        'TOO_MANY_OPERATIONS',
-      );
-    }
-  }
   private emit(out: Op[], op: Op) {
     this.bump(1);
     out.push(op);
