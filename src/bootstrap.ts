@@ -101,6 +101,17 @@ export function startupLogger(config: AppConfig, context: string): PinoLogger {
   return rootLogger(config).child({ context });
 }
 
+/**
+ * Says that the process is ready ("Qunest listening on …", "Qunest worker ready …"): a line that
+ * supervisors and scripts wait for, so it is written whatever LOG_LEVEL says (as an info line of the
+ * logger when info is on, else as a plain line).
+ */
+export function announce(config: AppConfig, message: string): void {
+  const log = startupLogger(config, 'Qunest');
+  if (log.isLevelEnabled('info')) log.info(message);
+  else process.stdout.write(`${message}\n`);
+}
+
 /** Stops the app (in-flight requests finish, workers stop) and then the embedded database, on SIGINT/SIGTERM. */
 export function closeOnSignals(config: AppConfig, close: () => Promise<void>): void {
   let closing = false;

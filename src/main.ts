@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { closeOnSignals, createApp, loadConfigOrExit, resolveDatabase, startupLogger } from './bootstrap';
+import { closeOnSignals, createApp, loadConfigOrExit, resolveDatabase, announce } from './bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -10,9 +10,7 @@ async function main(): Promise<void> {
     await embedded?.stop();
   });
   await app.listen(config.port, config.host);
-  startupLogger(config, 'Qunest').info(
-    `Qunest listening on http://localhost:${config.port} (API /api, OpenAPI /api/docs, admin UI /)`,
-  );
+  announce(config, `Qunest listening on http://localhost:${config.port} (API /api, OpenAPI /api/docs, admin UI /)`);
 }
 
 void main().catch((err: unknown) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './app.module';
-import { closeOnSignals, loadConfigOrExit, resolveDatabase, startupLogger } from './bootstrap';
+import { closeOnSignals, loadConfigOrExit, resolveDatabase, announce } from './bootstrap';
 import type { AppConfig } from './config/app-config';
 import { embeddedUrl } from './database/embedded-postgres';
 
@@ -52,9 +52,7 @@ async function main(): Promise<void> {
     await embedded?.stop();
   });
   await app.init();
-  startupLogger(config, 'Qunest').info(
-    `Qunest worker ready (pid ${process.pid}, ${config.workerConcurrency} jobs at a time)`,
-  );
+  announce(config, `Qunest worker ready (pid ${process.pid}, ${config.workerConcurrency} jobs at a time)`);
 }
 
 void main().catch((err: unknown) => {

@@ -166,7 +166,15 @@ describe('execution workers', () => {
     // An ERROR is an outcome, not a crash: the queue entry is completed, not retried.
     const row = await em.fork().findOneOrFail(Job, id);
     expect(row.attempts).toBe(1);
-    const [entry] = await t.get<PgBossQueue>(PgBossQueue).boss.findJobs(JOBS_QUEUE, { id: row.queueJobId! });
+    // The worker completes the entry right after the job's commit: wait for it, then check it was not retried.
+    const entry = await waitUntil(
+      async () => {
+        const [e] = await t.get<PgBossQueue>(PgBossQueue).boss.findJobs(JOBS_QUEUE, { id: row.queueJobId! });
+        return e?.state === 'active' ? undefined : e;
+      },
+      'the queue entry to end',
+      10_000,
+    );
     expect(entry).toMatchObject({ state: 'completed', retryCount: 0 });
   });
 
