@@ -86,15 +86,16 @@ function runAll(c: Circuit, pick: () => 0 | 1): { state: State; clbits: number[]
   const clbits = new Array<number>(c.numClbits).fill(0);
   const measure = (q: number): 0 | 1 => {
     const bit = 1 << q;
-    let p1 = 0;
-    for (let i = 0; i < state.re.length; i++) if (i & bit) p1 += state.re[i] ** 2 + state.im[i] ** 2;
+    // Each outcome's probability summed over its own amplitudes (1 - p1 would cancel to a few ulps
+    // where the outcome is impossible, and a zero state would pass for a possible one).
+    const p = [0, 0];
+    for (let i = 0; i < state.re.length; i++) p[i & bit ? 1 : 0] += state.re[i] ** 2 + state.im[i] ** 2;
     const outcome = pick();
-    const p = outcome ? p1 : 1 - p1;
-    if (p < 1e-12) throw new Error('impossible outcome');
+    if (p[outcome] < 1e-10) throw new Error('impossible outcome');
     for (let i = 0; i < state.re.length; i++) {
       const keep = ((i & bit) !== 0) === (outcome === 1);
-      state.re[i] = keep ? state.re[i] / Math.sqrt(p) : 0;
-      state.im[i] = keep ? state.im[i] / Math.sqrt(p) : 0;
+      state.re[i] = keep ? state.re[i] / Math.sqrt(p[outcome]) : 0;
+      state.im[i] = keep ? state.im[i] / Math.sqrt(p[outcome]) : 0;
     }
     return outcome;
   };
