@@ -2390,11 +2390,17 @@ export class Lowerer3 extends LowererBase {
     // '~'
     if (!isIntTy(a.t) && a.t.k !== 'angle') this.fail(`'~' needs an integer or bits, not ${tyName(a.t)}`, at);
     const w = a.t.k === 'bool' || (a.t.k === 'bit' && a.t.w === undefined) ? 1 : a.t.w;
-    if (a.k === 's') {
-      if (w === undefined) return { k: 's', t: a.t, v: -a.v - 1 };
-      return { k: 's', t: a.t, v: 2 ** w - 1 - a.v };
+    // A signed integer's complement is two's complement (-x - 1, in range whatever its width); an
+    // unsigned value's, or bits', is 2^w - 1 - x.
+    if (a.t.k === 'int' || w === undefined) {
+      if (a.k === 's') return { k: 's', t: a.t, v: -a.v - 1 };
+      return {
+        k: 'd',
+        t: a.t,
+        e: { k: 'binary', op: '-', a: { k: 'unary', op: '-', a: a.e }, b: { k: 'num', v: 1 } },
+      };
     }
-    if (w === undefined) return { k: 'd', t: a.t, e: { k: 'unary', op: '~', a: a.e } };
+    if (a.k === 's') return { k: 's', t: a.t, v: 2 ** w - 1 - a.v };
     return { k: 'd', t: a.t, e: { k: 'binary', op: '-', a: { k: 'num', v: 2 ** w - 1 }, b: a.e } };
   }
 

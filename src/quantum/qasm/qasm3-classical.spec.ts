@@ -123,6 +123,15 @@ describe('OpenQASM 3 classical types and values', () => {
     ).toEqual({ a: 0x30, o: 0xff, e: 0x0f, n: 0x0f, sh: 13, r: 15, ii: 3, im: 1 });
   });
 
+  it("~ of a signed integer is its two's complement, at compile time and per shot; of unsigned bits, 2^w - 1 - x", () => {
+    // Per shot: x is complemented only when q measures 0 (always, from |0>).
+    expect(
+      only(`qubit q; bit neg; bit[8] low; uint[8] u = 5; bit is250;
+        int[32] xi = 5; if (measure q == 0) { xi = ~xi; } neg = xi < 0; low = xi;
+        const int[32] k = ~5; bit kneg = k < 0; u = ~u; is250 = u == 250;`),
+    ).toMatchObject({ neg: 1, low: 0xfa, kneg: 1, is250: 1 });
+  });
+
   it('bit strings, bit slices and concatenation with ++', () => {
     expect(
       vals(`bit[4] a = "0110"; bit[2] hi = a[2:3]; bit[2] lo = a[0:1]; bit[6] cat = hi ++ "11";
