@@ -202,6 +202,21 @@ describe('hardening: hostile input is refused with a 4xx that names it', () => {
     });
   });
 
+  describe('lists of objects hold objects', () => {
+    it('refuses a program or an observable that is an array (found by the fuzzer: an empty one was a 500)', async () => {
+      const refusedNaming = (r: Reply, field: string) => {
+        expect(r.status).toBe(400);
+        const fields: string[] = r.body.errors.map((e: { field: string }) => e.field);
+        expect(fields).toContain(field);
+        for (const f of fields) expect(f.startsWith(field)).toBe(true);
+      };
+      for (const programs of [[[]], [[{ quantumCircuit: 'x', assemblerLanguage: 'QASM2' }]], ['bell'], [null]]) {
+        refusedNaming(await anon.post('/api/deployments', { name: 'nested', programs }), 'programs');
+      }
+      refusedNaming(await anon.post('/api/jobs', job({ type: 'ESTIMATOR', observables: [[]] })), 'observables');
+    });
+  });
+
   describe('what answers reveal', () => {
     it('sends no X-Powered-By header', async () => {
       for (const path of ['/api/health', '/api/no-such-route', '/api/docs/openapi.json']) {

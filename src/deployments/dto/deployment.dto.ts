@@ -9,6 +9,7 @@ import {
   IsOptional,
   IsString,
   MaxLength,
+  IsObject,
   ValidateNested,
 } from 'class-validator';
 import { PageOf, PageQueryDto } from '../../common/paging';
@@ -55,6 +56,8 @@ export class CreateDeploymentDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
+  // ValidateNested alone lets an element that is an array (of nothing) through.
+  @IsObject({ each: true, message: 'each of programs must be an object {quantumCircuit, assemblerLanguage}' })
   @ValidateNested({ each: true })
   @Type(() => ProgramInputDto)
   programs!: ProgramInputDto[];

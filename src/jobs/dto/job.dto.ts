@@ -17,6 +17,7 @@ import {
   MaxLength,
   Min,
   ValidateIf,
+  IsObject,
   ValidateNested,
 } from 'class-validator';
 import { MAX_OFFSET, PageOf, PageQueryDto } from '../../common/paging';
@@ -117,6 +118,8 @@ export class CreateJobDto {
   @IsArray({ message: 'observables must be a list of {pauli, coefficient} (required for ESTIMATOR jobs)' })
   @ArrayMinSize(1, { message: 'observables must contain at least 1 element for ESTIMATOR jobs' })
   @ArrayMaxSize(100)
+  // ValidateNested alone lets an element that is an array (of nothing) through.
+  @IsObject({ each: true, message: 'each of observables must be an object {pauli, coefficient}' })
   @ValidateNested({ each: true })
   @Type(() => ObservableDto)
   observables?: ObservableDto[];
