@@ -3,7 +3,6 @@ import {
   compareKeys,
   formatLines,
   inlineEntries,
-  orderByValue,
   parseChunk,
   presortedChunking,
   RESULT_DATA_CHUNK_ENTRIES,
@@ -61,18 +60,6 @@ describe('result-data', () => {
       droppedEntries: 3,
       droppedWeight: 1 + 2 + 3,
     });
-  });
-
-  it('orders by value, largest first, ties in input order, counted or compared', () => {
-    const few = Float64Array.from([1, 4, 2, 4, 1, 0.5]);
-    expect(Array.from(orderByValue(few))).toEqual([1, 3, 2, 0, 4, 5]);
-    // more distinct values than are counted: the comparison sort gives the same order
-    const many = Float64Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 69_997);
-    const expected = Array.from(many.keys()).sort((a, b) => many[b] - many[a] || a - b);
-    expect(Array.from(orderByValue(many))).toEqual(expected);
-    const withTies = Float64Array.from({ length: 70_000 }, (_, i) => (i * 31) % 1000);
-    const tied = Array.from(withTies.keys()).sort((a, b) => withTies[b] - withTies[a] || a - b);
-    expect(Array.from(orderByValue(withTies))).toEqual(tied);
   });
 
   it('cuts the stored entries into chunks that read back whole', () => {

@@ -1,3 +1,5 @@
+import { orderByValue } from '../quantum';
+
 /**
  * Large results (issue #15 item 4, docs/decisions/0005-large-results.md): a distribution with more
  * entries than the inline limit keeps only its most probable entries in `result.data` (what job
@@ -211,34 +213,6 @@ function shapePresorted(
     shapedMeta.droppedWeight = droppedWeight;
   }
   return { data: inline, meta: shapedMeta, stored };
-}
-
-/** Most distinct values for which {@link orderByValue} counts instead of comparing. */
-const MAX_COUNTED_VALUES = 1 << 16;
-
-/**
- * The indices of `values`, largest value first, ties in index order (stable). Distributions have few
- * distinct values (counts 1..k, or those divided by the shots): then a counting sort, O(n) with one
- * native sort of the values; otherwise a comparison sort of the indices.
- */
-export function orderByValue(values: Float64Array): Uint32Array {
-  const n = values.length;
-  const order = new Uint32Array(n);
-  const sorted = Float64Array.from(values).sort().reverse();
-  const rank = new Map<number, number>();
-  for (let i = 0; i < n && rank.size <= MAX_COUNTED_VALUES; i++) {
-    if (i === 0 || sorted[i] !== sorted[i - 1]) rank.set(sorted[i], rank.size);
-  }
-  if (rank.size > MAX_COUNTED_VALUES) {
-    for (let i = 0; i < n; i++) order[i] = i;
-    return order.sort((a, b) => values[b] - values[a] || a - b);
-  }
-  const ranks = new Uint32Array(n);
-  const start = new Uint32Array(rank.size + 1);
-  for (let i = 0; i < n; i++) start[(ranks[i] = rank.get(values[i])!) + 1]++;
-  for (let r = 1; r <= rank.size; r++) start[r] += start[r - 1];
-  for (let i = 0; i < n; i++) order[start[ranks[i]]++] = i;
-  return order;
 }
 
 /**
