@@ -20,6 +20,7 @@ import {
   typeOf,
   Unsupported,
   type Value,
+  sdkImports,
 } from './interp';
 import type { Pos, Stmt } from './parser';
 
@@ -359,14 +360,7 @@ export function readBraket(stmts: Stmt[], maxOperations: number): Circuit {
   const interp = new Interp({
     maxOperations,
     globals: { Circuit: CircuitClass },
-    importModule: (path) => {
-      const key = path.join('.');
-      const known = own(modules, key);
-      if (known) return known;
-      if (path[0] === 'braket')
-        return new PyModule(key, (n) => (n === '__all__' ? new PyList([], false) : new Unsupported(`${key}.${n}`)));
-      return undefined;
-    },
+    importModule: sdkImports(modules, (root) => root === 'braket'),
   });
   interp.run(stmts);
   const v = interp.env.get('circuit');

@@ -112,6 +112,26 @@ export function own<T>(rec: Readonly<Record<string, T>>, key: string): T | undef
   return Object.prototype.hasOwnProperty.call(rec, key) ? rec[key] : undefined;
 }
 
+/**
+ * The import hook of an SDK: its modules the builder knows, and any other module of the SDK's
+ * packages (`isSdk` of the path's first name) as a module whose every name is unsupported, so that
+ * importing it is fine and using it is a located refusal. Other modules are unknown.
+ */
+export function sdkImports(
+  modules: Readonly<Record<string, PyModule>>,
+  isSdk: (root: string) => boolean,
+): (path: string[]) => PyModule | undefined {
+  return (path) => {
+    const key = path.join('.');
+    const known = own(modules, key);
+    if (known) return known;
+    if (isSdk(path[0])) {
+      return new PyModule(key, (n) => (n === '__all__' ? new PyList([], false) : new Unsupported(`${key}.${n}`)));
+    }
+    return undefined;
+  };
+}
+
 export function fail(msg: string, at: Pos | undefined): never {
   throw new CircuitError(msg, at?.line ?? 1, at?.col ?? 1);
 }

@@ -16,6 +16,7 @@ import {
   typeOf,
   Unsupported,
   type Value,
+  sdkImports,
 } from './interp';
 import type { Pos, Stmt } from './parser';
 
@@ -352,14 +353,7 @@ export function readPyQuil(stmts: Stmt[], maxOperations: number): Circuit {
   const interp = new Interp({
     maxOperations,
     globals: { Program: ProgramClass },
-    importModule: (path) => {
-      const key = path.join('.');
-      const known = own(modules, key);
-      if (known) return known;
-      if (path[0] === 'pyquil')
-        return new PyModule(key, (n) => (n === '__all__' ? new PyList([], false) : new Unsupported(`${key}.${n}`)));
-      return undefined;
-    },
+    importModule: sdkImports(modules, (root) => root === 'pyquil'),
   });
   interp.run(stmts);
   const v = interp.env.get('circuit');

@@ -28,6 +28,7 @@ import {
   typeOf,
   Unsupported,
   type Value,
+  sdkImports,
 } from './interp';
 import type { Pos } from './parser';
 
@@ -932,16 +933,8 @@ export function readQiskit(stmts: import('./parser').Stmt[], maxOperations: numb
   const interp = new Interp({
     maxOperations,
     globals: { QuantumCircuit: QC },
-    importModule: (path) => {
-      const key = path.join('.');
-      const known = own(modules, key);
-      if (known) return known;
-      // Other Qiskit modules (qiskit_aer, qiskit.visualization, ...) may be imported, not used.
-      if (path[0] === 'qiskit' || path[0].startsWith('qiskit_')) {
-        return new PyModule(key, (n) => (n === '__all__' ? new PyList([], false) : new Unsupported(`${key}.${n}`)));
-      }
-      return undefined;
-    },
+    // Other Qiskit modules (qiskit_aer, qiskit.visualization, ...) may be imported, not used.
+    importModule: sdkImports(modules, (root) => root === 'qiskit' || root.startsWith('qiskit_')),
   });
   interp.run(stmts);
   const v = interp.env.get('circuit');
