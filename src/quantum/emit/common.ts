@@ -1,4 +1,5 @@
 import type { Circuit, Matrix2, Register } from '../circuit/circuit';
+import { H, S, SDG, SX, T, TDG, X, Y, Z } from '../circuit/gates';
 
 /** Helpers shared by the emitters: names of registers, references to bits, numbers, matrices. */
 
@@ -148,3 +149,18 @@ export function phaseBetween(a: Matrix2, b: Matrix2, eps = 1e-10): number | unde
 export function plural(n: number, word: string, words = `${word}s`): string {
   return `${n} ${n === 1 ? word : words}`;
 }
+
+/** Single-qubit gates both OpenQASM libraries name alike (qelib1.inc and stdgates.inc), by matrix. */
+export const NAMED_GATES: readonly [string, Matrix2][] = [
+  ['x', X],
+  ['y', Y],
+  ['z', Z],
+  ['h', H],
+  ['s', S],
+  ['sdg', SDG],
+  ['t', T],
+  ['tdg', TDG],
+];
+
+/** stdgates.inc's `sx` is the principal square root of X (qelib1's differs by a phase): OpenQASM 3 only. */
+export const NAMED_GATES_QASM3: readonly [string, Matrix2][] = [...NAMED_GATES, ['sx', SX]];

@@ -1,8 +1,8 @@
 import type { Circuit, GateOp, Matrix2, Op } from '../circuit/circuit';
 import { decompose, DecompositionTooLargeError, isCX } from '../circuit/decompose';
-import { H, rx, ry, S, SDG, T, TDG, X, Y, Z, zyz } from '../circuit/gates';
+import { rx, ry, zyz } from '../circuit/gates';
 import { TranslationError, type Emitted } from '../languages';
-import { BitNames, formatNumber, namesOf, phaseBetween, plural, QASM2_RESERVED } from './common';
+import { BitNames, formatNumber, NAMED_GATES, namesOf, phaseBetween, plural, QASM2_RESERVED } from './common';
 
 /**
  * The OpenQASM 2 emitter: `OPENQASM 2.0; include "qelib1.inc";`, `qreg`/`creg`, and the circuit
@@ -18,20 +18,9 @@ import { BitNames, formatNumber, namesOf, phaseBetween, plural, QASM2_RESERVED }
  */
 const LANGUAGE = 'QASM2';
 
-const NAMED: [string, Matrix2][] = [
-  ['x', X],
-  ['y', Y],
-  ['z', Z],
-  ['h', H],
-  ['s', S],
-  ['sdg', SDG],
-  ['t', T],
-  ['tdg', TDG],
-];
-
 /** A qelib1 call for a single-qubit matrix, and the global phase it leaves out: m = e^{i phase} call. */
 export function qelib1Of(m: Matrix2): { call: string; phase: number } {
-  for (const [name, g] of NAMED) {
+  for (const [name, g] of NAMED_GATES) {
     const phase = phaseBetween(m, g);
     if (phase !== undefined) return { call: name, phase };
   }

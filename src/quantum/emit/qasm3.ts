@@ -8,9 +8,9 @@ import type {
   Matrix2,
   Op,
 } from '../circuit/circuit';
-import { H, phase, rx, ry, rz, S, SDG, SX, T, TDG, X, Y, Z, zyz } from '../circuit/gates';
+import { phase, rx, ry, rz, zyz } from '../circuit/gates';
 import { TranslationError, type Emitted } from '../languages';
-import { BitNames, formatNumber, identifier, namesOf, QASM3_RESERVED, sameMatrix } from './common';
+import { BitNames, formatNumber, identifier, NAMED_GATES_QASM3, namesOf, QASM3_RESERVED, sameMatrix } from './common';
 
 /**
  * The OpenQASM 3 emitter: `OPENQASM 3.0; include "stdgates.inc";`, the circuit's registers
@@ -21,18 +21,6 @@ import { BitNames, formatNumber, identifier, namesOf, QASM3_RESERVED, sameMatrix
  * its block when not. Nothing is decomposed, so the unitary is the same, global phase included.
  */
 const LANGUAGE = 'QASM3';
-
-const NAMED: [string, Matrix2][] = [
-  ['x', X],
-  ['y', Y],
-  ['z', Z],
-  ['h', H],
-  ['s', S],
-  ['sdg', SDG],
-  ['t', T],
-  ['tdg', TDG],
-  ['sx', SX],
-];
 
 const TWO_PI = 2 * Math.PI;
 
@@ -46,7 +34,7 @@ function reducePhase(theta: number): number {
 
 /** A stdgates name (with parameters) whose matrix is exactly `m`, global phase included. */
 export function stdgateOf(m: Matrix2): string | undefined {
-  for (const [name, g] of NAMED) if (sameMatrix(m, g)) return name;
+  for (const [name, g] of NAMED_GATES_QASM3) if (sameMatrix(m, g)) return name;
   const num = (x: number) => formatNumber(x);
   const offDiag = Math.hypot(m[2], m[3], m[4], m[5]);
   if (offDiag < 1e-15) {

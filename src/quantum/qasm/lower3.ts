@@ -1991,42 +1991,10 @@ export class Lowerer3 extends LowererBase {
         if (t.w === undefined) return real;
         if (from.k === 'angle' && from.w !== undefined) {
           if (from.w === t.w) return e;
-          return {
-            k: 'cast',
-            to: 'uint',
-            width: t.w,
-            a: {
-              k: 'call',
-              fn: 'floor',
-              args: [
-                {
-                  k: 'binary',
-                  op: '+',
-                  a: { k: 'binary', op: '*', a: e, b: { k: 'num', v: 2 ** t.w / 2 ** from.w } },
-                  b: { k: 'num', v: 0.5 },
-                },
-              ],
-            },
-          };
+          return angleSteps(e, 2 ** t.w / 2 ** from.w, t.w);
         }
         if (from.k === 'bit' && from.w !== undefined) return { k: 'cast', to: 'uint', width: t.w, a: e };
-        return {
-          k: 'cast',
-          to: 'uint',
-          width: t.w,
-          a: {
-            k: 'call',
-            fn: 'floor',
-            args: [
-              {
-                k: 'binary',
-                op: '+',
-                a: { k: 'binary', op: '*', a: real, b: { k: 'num', v: 2 ** t.w / TAU } },
-                b: { k: 'num', v: 0.5 },
-              },
-            ],
-          },
-        };
+        return angleSteps(real, 2 ** t.w / TAU, t.w);
       }
       default:
         return real;
@@ -2694,4 +2662,20 @@ export function matrixPower(m: Matrix2, k: number): Matrix2 {
     );
   }
   return out as unknown as Matrix2;
+}
+
+/** The k of angle[width] nearest to `x * scale` (rounded half up), as a per-shot expression. */
+function angleSteps(x: ClassicalExpr, scale: number, width: number): ClassicalExpr {
+  return {
+    k: 'cast',
+    to: 'uint',
+    width,
+    a: {
+      k: 'call',
+      fn: 'floor',
+      args: [
+        { k: 'binary', op: '+', a: { k: 'binary', op: '*', a: x, b: { k: 'num', v: scale } }, b: { k: 'num', v: 0.5 } },
+      ],
+    },
+  };
 }
