@@ -70,7 +70,42 @@ export interface AppConfig {
   allowedHosts?: string[];
   /** Signed webhooks (src/webhooks, docs/webhooks.md). */
   webhooks: WebhookConfig;
+  /** The quantum clouds (src/execution/backends, docs/providers.md). */
+  providers: ProvidersConfig;
   auth: AuthConfig;
+}
+
+export interface ProvidersConfig {
+  /** First wait between two polls of a remote job; it doubles up to the most. */
+  pollMinSeconds: number;
+  /** Longest wait between two polls of a remote job. */
+  pollMaxSeconds: number;
+  /** How long a device's live status from its provider is kept before it is asked again. */
+  statusCacheSeconds: number;
+  /** Longest one call to a provider may take before it counts as unreachable (and is tried again later). */
+  requestTimeoutSeconds: number;
+  ibm: {
+    /** Server-wide IBM Cloud API key (IBM_QUANTUM_TOKEN); jobs may bring their own as `token`. */
+    token?: string;
+    /** The CRN of the Qiskit Runtime service instance (IBM_QUANTUM_INSTANCE). */
+    instance?: string;
+    /** Qiskit Runtime REST API, up to and without /v1 (IBM_QUANTUM_API_URL). */
+    apiUrl: string;
+    /** IBM Cloud IAM, where API keys are exchanged for bearer tokens (IBM_IAM_URL). */
+    iamUrl: string;
+  };
+  aws: {
+    /** AWS_REGION (or AWS_DEFAULT_REGION): where Braket tasks are created; credentials come from the standard AWS chain. */
+    region?: string;
+    /** BRAKET_ENDPOINT: a private or test endpoint instead of AWS's. */
+    braketEndpoint?: string;
+    /** S3_ENDPOINT: a private or test endpoint instead of AWS's (path-style addressing). */
+    s3Endpoint?: string;
+    /** BRAKET_S3_BUCKET: where Braket writes the results of tasks (Braket requires one). */
+    resultsBucket?: string;
+    /** BRAKET_S3_PREFIX: the key prefix of the results in that bucket. */
+    resultsPrefix: string;
+  };
 }
 
 export interface WebhookConfig {
@@ -283,6 +318,28 @@ export function loadConfig(env: Env = process.env): AppConfig {
       timeoutSeconds: r.int('WEBHOOK_TIMEOUT_SECONDS', 5, 1, 60),
       allowPrivate: r.bool('WEBHOOK_ALLOW_PRIVATE', false),
     },
+    providers: {
+      pollMinSeconds: r.int('REMOTE_POLL_MIN_SECONDS', 2, 1, 3600),
+      pollMaxSeconds: r.int('REMOTE_POLL_MAX_SECONDS', 60, 1, 86_400),
+      statusCacheSeconds: r.int('DEVICE_STATUS_CACHE_SECONDS', 30, 0, 3600),
+      requestTimeoutSeconds: r.int('PROVIDER_REQUEST_TIMEOUT_SECONDS', 30, 1, 600),
+      ibm: {
+        token: r.str('IBM_QUANTUM_TOKEN'),
+        instance: r.str('IBM_QUANTUM_INSTANCE'),
+        apiUrl: (r.url('IBM_QUANTUM_API_URL', ['http:', 'https:']) ?? 'https://quantum.cloud.ibm.com/api').replace(
+          /\/+$/,
+          '',
+        ),
+        iamUrl: (r.url('IBM_IAM_URL', ['http:', 'https:']) ?? 'https://iam.cloud.ibm.com').replace(/\/+$/, ''),
+      },
+      aws: {
+        region: r.str('AWS_REGION', r.str('AWS_DEFAULT_REGION')),
+        braketEndpoint: r.url('BRAKET_ENDPOINT', ['http:', 'https:']),
+        s3Endpoint: r.url('S3_ENDPOINT', ['http:', 'https:']),
+        resultsBucket: r.str('BRAKET_S3_BUCKET'),
+        resultsPrefix: r.str('BRAKET_S3_PREFIX', 'qunest')!,
+      },
+    },
     auth: {
       jwtSecret: r.str('AUTH_JWT_SECRET'),
       jwksUrl: r.url('AUTH_JWKS_URL', ['http:', 'https:']),
@@ -305,6 +362,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (config.resultInlineEntries > config.maxResultEntries) {
     r.problems.push(
       `RESULT_INLINE_ENTRIES (${config.resultInlineEntries}) must not be greater than MAX_RESULT_ENTRIES (${config.maxResultEntries})`,
+    );
+  }
+  if (config.providers.pollMinSeconds > config.providers.pollMaxSeconds) {
+    r.problems.push(
+      `REMOTE_POLL_MIN_SECONDS (${config.providers.pollMinSeconds}) must not be greater than REMOTE_POLL_MAX_SECONDS (${config.providers.pollMaxSeconds})`,
     );
   }
   if (config.auth.jwtSecret !== undefined && config.auth.jwtSecret.length < 32) {

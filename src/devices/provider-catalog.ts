@@ -5,6 +5,8 @@ export interface DeviceDescription {
   isSimulator: boolean;
   /** Runs on this service's own engine (no cloud involved). */
   isLocal: boolean;
+  /** A remote device's id at its provider (a Braket device ARN, an IBM backend name). */
+  providerDeviceId?: string;
 }
 
 /** A provider as its backend describes it. */

@@ -41,6 +41,9 @@ export type { DecomposeBasis, DecomposeOptions, DecompositionStats } from './cir
 // The simulator: in this thread (`simulate`) or in worker threads (`SimulatorPool`), which also
 // parse and run programs given as text (`runProgram`, `parse`) so the caller never holds a circuit.
 export { simulate, runStatevector, MAX_SHOTS, SimulatorPool, HARD_MAX_QUBITS, stateBytes } from './simulator';
+// Shots measured elsewhere (a quantum cloud) in the formats of the simulator's results.
+export { formatOutcomes } from './simulator';
+export type { FormattedOutcomes } from './simulator';
 export { parseTask, programTask, translateTask, countOperations } from './simulator';
 export { SimulationAbortedError, SimulationInputError, SimulationLimitError, SimulationWorkerError } from './simulator';
 export { ProgramTooWideError, ParseTimeoutError } from './simulator';
@@ -61,6 +64,8 @@ export type {
   ProgramRunResult,
   ParseSummary,
   TranslateRequest,
+  CircuitLayout,
+  LaidOutTranslation,
   DistributionChunking,
   SortedDistribution,
 } from './simulator';

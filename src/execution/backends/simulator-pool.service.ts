@@ -10,6 +10,8 @@ import {
   type ProgramRunResult,
   type SimulationRequest,
   type SimulationResult,
+  type LaidOutTranslation,
+  type TranslateRequest,
 } from '../../quantum';
 
 /**
@@ -34,6 +36,11 @@ export class SimulatorPoolService implements OnApplicationShutdown {
   /** Parses a program from its text and simulates it, both in a thread of the pool. */
   runProgram(req: ProgramRequest, opts: ProgramRunOptions = {}): Promise<ProgramRunResult> {
     return this.threads().runProgram(req, opts);
+  }
+
+  /** Translates a program in a thread of the pool (with its layout when asked): what remote backends send. */
+  translate(req: TranslateRequest, timeoutMs?: number): Promise<LaidOutTranslation> {
+    return this.threads().translate(req, { timeoutMs });
   }
 
   private threads(): SimulatorPool {

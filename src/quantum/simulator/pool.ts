@@ -12,7 +12,14 @@ import {
   SimulationLimitError,
   SimulationWorkerError,
 } from './errors';
-import type { ParseSummary, ProgramRequest, ProgramRunResult, ProgramText, TranslateRequest } from './program-task';
+import type {
+  LaidOutTranslation,
+  ParseSummary,
+  ProgramRequest,
+  ProgramRunResult,
+  ProgramText,
+  TranslateRequest,
+} from './program-task';
 import type { RunMessage, SerializedError, WorkerReply, WorkerTask } from './simulator.worker';
 import type { SimulationRequest, SimulationResult } from './types';
 
@@ -223,8 +230,8 @@ export class SimulatorPool {
    * as `parse` (the whole translation). Rejects as `parse` does, and besides with the engine's
    * UnsupportedLanguageError (language, role) and TranslationError (construct, language).
    */
-  translate(req: TranslateRequest, opts: ParseRunOptions = {}): Promise<Translation> {
-    return this.enqueue<Translation>(
+  translate(req: TranslateRequest, opts: ParseRunOptions = {}): Promise<LaidOutTranslation> {
+    return this.enqueue<LaidOutTranslation>(
       { kind: 'translate', req },
       { signal: opts.signal, parseTimeoutMs: opts.timeoutMs },
     );

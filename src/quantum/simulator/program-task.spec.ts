@@ -10,6 +10,7 @@ import {
   simulate,
   SimulationAbortedError,
   SimulationWorkerError,
+  translateTask,
   SimulatorPool,
   type ProgramRequest,
 } from './index';
@@ -173,5 +174,36 @@ describe('SimulatorPool program tasks', () => {
     } finally {
       await quick.close();
     }
+  });
+});
+
+describe('translateTask with the layout (what provider adapters send and read back)', () => {
+  it('answers the registers and the terminal measurements of the circuit', () => {
+    const src =
+      'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg a[1];\ncreg b[2];\nh q[0];\ncx q[0],q[2];\nmeasure q[2] -> b[1];\nmeasure q[0] -> a[0];\n';
+    const t = translateTask({ language: 'QASM2', source: src, to: 'QASM3', withLayout: true });
+    expect(t.quantumCircuit).toContain('OPENQASM 3');
+    expect(t.layout).toEqual({
+      numQubits: 3,
+      numClbits: 3,
+      cregs: [
+        { name: 'a', size: 1, offset: 0 },
+        { name: 'b', size: 2, offset: 1 },
+      ],
+      measurements: [
+        { qubit: 2, clbit: 2 },
+        { qubit: 0, clbit: 0 },
+      ],
+      dynamic: false,
+    });
+    expect(translateTask({ language: 'QASM2', source: src, to: 'QASM3' }).layout).toBeUndefined();
+  });
+
+  it('answers no measurement list for a circuit that measures mid-circuit', () => {
+    const src =
+      'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nmeasure q[0] -> c[0];\nx q[0];\nmeasure q[0] -> c[0];\n';
+    expect(
+      translateTask({ language: 'QASM2', source: src, to: 'QASM3', withLayout: true }).layout?.measurements,
+    ).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
-import { childBodies, type Circuit, type Op } from '../circuit/circuit';
-import { parseProgram, translateProgram, type Translation } from '../languages';
+import { childBodies, isDynamic, type Circuit, type Op, type Register } from '../circuit/circuit';
+import { EMITTED_LANGUAGES, emitProgram, parseProgram, UnsupportedLanguageError, type Translation } from '../languages';
+import { measurementsAreTerminal } from './program';
 import { checkChunking, chunkDistributions } from './distribution';
 import { ProgramTooWideError, SimulationLimitError } from './errors';
 import { simulate } from './simulate';
@@ -99,6 +100,30 @@ export interface TranslateRequest extends ProgramText {
   to: string;
   /** Longest translated text (in UTF-16 code units) answered; a longer one is a SimulationLimitError. */
   maxLength?: number;
+  /** Answer the circuit's layout too (what a provider adapter needs to read the provider's results). */
+  withLayout?: boolean;
+}
+
+/**
+ * The classical side of a circuit, as a provider adapter needs it to map a cloud's answer to the
+ * formats of our results (formatOutcomes): its registers, and which qubit each clbit is measured from.
+ */
+export interface CircuitLayout {
+  numQubits: number;
+  numClbits: number;
+  /** The classical registers in declaration order (offset = first clbit). */
+  cregs: Register[];
+  /**
+   * Where every measurement is terminal: the measurements in program order (a later one of the same
+   * clbit wins). Null for a circuit that measures mid-circuit, resets, or computes per shot.
+   */
+  measurements: { qubit: number; clbit: number }[] | null;
+  /** The circuit computes per shot (classical variables, control flow on measured values). */
+  dynamic: boolean;
+}
+
+export interface LaidOutTranslation extends Translation {
+  layout?: CircuitLayout;
 }
 
 /**
@@ -106,12 +131,29 @@ export interface TranslateRequest extends ProgramText {
  * (role 'read' or 'write'), CircuitError (line, column, reason, code) or TranslationError (construct);
  * and SimulationLimitError for a text longer than `req.maxLength`, so that it never leaves the thread.
  */
-export function translateTask(req: TranslateRequest): Translation {
-  const translation = translateProgram(req.language, req.to, req.source, { maxOperations: req.maxOperations });
-  if (req.maxLength !== undefined && translation.quantumCircuit.length > req.maxLength) {
+export function translateTask(req: TranslateRequest): LaidOutTranslation {
+  if (!EMITTED_LANGUAGES.includes(req.to)) throw new UnsupportedLanguageError(req.to, 'write');
+  const circuit = parseProgram(req.language, req.source, { maxOperations: req.maxOperations });
+  const { text, warnings } = emitProgram(req.to, circuit);
+  if (req.maxLength !== undefined && text.length > req.maxLength) {
     throw new SimulationLimitError(
-      `the translation is ${translation.quantumCircuit.length} characters long, more than the ${req.maxLength} an answer may hold`,
+      `the translation is ${text.length} characters long, more than the ${req.maxLength} an answer may hold`,
     );
   }
+  const translation: LaidOutTranslation = { language: req.to, quantumCircuit: text, warnings };
+  if (req.withLayout) translation.layout = layoutOf(circuit);
   return translation;
+}
+
+function layoutOf(circuit: Circuit): CircuitLayout {
+  const terminal = measurementsAreTerminal(circuit.ops);
+  return {
+    numQubits: circuit.numQubits,
+    numClbits: circuit.numClbits,
+    cregs: circuit.cregs.map((r) => ({ name: r.name, size: r.size, offset: r.offset })),
+    measurements: terminal
+      ? circuit.ops.flatMap((op) => (op.kind === 'measure' ? [{ qubit: op.qubit, clbit: op.clbit }] : []))
+      : null,
+    dynamic: isDynamic(circuit.ops),
+  };
 }

@@ -37,7 +37,9 @@ import {
 } from './statevector';
 import type {
   AbortLike,
-  CountsMeta,
+  CountsResult,
+  ProbabilitiesResult,
+  QuasiDistResult,
   Observable,
   RegisterInfo,
   SamplingMode,
@@ -435,7 +437,7 @@ export function hexOfBits(bits: string, offset: number, size: number): string {
 }
 
 /** The classical registers in key order: the last-declared first (qiskit prints counts that way). */
-export function keyRegisters(circuit: Circuit): Register[] {
+export function keyRegisters(circuit: Pick<Circuit, 'cregs' | 'numClbits'>): Register[] {
   const regs =
     circuit.cregs.length > 0
       ? circuit.cregs
@@ -452,7 +454,59 @@ function formatSamples(
   mode: SamplingMode,
   timeTakenMs: number,
 ): SimulationResult[] {
-  const { circuit, shots } = req;
+  const meta = { seed, timeTakenMs, mode };
+  // The meta types of the results are those of this simulator: with seed, timeTakenMs and mode.
+  return formatOutcomeMap(req.circuit, req.type === 'SAMPLER' ? 'SAMPLER' : 'RUNNER', req.shots, outcomes, meta) as
+    [CountsResult, ProbabilitiesResult] | [QuasiDistResult];
+}
+
+/** A result of formatOutcomes: the simulator's result types, with the meta their producer gave. */
+export interface FormattedOutcomes {
+  resultType: 'COUNTS' | 'PROBABILITIES' | 'QUASI_DIST';
+  data: Record<string, number>;
+  meta: Record<string, unknown>;
+}
+
+/**
+ * The results of measured shots in the formats this service stores, whoever measured them (this
+ * simulator, or a quantum cloud whose answer a provider adapter read): RUNNER gives COUNTS and
+ * PROBABILITIES keyed by the hex value of each classical register, the last-declared first and
+ * separated by a space; SAMPLER a QUASI_DIST keyed by the hex value of all clbits. `outcomes` maps
+ * the clbits of a shot, as a '0'/'1' string with clbit 0 first, to how many shots gave them; `meta`
+ * is added to each result's meta (after format, shots and registers).
+ */
+export function formatOutcomes(
+  circuit: Pick<Circuit, 'cregs' | 'numClbits'>,
+  type: 'RUNNER' | 'SAMPLER',
+  shots: number,
+  outcomes: Iterable<readonly [string, number]>,
+  meta: Record<string, unknown> = {},
+): FormattedOutcomes[] {
+  const map: Outcomes = new Map();
+  const numeric = circuit.numClbits <= NUMERIC_CLBITS;
+  for (const [bits, count] of outcomes) {
+    if (bits.length !== circuit.numClbits || !/^[01]*$/.test(bits)) {
+      throw new SimulationInputError(
+        `an outcome must give the ${circuit.numClbits} clbits as 0s and 1s; got ${JSON.stringify(bits.slice(0, 80))}`,
+      );
+    }
+    let key: number | string = bits;
+    if (numeric) {
+      key = 0;
+      for (let i = bits.length - 1; i >= 0; i--) key = key * 2 + (bits[i] === '1' ? 1 : 0);
+    }
+    map.set(key, (map.get(key) ?? 0) + count);
+  }
+  return formatOutcomeMap(circuit, type, shots, map, meta);
+}
+
+function formatOutcomeMap(
+  circuit: Pick<Circuit, 'cregs' | 'numClbits'>,
+  type: 'RUNNER' | 'SAMPLER',
+  shots: number,
+  outcomes: Outcomes,
+  extraMeta: Record<string, unknown>,
+): FormattedOutcomes[] {
   const numeric = circuit.numClbits <= NUMERIC_CLBITS;
   // Sorted by the integer value of all clbits, so that the output is deterministic.
   const sorted = [...outcomes.entries()].sort(([a], [b]) => {
@@ -468,7 +522,7 @@ function formatSamples(
       : hexOfBits(key as string, offset, size);
   const regs = keyRegisters(circuit);
   const registers: RegisterInfo[] = regs.map((r) => ({ name: r.name, size: r.size }));
-  if (req.type === 'SAMPLER') {
+  if (type === 'SAMPLER') {
     const data: Record<string, number> = {};
     for (const [bits, count] of sorted) {
       const key = hex(bits, 0, circuit.numClbits);
@@ -478,7 +532,7 @@ function formatSamples(
       {
         resultType: 'QUASI_DIST',
         data,
-        meta: { format: 'hex', shots, numClbits: circuit.numClbits, registers, seed, timeTakenMs, mode },
+        meta: { format: 'hex', shots, numClbits: circuit.numClbits, registers, ...extraMeta },
       },
     ];
   }
@@ -489,13 +543,11 @@ function formatSamples(
   }
   const probabilities: Record<string, number> = {};
   for (const [key, count] of Object.entries(counts)) probabilities[key] = count / shots;
-  const meta = (): CountsMeta => ({
+  const meta = () => ({
     format: 'hex',
     shots,
     registers: registers.map((r) => ({ ...r })),
-    seed,
-    timeTakenMs,
-    mode,
+    ...extraMeta,
   });
   return [
     { resultType: 'COUNTS', data: counts, meta: meta() },

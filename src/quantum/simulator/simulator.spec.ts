@@ -12,7 +12,7 @@ import {
   type SimulationResult,
   type ValueAndVarianceResult,
 } from './index';
-import { hexOfBits } from './simulate';
+import { formatOutcomes, hexOfBits } from './simulate';
 import { compile } from './program';
 import { applyInstr } from './interpreter';
 import { Rng } from './random';
@@ -464,6 +464,31 @@ describe('result formats', () => {
     }
     expect(hexOfBits('0000', 0, 4)).toBe('0x0');
     expect(hexOfBits('10001', 0, 5)).toBe('0x11');
+  });
+
+  it('formatOutcomes: shots measured elsewhere come out as the simulator formats them', () => {
+    const circuit = twoRegisters();
+    const ours = simulate(req(circuit, { shots: 64, seed: 5 }));
+    // clbit 0 first: a = (1, 0), b = (0, 1, 1, 1)
+    const theirs = formatOutcomes(circuit, 'RUNNER', 64, [['100111', 64]], { backend: 'ibm_test' });
+    expect(theirs.map((r) => [r.resultType, r.data])).toEqual(ours.map((r) => [r.resultType, r.data]));
+    expect(theirs[0].meta).toEqual({
+      format: 'hex',
+      shots: 64,
+      registers: (ours[0].meta as { registers: unknown }).registers,
+      backend: 'ibm_test',
+    });
+    const [quasi] = formatOutcomes(circuit, 'SAMPLER', 4, [
+      ['100111', 3],
+      ['000000', 1],
+    ]);
+    expect(quasi).toMatchObject({ resultType: 'QUASI_DIST', data: { '0x0': 0.25, '0x39': 0.75 } });
+    // more than 30 clbits: string keys inside
+    const wide = new CircuitBuilder(1, 0);
+    wide.creg('w', 40);
+    const bits = '1' + '0'.repeat(38) + '1';
+    expect(formatOutcomes(wide.build(), 'RUNNER', 2, [[bits, 2]])[0].data).toEqual({ '0x8000000001': 2 });
+    expect(() => formatOutcomes(circuit, 'RUNNER', 1, [['10', 1]])).toThrow(/6 clbits/);
   });
 });
 
