@@ -106,6 +106,19 @@ export interface ProvidersConfig {
     /** BRAKET_S3_PREFIX: the key prefix of the results in that bucket. */
     resultsPrefix: string;
   };
+  ionq: {
+    /** IONQ_API_KEY: server-wide key (`Authorization: apiKey …`); jobs may bring their own as `token`. */
+    apiKey?: string;
+    /** IONQ_API_URL: the API, with its version (https://api.ionq.co/v0.4). */
+    apiUrl: string;
+  };
+  qmware: {
+    /** QMWARE_URL: the QMware API, as qunicorn-core names it. */
+    url: string;
+    /** QMWARE_API_KEY and QMWARE_API_KEY_ID: server-wide credentials; jobs may bring their own as `token`. */
+    apiKey?: string;
+    apiKeyId?: string;
+  };
 }
 
 export interface WebhookConfig {
@@ -338,6 +351,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
         s3Endpoint: r.url('S3_ENDPOINT', ['http:', 'https:']),
         resultsBucket: r.str('BRAKET_S3_BUCKET'),
         resultsPrefix: r.str('BRAKET_S3_PREFIX', 'qunest')!,
+      },
+      ionq: {
+        apiKey: r.str('IONQ_API_KEY'),
+        apiUrl: (r.url('IONQ_API_URL', ['http:', 'https:']) ?? 'https://api.ionq.co/v0.4').replace(/\/+$/, ''),
+      },
+      qmware: {
+        url: (r.url('QMWARE_URL', ['http:', 'https:']) ?? 'https://dev.qmware-dev.cloud').replace(/\/+$/, ''),
+        apiKey: r.str('QMWARE_API_KEY'),
+        apiKeyId: r.str('QMWARE_API_KEY_ID'),
       },
     },
     auth: {
