@@ -24,3 +24,25 @@ export class Unprocessable extends HttpException {
     super({ statusCode: 422, error: 'Unprocessable Entity', message, ...details }, HttpStatus.UNPROCESSABLE_ENTITY);
   }
 }
+
+/** 503: a provider this request needs could not be reached, or asked us to wait; try again later. */
+export class ProviderUnavailable extends HttpException {
+  constructor(message: string, retryAfterSeconds: number | null = null) {
+    super(
+      {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message,
+        ...(retryAfterSeconds !== null && { retryAfterSeconds }),
+      },
+      HttpStatus.SERVICE_UNAVAILABLE,
+    );
+  }
+}
+
+/** 502: a provider answered this request with an error of its own (its words in the message). */
+export class ProviderError extends HttpException {
+  constructor(message: string) {
+    super({ statusCode: 502, error: 'Bad Gateway', message }, HttpStatus.BAD_GATEWAY);
+  }
+}

@@ -19,6 +19,8 @@ export const DeviceSchema = defineEntity({
     isSimulator: p.boolean().default(false),
     isLocal: p.boolean().default(false),
     status: p.enum(DEVICE_STATUSES).default('online'),
+    /** A remote device's id at its provider (a Braket device ARN, an IBM backend name); null for local ones. */
+    providerDeviceId: p.string().length(255).nullable(),
     provider: () => p.manyToOne(Provider).deleteRule('cascade'),
   },
 });

@@ -1,10 +1,19 @@
-import { Body, Controller, ForbiddenException, Get, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
 import { Page, page, PageOf, PageQueryDto } from '../common/paging';
 import { DevicesService } from './devices.service';
-import { DeviceDto, DeviceQueryDto, ProviderDto, UpdateDeviceDto } from './dto/device.dto';
+import {
+  DeviceCalibrationDto,
+  DeviceDto,
+  DeviceQueryDto,
+  DeviceStatusDto,
+  ProviderDto,
+  SyncOutcomeDto,
+  SyncProviderDto,
+  UpdateDeviceDto,
+} from './dto/device.dto';
 
 /** A page of GET /api/providers. */
 export class ProviderPageDto extends PageOf(ProviderDto) {}
@@ -35,6 +44,23 @@ export class ProvidersController {
   async get(@Param('id') id: string): Promise<ProviderDto> {
     return ProviderDto.from(await this.devices.getProvider(id));
   }
+
+  @Post(':id/sync')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Ask a remote provider for its devices and upsert them (admins); with `token`, or the server's credentials",
+  })
+  @ApiOkResponse({ type: SyncOutcomeDto })
+  async sync(
+    @Param('id') id: string,
+    @Body() dto: SyncProviderDto,
+    @CurrentUser() user: Principal,
+  ): Promise<SyncOutcomeDto> {
+    if (!user.isAdmin) throw new ForbiddenException("only admins may sync a provider's devices");
+    const outcome = await this.devices.sync(id, dto.token ?? null);
+    return { provider: ProviderDto.from(await this.devices.getProvider(id)), ...outcome };
+  }
 }
 
 @ApiTags('devices')
@@ -59,6 +85,23 @@ export class DevicesController {
   @ApiOkResponse({ type: DeviceDto })
   async get(@Param('id') id: string): Promise<DeviceDto> {
     return DeviceDto.from(await this.devices.getDevice(id));
+  }
+
+  @Get(':id/status')
+  @ApiOperation({
+    summary:
+      "A device's live status: from its provider for a remote device (cached briefly), from here for a local one",
+  })
+  @ApiOkResponse({ type: DeviceStatusDto })
+  async status(@Param('id') id: string): Promise<DeviceStatusDto> {
+    return this.devices.liveStatus(id);
+  }
+
+  @Get(':id/calibration')
+  @ApiOperation({ summary: "A remote device's calibration (properties) data from its provider" })
+  @ApiOkResponse({ type: DeviceCalibrationDto })
+  async calibration(@Param('id') id: string): Promise<DeviceCalibrationDto> {
+    return this.devices.calibration(id);
   }
 
   @Patch(':id')

@@ -1,9 +1,11 @@
 import { EntityManager, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/postgresql';
-import { Injectable, Logger } from '@nestjs/common';
-import { NotFound } from '../common/errors';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { NotFound, Unprocessable } from '../common/errors';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { Device } from './device.entity';
 import type { DeviceQueryDto, UpdateDeviceDto } from './dto/device.dto';
-import { ProviderCatalog } from './provider-catalog';
+import { ProviderCatalog, type LiveDeviceStatus, type RemoteDeviceRef } from './provider-catalog';
 import { Provider } from './provider.entity';
 import { isUuid } from '../common/uuid';
 
@@ -11,9 +13,12 @@ import { isUuid } from '../common/uuid';
 export class DevicesService {
   private readonly logger = new Logger(DevicesService.name);
 
+  private readonly statusCache = new Map<string, { until: number; status: LiveDeviceStatus }>();
+
   constructor(
     private readonly em: EntityManager,
     private readonly catalog: ProviderCatalog,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -41,8 +46,12 @@ export class DevicesService {
           }
           for (const d of described.devices) {
             const device = provider.devices.find((x) => x.name === d.name);
-            if (!device) em.create(Device, { ...d, provider, status: 'online' });
-            else if (device.numQubits !== d.numQubits) device.numQubits = d.numQubits;
+            const providerDeviceId = d.providerDeviceId ?? null;
+            if (!device) em.create(Device, { ...d, providerDeviceId, provider, status: 'online' });
+            else {
+              if (device.numQubits !== d.numQubits) device.numQubits = d.numQubits;
+              if ((device.providerDeviceId ?? null) !== providerDeviceId) device.providerDeviceId = providerDeviceId;
+            }
           }
         }
         await em.flush();
@@ -100,4 +109,177 @@ export class DevicesService {
     await this.em.flush();
     return device;
   }
+
+  // ---- remote providers: sync, live status, calibration ----
+
+  /**
+   * Asks a remote provider for its devices (with `token`, or the server's credentials) and upserts
+   * them: name, qubits, simulator or not, online or offline, the provider's id. Devices it no longer
+   * lists are set offline (their jobs are kept). One transaction; device.status events for changes.
+   */
+  async sync(providerId: string, token: string | null): Promise<SyncOutcome> {
+    const provider = await this.getProvider(providerId);
+    if (!this.catalog.isRemote(provider.name)) {
+      throw new Unprocessable(
+        `provider ${provider.name} has no remote devices to sync: its devices run on this service's engine`,
+        { field: 'id' },
+      );
+    }
+    const listed = await this.catalog.listRemoteDevices(provider.name, token);
+    return this.em.fork().transactional(async (em) => {
+      const current = await em.find(Device, { provider: provider.id }, { populate: ['provider'] });
+      const outcome: SyncOutcome = { added: [], updated: [], offline: [], skipped: [] };
+      const seen = new Set<string>();
+      for (const d of listed) {
+        const status = d.online ? 'online' : 'offline';
+        const existing = current.find((x) => x.name === d.name);
+        if (existing?.isLocal) {
+          outcome.skipped.push(d.name); // a local device of ours has that name: keep ours
+          continue;
+        }
+        seen.add(d.name);
+        if (!existing) {
+          em.create(Device, {
+            name: d.name,
+            numQubits: d.numQubits,
+            isSimulator: d.isSimulator,
+            isLocal: false,
+            providerDeviceId: d.providerDeviceId,
+            status,
+            provider: em.getReference(Provider, provider.id),
+          });
+          outcome.added.push(d.name);
+          continue;
+        }
+        const before = JSON.stringify([
+          existing.numQubits,
+          existing.isSimulator,
+          existing.providerDeviceId,
+          existing.status,
+        ]);
+        existing.numQubits = d.numQubits;
+        existing.isSimulator = d.isSimulator;
+        existing.providerDeviceId = d.providerDeviceId;
+        existing.status = status;
+        if (JSON.stringify([d.numQubits, d.isSimulator, d.providerDeviceId, status]) !== before) {
+          outcome.updated.push(d.name);
+        }
+      }
+      for (const device of current) {
+        if (device.isLocal || seen.has(device.name) || device.status === 'offline') continue;
+        device.status = 'offline';
+        outcome.offline.push(device.name);
+      }
+      return outcome;
+    });
+  }
+
+  /**
+   * The live status of a device: a remote one's from its provider (kept DEVICE_STATUS_CACHE_SECONDS;
+   * a change of online/offline is stored, with its device.status event); a local one's from here, its
+   * queue the jobs waiting for it.
+   */
+  async liveStatus(id: string): Promise<DeviceLiveStatus> {
+    const device = await this.getDevice(id);
+    const checkedAt = new Date().toISOString();
+    if (device.isLocal || !this.catalog.isRemote(device.provider.name)) {
+      // The jobs table is the jobs module's: counted in SQL rather than through its entity.
+      const [{ n }] = await this.em
+        .getConnection()
+        .execute<{ n: string }[]>(`select count(*) as n from "job" where "executed_on_id" = ? and "state" = 'READY'`, [
+          device.id,
+        ]);
+      const queueLength = Number(n);
+      return {
+        deviceId: device.id,
+        source: 'local',
+        online: device.status === 'online',
+        queueLength,
+        message: null,
+        checkedAt,
+        provider: null,
+      };
+    }
+    const cached = this.statusCache.get(device.id);
+    let status: LiveDeviceStatus;
+    if (cached && cached.until > Date.now()) status = cached.status;
+    else {
+      status = await this.catalog.remoteStatus(remoteRef(device));
+      this.statusCache.set(device.id, { until: Date.now() + this.config.providers.statusCacheSeconds * 1000, status });
+      const stored = status.online ? 'online' : 'offline';
+      if (device.status !== stored) {
+        const em = this.em.fork();
+        const fresh = await em.findOne(Device, device.id);
+        if (fresh && fresh.status !== stored) {
+          fresh.status = stored;
+          await em.flush();
+        }
+      }
+    }
+    return {
+      deviceId: device.id,
+      source: 'provider',
+      online: status.online,
+      queueLength: status.queueLength,
+      message: status.message,
+      checkedAt,
+      provider: status.raw,
+    };
+  }
+
+  /** The provider's calibration (properties) data of a remote device; a local device is ideal: none. */
+  async calibration(id: string): Promise<DeviceCalibration> {
+    const device = await this.getDevice(id);
+    if (device.isLocal || !this.catalog.isRemote(device.provider.name)) {
+      return {
+        deviceId: device.id,
+        source: 'local',
+        calibration: null,
+        message: 'an ideal statevector simulator of this service: no noise, so no calibration data',
+        fetchedAt: new Date().toISOString(),
+      };
+    }
+    const calibration = await this.catalog.remoteCalibration(remoteRef(device));
+    return { deviceId: device.id, source: 'provider', calibration, message: null, fetchedAt: new Date().toISOString() };
+  }
+}
+
+function remoteRef(device: Device): RemoteDeviceRef {
+  return {
+    providerName: device.provider.name,
+    name: device.name,
+    providerDeviceId: device.providerDeviceId ?? device.name,
+    numQubits: device.numQubits,
+  };
+}
+
+/** What a sync did, by device name. */
+export interface SyncOutcome {
+  added: string[];
+  updated: string[];
+  /** Devices the provider no longer lists (or lists as offline), set offline. */
+  offline: string[];
+  /** Listed names that a local device of ours already has. */
+  skipped: string[];
+}
+
+export interface DeviceLiveStatus {
+  deviceId: string;
+  /** Where the status comes from: this service (local devices) or the provider. */
+  source: 'local' | 'provider';
+  online: boolean;
+  /** Jobs waiting for the device: at the provider, or READY here for a local one; null when the provider does not tell. */
+  queueLength: number | null;
+  message: string | null;
+  checkedAt: string;
+  /** The provider's own answer; null for local devices. */
+  provider: Record<string, unknown> | null;
+}
+
+export interface DeviceCalibration {
+  deviceId: string;
+  source: 'local' | 'provider';
+  calibration: Record<string, unknown> | null;
+  message: string | null;
+  fetchedAt: string;
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JobsModule } from '../jobs/jobs.module';
 import { ExecutionWorker } from './worker/execution.worker';
+import { RemoteFollower } from './worker/remote-follower';
 
 /**
  * The execution workers: they take jobs off the queue (the JobQueue port, provided globally by
@@ -10,6 +11,6 @@ import { ExecutionWorker } from './worker/execution.worker';
  */
 @Module({
   imports: [JobsModule],
-  providers: [ExecutionWorker],
+  providers: [ExecutionWorker, RemoteFollower],
 })
 export class ExecutionModule {}

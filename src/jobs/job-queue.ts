@@ -9,6 +9,20 @@ export interface QueueEntry {
   signal?: AbortSignal;
   /** Which claim of the entry this is (the queue's retry count), so that settling it touches no later claim. */
   attempt?: number;
+  /**
+   * `run`: the job is to be executed (or, on a remote device, submitted). `follow`: the job is at a
+   * remote provider, and this entry is one scheduled look at it (poll), with the state of the following.
+   */
+  kind?: 'run' | 'follow';
+  follow?: FollowState;
+}
+
+/** How a job at a remote provider has been followed so far, carried from one follow entry to the next. */
+export interface FollowState {
+  /** Looks at the provider so far (the wait before the next one grows with it). */
+  polls: number;
+  /** Since when (ISO) the provider has been out of reach or asking us to wait; null while it answers. */
+  unavailableSince: string | null;
 }
 
 /** How an entry is queued. */
@@ -43,6 +57,10 @@ export interface QueueConsumer {
   run(entry: QueueEntry): Promise<void>;
   /** An entry whose retries are used up (its workers kept dying). */
   dead(entry: QueueEntry): Promise<void>;
+  /** Takes one follow entry (a look at a job at a remote provider); as `run`, returning ends it. */
+  follow?(entry: QueueEntry): Promise<void>;
+  /** Follow entries one process handles at once (they wait on the network, not on a core). */
+  followConcurrency?: number;
 }
 
 /**
@@ -61,6 +79,18 @@ export abstract class JobQueue {
    * replaced by a new one (a job handed back for fair scheduling). No-op when the claim has lapsed.
    */
   abstract finish(entry: QueueEntry, em: EntityManager): Promise<void>;
+
+  /**
+   * Schedules a look at a job that is at a remote provider, inside `em`'s transaction, as entry
+   * `entryId` due in `startAfterSeconds`: a delayed queue entry, so no worker waits on the remote job.
+   */
+  abstract enqueueFollow(
+    jobId: string,
+    em: EntityManager,
+    entryId: string,
+    startAfterSeconds: number,
+    state: FollowState,
+  ): Promise<void>;
 
   /** Starts taking entries in this process. */
   abstract consume(consumer: QueueConsumer): Promise<void>;

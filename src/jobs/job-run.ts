@@ -27,6 +27,10 @@ export interface TargetDevice {
   numQubits: number;
   /** The provider's supportedLanguages (what jobs were admitted with). */
   acceptedLanguages: readonly string[];
+  /** Runs on this service's engine; else at its provider (a remote backend). */
+  isLocal: boolean;
+  /** A remote device's id at its provider (Braket ARN, IBM backend name); null for local devices. */
+  providerDeviceId: string | null;
 }
 
 /** One program of a job, in the language it was stored in. */

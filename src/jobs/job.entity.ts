@@ -54,6 +54,10 @@ export const JobSchema = defineEntity({
     startedAt: p.datetime().nullable(),
     finishedAt: p.datetime().nullable(),
     providerSpecificId: p.string().length(255).nullable(),
+    /** Of a job at a remote provider: what the provider last said (submitted, queued, running), null otherwise. */
+    providerStatus: p.string().length(32).nullable(),
+    /** Of a job waiting at a remote provider: its place in the provider's queue, where the provider tells it. */
+    queuePosition: p.integer().nullable(),
     queueJobId: p.string().length(64).nullable(),
     /** How many times a worker has started it (crash recovery counts retries). */
     attempts: p.integer().default(0),
@@ -134,6 +138,7 @@ export class Job extends JobSchema.class {
   saveResults(results: NewResult[], state: JobState = 'FINISHED', now = new Date()): Applied {
     if (this.isTerminal || !this.canMoveTo(state)) return false;
     for (const r of results) this.results.add(this.newResult(r));
+    this.leaveProvider('done');
     this.progress = 100;
     this.state = state;
     this.finishedAt = now;
@@ -162,6 +167,7 @@ export class Job extends JobSchema.class {
         meta: { stackTrace: error.stack ?? null, ...extraMeta },
       }),
     );
+    this.leaveProvider('failed');
     this.state = 'ERROR';
     this.progress = 100;
     this.finishedAt ??= now;
@@ -175,10 +181,39 @@ export class Job extends JobSchema.class {
    */
   cancel(now = new Date()): Applied {
     if (this.isTerminal) return false;
+    this.leaveProvider('canceled');
     this.state = 'CANCELED';
     this.finishedAt = now;
     if (this.transientStates.isInitialized()) this.transientStates.removeAll();
     return true;
+  }
+
+  /**
+   * A RUNNING job handed to a remote provider: its ids there (providerSpecificId, comma-separated
+   * when the provider took one task a program) and what the provider says of it now.
+   */
+  recordSubmission(providerIds: readonly string[]): Applied {
+    if (this.state !== 'RUNNING') return false;
+    this.providerSpecificId = providerIds.join(',').slice(0, 255);
+    this.providerStatus = 'submitted';
+    return true;
+  }
+
+  /** What the provider says of a RUNNING job: queued (at `queuePosition`, when it tells) or running. */
+  followRemote(status: 'queued' | 'running', queuePosition: number | null, progress?: number): Applied {
+    if (this.state !== 'RUNNING') return false;
+    let changed = false;
+    if (this.providerStatus !== status) {
+      this.providerStatus = status;
+      changed = true;
+    }
+    const position = status === 'queued' ? queuePosition : null;
+    if ((this.queuePosition ?? null) !== position) {
+      this.queuePosition = position;
+      changed = true;
+    }
+    if (progress !== undefined && this.updateProgress(progress)) changed = true;
+    return changed;
   }
 
   /** A RUNNING job whose worker died goes back to READY for another attempt. */
@@ -187,6 +222,12 @@ export class Job extends JobSchema.class {
     this.state = 'READY';
     this.progress = 0;
     return true;
+  }
+
+  /** A job that ends no longer waits in a provider's queue; the provider's last word is kept. */
+  private leaveProvider(status: string): void {
+    if (this.providerStatus != null) this.providerStatus = status;
+    if (this.queuePosition != null) this.queuePosition = null;
   }
 
   private newResult(r: NewResult): Result {

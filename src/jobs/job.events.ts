@@ -28,7 +28,8 @@ export interface ResultPayload {
 export interface JobEventMap {
   'job.created': JobRef & { name: string | null; state: JobState; progress: number; type: string; shots: number };
   'job.state': JobRef & { state: JobState; progress: number };
-  'job.progress': JobRef & { progress: number };
+  /** Progress, and for a job at a remote provider what the provider says (providerStatus, queuePosition). */
+  'job.progress': JobRef & { progress: number; providerStatus?: string | null; queuePosition?: number | null };
   'job.result': JobRef & { result: ResultPayload };
   'job.error': JobRef & { message: string; programId: string | null; resultId: string };
   'job.deleted': JobRef;
@@ -74,6 +75,9 @@ export const jobEventMapper: EventMapper = (cs: ChangeSet<object>, out) => {
       const changed = cs.payload as Partial<Job>;
       if ('state' in changed) {
         jobEvent(out, entity, 'job.state', { state: entity.state, progress: entity.progress }, ORDER.state);
+      } else if ('providerStatus' in changed || 'queuePosition' in changed) {
+        const remote = { providerStatus: entity.providerStatus ?? null, queuePosition: entity.queuePosition ?? null };
+        jobEvent(out, entity, 'job.progress', { progress: entity.progress, ...remote }, ORDER.progress);
       } else if ('progress' in changed) {
         jobEvent(out, entity, 'job.progress', { progress: entity.progress }, ORDER.progress);
       }

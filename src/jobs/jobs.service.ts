@@ -25,7 +25,8 @@ import { visibleMeta } from './job.views';
 import { Job, JobProgram } from './job.entity';
 import type { JobRun } from './job-run';
 import type { JobState, ResultType } from './job.enums';
-import { JobQueue, type QueueEntry } from './job-queue';
+import { JobQueue, type FollowState, type QueueEntry } from './job-queue';
+import { REMOTE_HANDLE_KEY, RemoteJobControl, type StoredRemoteHandle } from './remote-job-control';
 import {
   chunkCount,
   chunkOf,
@@ -120,6 +121,7 @@ export class JobsService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly providerTokens: ProviderTokens,
     private readonly periodic: PeriodicTasks,
+    private readonly remote: RemoteJobControl,
   ) {}
 
   /** Idempotency keys older than 24 h are deleted every 10 minutes (they are ignored once expired anyway). */
@@ -340,6 +342,14 @@ export class JobsService implements OnModuleInit {
     token?: string,
   ): Promise<Job> {
     this.checkRunnable(run.programs, device);
+    if (!device.isLocal) {
+      const problem = this.remote.admissionProblem(device.provider.name, {
+        hasToken: token !== undefined,
+        type: settings.type,
+        shots: settings.shots,
+      });
+      if (problem) throw new Unprocessable(problem.message, { field: problem.field });
+    }
     const job = em.create(Job, {
       ...settings,
       id: uuidv7(),
@@ -385,9 +395,20 @@ export class JobsService implements OnModuleInit {
     });
   }
 
-  /** Cancels a job that has not ended: a READY one leaves the queue; a RUNNING one is stopped by its worker. */
+  /**
+   * Cancels a job that has not ended: a READY one leaves the queue; a RUNNING one is stopped by its
+   * worker; one at a remote provider is canceled there first, and ends CANCELED only when the provider
+   * accepts (a provider that refuses, e.g. because the job has just ended there, gives a 409 with its reason).
+   */
   async cancel(user: Principal, id: string): Promise<Job> {
     assertCanChange(user, (await this.get(user, id)).executedBy, 'job', id, 'cancel');
+    const { handle, sealedToken } = await this.remoteState(id);
+    if (handle) {
+      const answer = await this.remote.cancel(id, handle, sealedToken);
+      if (!answer.canceled) {
+        throw new Conflict(`job ${id} could not be canceled at ${handle.type}: ${answer.reason}`);
+      }
+    }
     const outcome = await this.mutate(id, async (job, em) => {
       const wasReady = job.state === 'READY' || job.state === 'BLOCKED';
       if (!job.cancel()) return false;
@@ -575,6 +596,8 @@ export class JobsService implements OnModuleInit {
         name: device.name,
         numQubits: device.numQubits,
         acceptedLanguages: device.provider.supportedLanguages,
+        isLocal: device.isLocal,
+        providerDeviceId: device.providerDeviceId ?? null,
       },
       programs: programs.map((p) => ({
         id: p.id,
@@ -717,6 +740,106 @@ export class JobsService implements OnModuleInit {
         { fields: ['id', 'queueJobId', 'attempts'], orderBy: { startedAt: 'asc' }, limit },
       );
     return jobs.map((j) => ({ jobId: j.id, queueJobId: j.queueJobId!, attempts: j.attempts }));
+  }
+
+  // ---- jobs at remote providers ----
+
+  /** What a job at a remote provider was given there (its stored handle) and its sealed token, if any. */
+  async remoteState(jobId: string): Promise<{ handle: StoredRemoteHandle | null; sealedToken: unknown }> {
+    let handle: StoredRemoteHandle | null = null;
+    let sealedToken: unknown = null;
+    for (const state of await this.getTransientState(jobId)) {
+      if (REMOTE_HANDLE_KEY in state.data) handle ??= state.data[REMOTE_HANDLE_KEY] as StoredRemoteHandle;
+      if (PROVIDER_TOKEN_KEY in state.data) sealedToken ??= state.data[PROVIDER_TOKEN_KEY];
+    }
+    return { handle, sealedToken };
+  }
+
+  /**
+   * A RUNNING job as a worker executes it (for following it at its provider), without starting it
+   * again; null unless it is RUNNING and waits on queue entry `entryId`.
+   */
+  async runOf(jobId: string, entryId: string): Promise<JobRun | null> {
+    const job = await this.em.fork().findOne(Job, jobId, { populate: ['executedOn.provider'] });
+    return job && job.state === 'RUNNING' && job.queueJobId === entryId ? this.toRun(job) : null;
+  }
+
+  /**
+   * Records that the provider took the job (`handle`, in transient state, and providerSpecificId) and
+   * schedules the first look at it as follow entry `next`, ending `entry` (whose worker is then free):
+   * one transaction, so the provider's ids are stored before anything else can fail. False when the job
+   * no longer waits on `entry` (canceled, deleted, or taken over): the caller cancels it at the provider.
+   */
+  async recordSubmission(
+    jobId: string,
+    entry: QueueEntry,
+    handle: StoredRemoteHandle,
+    next: { entryId: string; afterSeconds: number },
+  ): Promise<boolean> {
+    const outcome = await this.mutate(
+      jobId,
+      async (job, em) => {
+        if (job.queueJobId !== entry.id || !job.recordSubmission(handle.providerIds)) return false;
+        em.create(TransientJobState, { job, data: { [REMOTE_HANDLE_KEY]: handle } });
+        await this.followNext(job, em, entry, next, { polls: 0, unavailableSince: null });
+        return true;
+      },
+      { ifMissing: 'null', quiet: true },
+    );
+    return outcome?.applied ?? false;
+  }
+
+  /**
+   * Records what the provider says of a RUNNING job (queued at a position, or running with progress),
+   * if anything, and schedules the next look as follow entry `next`, ending `entry`: one transaction.
+   * False when the job no longer waits on `entry` (it ended, or another entry follows it).
+   */
+  async scheduleFollow(
+    jobId: string,
+    entry: QueueEntry,
+    next: { entryId: string; afterSeconds: number; state: FollowState },
+    status?: { state: 'queued' | 'running'; queuePosition: number | null; progress?: number },
+  ): Promise<boolean> {
+    const outcome = await this.mutate(
+      jobId,
+      async (job, em) => {
+        if (job.state !== 'RUNNING' || job.queueJobId !== entry.id) return false;
+        if (status) job.followRemote(status.state, status.queuePosition, status.progress);
+        await this.followNext(job, em, entry, next, next.state);
+        return true;
+      },
+      { ifMissing: 'null', quiet: true },
+    );
+    return outcome?.applied ?? false;
+  }
+
+  /** The job waits on follow entry `next` from now on; `entry` ends (same transaction). */
+  private async followNext(
+    job: Job,
+    em: EntityManager,
+    entry: QueueEntry,
+    next: { entryId: string; afterSeconds: number },
+    state: FollowState,
+  ): Promise<void> {
+    job.queueJobId = next.entryId;
+    await this.queue.enqueueFollow(job.id, em, next.entryId, next.afterSeconds, state);
+    await this.queue.finish(entry, em);
+  }
+
+  /**
+   * A job the provider canceled (or confirmed canceled): CANCELED, its results so far kept. Ignored
+   * for a job that has ended.
+   */
+  async canceledByProvider(jobId: string): Promise<MutationOutcome | null> {
+    return this.mutate(
+      jobId,
+      async (job, em) => {
+        if (!job.cancel()) return false;
+        await this.deleteTransientState(job, em);
+        return true;
+      },
+      { ifMissing: 'null', quiet: true },
+    );
   }
 
   /**

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import {
   JobQueue,
+  type FollowState,
   type EnqueueOptions,
   type QueueConsumer,
   type QueueEntry,
@@ -15,6 +16,11 @@ import {
 export const JOBS_QUEUE = 'qunest-jobs';
 /** Where pg-boss moves an entry of {@link JOBS_QUEUE} whose retries are used up (its workers kept dying). */
 export const JOBS_DEAD_QUEUE = 'qunest-jobs-dead';
+/**
+ * Scheduled looks at jobs that are at a remote provider: one delayed entry at a time a job, each
+ * replaced by the next in the transaction that records what the provider said (docs/providers.md).
+ */
+export const FOLLOW_QUEUE = 'qunest-remote-follow';
 
 /**
  * How long an entry may stay active beyond the job time limit before pg-boss gives up on its handler
@@ -30,6 +36,8 @@ export function entryExpirySeconds(jobTimeoutSeconds: number): number {
 
 export interface QueuedJobData {
   jobId: string;
+  /** Of a follow entry: how the job has been followed so far. */
+  follow?: FollowState;
 }
 
 /** A consumer slot: one pg-boss worker with one entry at a time, woken by id. */
@@ -91,6 +99,20 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
     // dead letter queue of a database made before it existed) takes effect.
     await this.boss.createQueue(JOBS_QUEUE, jobsQueue);
     await this.boss.updateQueue(JOBS_QUEUE, jobsQueue);
+    const followQueue = {
+      // A look that dies with its process is taken again by another one; one that keeps dying ends
+      // the job through the dead letter queue, as a run does.
+      retryLimit: 5,
+      retryDelay: 5,
+      retryBackoff: true,
+      heartbeatSeconds: this.config.jobHeartbeatSeconds,
+      expireInSeconds: 15 * 60,
+      retentionSeconds: 7 * 24 * 3600,
+      deleteAfterSeconds: 24 * 3600,
+      deadLetter: JOBS_DEAD_QUEUE,
+    };
+    await this.boss.createQueue(FOLLOW_QUEUE, followQueue);
+    await this.boss.updateQueue(FOLLOW_QUEUE, followQueue);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -114,10 +136,25 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
     if (id !== entryId) throw new Error(`pg-boss did not accept job ${jobId}`);
   }
 
+  async enqueueFollow(
+    jobId: string,
+    em: EntityManager,
+    entryId: string,
+    startAfterSeconds: number,
+    state: FollowState,
+  ): Promise<void> {
+    const id = await this.boss.send(FOLLOW_QUEUE, { jobId, follow: state } satisfies QueuedJobData, {
+      id: entryId,
+      db: this.db(em),
+      ...(startAfterSeconds > 0 && { startAfter: startAfterSeconds }),
+    });
+    if (id !== entryId) throw new Error(`pg-boss did not accept the follow entry of job ${jobId}`);
+  }
+
   async finish(entry: QueueEntry, em: EntityManager): Promise<void> {
     // With the attempt, pg-boss completes only this claim (its attempt fence), never a later one.
     const target = entry.attempt === undefined ? entry.id : { id: entry.id, retryCount: entry.attempt };
-    await this.boss.complete(JOBS_QUEUE, target, null, { db: this.db(em) });
+    await this.boss.complete(entry.kind === 'follow' ? FOLLOW_QUEUE : JOBS_QUEUE, target, null, { db: this.db(em) });
   }
 
   async remove(entryId: string, em: EntityManager): Promise<void> {
@@ -161,6 +198,19 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
       );
       this.slots.push(slot);
     }
+    const follow = consumer.follow?.bind(consumer);
+    if (follow) {
+      await this.boss.work<QueuedJobData>(
+        FOLLOW_QUEUE,
+        { batchSize: 1, localConcurrency: consumer.followConcurrency ?? 4, pollingIntervalSeconds: 1 },
+        async (batch) => {
+          for (const job of batch) {
+            const entry = toEntry(job, 'follow');
+            if (entry) await follow(entry);
+          }
+        },
+      );
+    }
     await this.boss.work<QueuedJobData>(JOBS_DEAD_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async (batch) => {
       for (const job of batch) {
         const entry = toEntry(job);
@@ -187,12 +237,17 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
     if (!this.consuming) return;
     this.consuming = false;
     await this.boss.offWork(JOBS_QUEUE, { wait: true });
+    await this.boss.offWork(FOLLOW_QUEUE, { wait: true }).catch(() => undefined);
     await this.boss.offWork(JOBS_DEAD_QUEUE, { wait: true });
     this.slots.length = 0;
   }
 
   async fate(entryId: string): Promise<QueueEntryFate> {
-    const [entry] = await this.boss.findJobs(JOBS_QUEUE, { id: entryId });
+    // A job's entry is a run entry, or a follow entry while the job is at a remote provider.
+    const [entry] = [
+      ...(await this.boss.findJobs(JOBS_QUEUE, { id: entryId })),
+      ...(await this.boss.findJobs(FOLLOW_QUEUE, { id: entryId })),
+    ];
     if (!entry) return { kind: 'lost', state: null };
     switch (entry.state) {
       case 'created':
@@ -208,7 +263,10 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
   }
 }
 
-function toEntry(job: BossJob<QueuedJobData>): QueueEntry | null {
+function toEntry(job: BossJob<QueuedJobData>, kind: 'run' | 'follow' = 'run'): QueueEntry | null {
   const jobId = job.data?.jobId;
-  return typeof jobId === 'string' ? { id: job.id, jobId, signal: job.signal, attempt: job.retryCount } : null;
+  if (typeof jobId !== 'string') return null;
+  const entry: QueueEntry = { id: job.id, jobId, signal: job.signal, attempt: job.retryCount, kind };
+  if (kind === 'follow') entry.follow = job.data.follow ?? { polls: 0, unavailableSince: null };
+  return entry;
 }

@@ -6,6 +6,7 @@ import { Migration20261202100000ImmutablePrograms } from './Migration20261202100
 import { Migration20261202120000IonqLanguage } from './Migration20261202120000IonqLanguage';
 import { Migration20261202140000JobApi } from './Migration20261202140000JobApi';
 import { Migration20261202150000Webhooks } from './Migration20261202150000Webhooks';
+import { Migration20261202160000RemoteJobs } from './Migration20261202160000RemoteJobs';
 
 /** Checked-in migrations, in order. Listed explicitly so that they run the same from dist/ and under jest. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202120000IonqLanguage', class: Migration20261202120000IonqLanguage },
   { name: 'Migration20261202140000JobApi', class: Migration20261202140000JobApi },
   { name: 'Migration20261202150000Webhooks', class: Migration20261202150000Webhooks },
+  { name: 'Migration20261202160000RemoteJobs', class: Migration20261202160000RemoteJobs },
 ];

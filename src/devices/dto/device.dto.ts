@@ -45,6 +45,12 @@ export class DeviceDto {
   @ApiProperty() numQubits!: number;
   @ApiProperty() isSimulator!: boolean;
   @ApiProperty() isLocal!: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "A remote device's id at its provider (a Braket device ARN, an IBM backend name)",
+  })
+  providerDeviceId!: string | null;
   @ApiProperty({ enum: DEVICE_STATUSES }) status!: DeviceStatus;
   @ApiProperty({ format: 'uuid' }) providerId!: string;
   @ApiProperty() providerName!: string;
@@ -57,6 +63,7 @@ export class DeviceDto {
       numQubits: d.numQubits,
       isSimulator: d.isSimulator,
       isLocal: d.isLocal,
+      providerDeviceId: d.providerDeviceId ?? null,
       status: d.status,
       providerId: d.provider.id,
       providerName: d.provider.name,
@@ -81,4 +88,55 @@ export class ProviderDto {
       devices: p.devices.isInitialized() ? p.devices.getItems().map((d) => DeviceDto.from(d)) : [],
     };
   }
+}
+
+export class SyncProviderDto {
+  @ApiPropertyOptional({
+    description:
+      "The provider's credentials for this sync (an IBM Cloud API key, an IonQ key, ...); the server's are used when absent. Never stored.",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  token?: string;
+}
+
+export class SyncOutcomeDto {
+  @ApiProperty({ type: ProviderDto }) provider!: ProviderDto;
+  @ApiProperty({ type: [String], description: 'Devices added' }) added!: string[];
+  @ApiProperty({ type: [String], description: 'Devices whose qubits, kind, id or status changed' }) updated!: string[];
+  @ApiProperty({ type: [String], description: 'Devices the provider no longer lists as online, set offline' })
+  offline!: string[];
+  @ApiProperty({ type: [String], description: 'Listed names a local device of this service already has (kept)' })
+  skipped!: string[];
+}
+
+export class DeviceStatusDto {
+  @ApiProperty({ format: 'uuid' }) deviceId!: string;
+  @ApiProperty({ enum: ['local', 'provider'] }) source!: 'local' | 'provider';
+  @ApiProperty() online!: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      'Jobs waiting for the device: at its provider, or READY here for a local device; null when the provider does not tell',
+  })
+  queueLength!: number | null;
+  @ApiProperty({ nullable: true, type: String }) message!: string | null;
+  @ApiProperty({ format: 'date-time' }) checkedAt!: string;
+  @ApiProperty({ nullable: true, type: Object, description: "The provider's own answer (null for local devices)" })
+  provider!: Record<string, unknown> | null;
+}
+
+export class DeviceCalibrationDto {
+  @ApiProperty({ format: 'uuid' }) deviceId!: string;
+  @ApiProperty({ enum: ['local', 'provider'] }) source!: 'local' | 'provider';
+  @ApiProperty({
+    nullable: true,
+    type: Object,
+    description: "The provider's calibration or properties data, as it gives it",
+  })
+  calibration!: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: String }) message!: string | null;
+  @ApiProperty({ format: 'date-time' }) fetchedAt!: string;
 }

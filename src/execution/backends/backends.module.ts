@@ -8,6 +8,8 @@ import { LocalEngineBackend } from './local-engine.backend';
 import { localProviders } from './local-providers';
 import type { QuantumBackend } from './quantum-backend';
 import { SimulatorPoolService } from './simulator-pool.service';
+import { RemoteJobControl } from '../../jobs/remote-job-control';
+import { RemoteJobControlService } from './remote/remote-job-control.service';
 
 export { LOCAL_PROVIDER, LOCAL_SIMULATOR } from './local-providers';
 
@@ -44,7 +46,8 @@ export { LOCAL_PROVIDER, LOCAL_SIMULATOR } from './local-providers';
     },
     BackendRegistry,
     { provide: ProviderCatalog, useExisting: BackendRegistry },
+    { provide: RemoteJobControl, useClass: RemoteJobControlService },
   ],
-  exports: [BackendRegistry, ProviderCatalog],
+  exports: [BackendRegistry, ProviderCatalog, RemoteJobControl],
 })
 export class BackendsModule {}

@@ -12,6 +12,8 @@ const device: TargetDevice = {
   name: 'sim',
   numQubits: 3,
   acceptedLanguages: ['QASM2', 'QASM3'],
+  isLocal: true,
+  providerDeviceId: null,
 };
 /** 1 KB of nested gate definitions that unroll to 2^n + 2^(n-1) + 2^(n-2) gates (issue #15). */
 function nested(n: number): string {

@@ -51,6 +51,24 @@ export class ProgramFailure extends Error {
   }
 }
 
+/**
+ * How an error that ends a job is written (saveError): its message, its stack for the logs and admins,
+ * and, for a ProgramFailure, the program at fault and its details.
+ */
+export function failureOf(err: unknown): {
+  error: { message: string; stack?: string };
+  failure: { programId?: string | null; data: Record<string, unknown> };
+} {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    error: { message: e.message, stack: e.stack },
+    failure:
+      err instanceof ProgramFailure
+        ? { programId: err.programId, data: err.extraData }
+        : { data: { errorType: e.name } },
+  };
+}
+
 interface BackendBase {
   /** The provider this backend serves, with the devices it has without asking anyone (seeded at start). */
   describe(): ProviderDescription;

@@ -7,10 +7,11 @@ import { DomainEventBus } from '../../events/domain-event-bus';
 import type { AnyDomainEvent } from '../../events/domain-events';
 import { JobQueue, type QueueEntry } from '../../jobs/job-queue';
 import type { JobRun } from '../../jobs/job-run';
-import { JobsService, type ResultInput } from '../../jobs/jobs.service';
+import { JobsService } from '../../jobs/jobs.service';
 import { BackendRegistry } from '../backends/backend-registry';
-import { ProgramFailure } from '../backends/quantum-backend';
+import { failureOf, ProgramFailure, type QuantumBackend } from '../backends/quantum-backend';
 import { ProgressReporter } from './progress-reporter';
+import { RemoteFollower } from './remote-follower';
 
 /** How often a worker process looks for RUNNING jobs whose queue entry is gone (see sweepOrphans). */
 export const ORPHAN_SWEEP_MS = 60_000;
@@ -70,6 +71,7 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
     private readonly backends: BackendRegistry,
     private readonly bus: DomainEventBus,
     private readonly periodic: PeriodicTasks,
+    private readonly remote: RemoteFollower,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -80,6 +82,8 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
       maxRunningPerGroup: this.config.maxRunningJobsPerUser,
       run: (entry) => this.execute(entry),
       dead: (entry) => this.giveUp(entry),
+      follow: (entry) => this.remote.follow(entry),
+      followConcurrency: Math.max(4, this.config.workerConcurrency),
     });
     this.logger.log(
       `executing jobs, ${this.config.workerConcurrency} at a time, at most ${this.config.jobTimeoutSeconds} s each` +
@@ -175,9 +179,16 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
           break;
       }
       const started = verdict.run;
+      const backend = this.backendOf(started);
+      if (backend.kind === 'remote') {
+        // Submitted, recorded and followed by scheduled entries: this worker's slot is free at once.
+        await this.remote.submit(started, backend, entry);
+        return;
+      }
       timeLimit = setTimeout(() => this.abort(jobId, 'timeout'), this.config.jobTimeoutSeconds * 1000);
       progress = new ProgressReporter((p) => this.jobs.updateProgress(jobId, p));
-      const results = await this.runJob(started, run, progress);
+      const out = await backend.run(started, { signal: run.controller.signal, onProgress: (f) => progress!.report(f) });
+      const results = out.flatMap(({ programId, results }) => results.map((r) => ({ programId, ...r })));
       await progress.stop();
       if (run.reason) return await this.stopped(run, entry);
       const { applied, job } = await this.whileUnavailable(`save the results of job ${jobId}`, () =>
@@ -198,34 +209,20 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
-  /** Has the job executed by its provider's backend. Throws ProgramFailure. */
-  private async runJob(job: JobRun, run: ActiveRun, progress: ProgressReporter): Promise<ResultInput[]> {
+  /** The backend that executes the job: its device's, local or remote. Throws ProgramFailure. */
+  private backendOf(job: JobRun): QuantumBackend {
     if (job.programs.length === 0) {
       throw new ProgramFailure('the deployment of this job was deleted, or has no programs to run', null);
     }
-    const backend = this.backends.forProvider(job.device.providerName);
+    const backend = this.backends.forDevice(job.device);
     if (!backend) {
+      const where = job.device.isLocal ? 'on this service' : 'at the provider';
       throw new ProgramFailure(
-        `no backend is registered for provider ${job.device.providerName}, so device ${job.device.providerName}/${job.device.name} cannot run jobs here`,
+        `no backend is registered for provider ${job.device.providerName} ${where}, so device ${job.device.providerName}/${job.device.name} cannot run jobs here`,
         null,
       );
     }
-    switch (backend.kind) {
-      case 'local': {
-        const out = await backend.run(job, {
-          signal: run.controller.signal,
-          onProgress: (f) => progress.report(f),
-        });
-        return out.flatMap(({ programId, results }) => results.map((r) => ({ programId, ...r })));
-      }
-      case 'remote':
-        // The remote lifecycle (submit, scheduled polls without a held worker, fetchResults, cancel)
-        // comes with the first remote backend; none is registered yet.
-        throw new ProgramFailure(
-          `provider ${job.device.providerName} runs remotely, which this worker cannot follow yet`,
-          null,
-        );
-    }
+    return backend;
   }
 
   /**
@@ -286,17 +283,11 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async fail(jobId: string, err: unknown): Promise<void> {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const failure =
-      err instanceof ProgramFailure
-        ? { programId: err.programId, data: err.extraData }
-        : { data: { errorType: e.name } };
+    const { error, failure } = failureOf(err);
     // The stack stays in the logs (and in the ERROR result, which only admins are shown).
-    this.logger.warn(`job ${jobId} failed: ${e.stack ?? e.message}`);
+    this.logger.warn(`job ${jobId} failed: ${error.stack ?? error.message}`);
     // If this write fails too (database gone for long), the error propagates and the queue retries the entry.
-    await this.whileUnavailable(`save the error of job ${jobId}`, () =>
-      this.jobs.saveError(jobId, { message: e.message, stack: e.stack }, failure),
-    );
+    await this.whileUnavailable(`save the error of job ${jobId}`, () => this.jobs.saveError(jobId, error, failure));
   }
 
   /** A queue entry whose retries are used up: its workers died every time. The job ends in ERROR. */

@@ -363,7 +363,25 @@ export class JobDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) finishedAt!: string | null;
-  @ApiProperty({ nullable: true, type: String }) providerSpecificId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "The job's id at its remote provider (Braket: one task ARN a program, comma-separated)",
+  })
+  providerSpecificId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'Of a job on a remote device: what its provider last said (submitted, queued, running; done, failed or canceled at the end)',
+  })
+  providerStatus!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "Of a job queued at a remote provider: its place in the provider's queue, where the provider tells it",
+  })
+  queuePosition!: number | null;
   @ApiProperty({ type: [String], description: 'Labels for search; a rerun carries them over' }) tags!: string[];
   @ApiPropertyOptional({ type: [ResultDto], description: 'Present on GET /api/jobs/:id' })
   results?: ResultDto[];
@@ -380,6 +398,8 @@ export class JobDto {
       seed: j.seed ?? null,
       observables: j.observables ?? null,
       providerSpecificId: j.providerSpecificId ?? null,
+      providerStatus: j.providerStatus ?? null,
+      queuePosition: j.queuePosition ?? null,
       tags: j.tags ?? [],
     };
     if (viewer) dto.results = j.results.getItems().map((r) => ResultDto.from(r, viewer));
