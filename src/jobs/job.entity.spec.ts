@@ -481,6 +481,45 @@ describe('requeue', () => {
   });
 });
 
+describe('a job at a remote provider', () => {
+  it('records the ids the provider gave a RUNNING job, and what the provider says of it', () => {
+    const job = newJob('READY');
+    expect(job.recordSubmission(['task-1', 'task-2'])).toBe(false); // not started
+    job.start(T0);
+    expect(job.recordSubmission(['task-1', 'task-2'])).toBe(true);
+    expect(job).toMatchObject({
+      providerSpecificId: 'task-1,task-2',
+      providerStatus: 'submitted',
+    });
+    expect(job.followRemote('queued', 7)).toBe(true);
+    expect(job).toMatchObject({ providerStatus: 'queued', queuePosition: 7, progress: 0 });
+    expect(job.followRemote('queued', 7)).toBe(false); // nothing new: nothing to write
+    expect(job.followRemote('running', 3, 40)).toBe(true);
+    expect(job).toMatchObject({ providerStatus: 'running', queuePosition: null, progress: 40 });
+  });
+
+  it.each([
+    ['saveResults', (job: Job) => job.saveResults([]), 'done', 'FINISHED'],
+    ['saveError', (job: Job) => job.saveError({ message: 'no' }), 'failed', 'ERROR'],
+    ['cancel', (job: Job) => job.cancel(), 'canceled', 'CANCELED'],
+  ] as const)('%s ends its wait in the queue and keeps the provider’s last word', (_, end, providerStatus, state) => {
+    const job = newJob('READY');
+    job.start(T0);
+    job.recordSubmission(['ibm-job']);
+    job.followRemote('queued', 2);
+    expect(end(job)).toBe(true);
+    expect(job).toMatchObject({ state, providerStatus, queuePosition: null, providerSpecificId: 'ibm-job' });
+    expect(job.followRemote('running', null)).toBe(false);
+  });
+
+  it('leaves a local job without a provider status when it ends', () => {
+    const job = newJob('READY');
+    job.start(T0);
+    job.saveResults([]);
+    expect(job.providerStatus ?? null).toBeNull();
+  });
+});
+
 describe('a terminal state is final', () => {
   const cases = TERMINAL.flatMap((state) => Object.keys(METHODS).map((method) => [state, method] as const));
 
