@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Job } from '../src/jobs/job.entity';
-import { buildDist, NODE, ROOT } from './helpers/build';
+import { buildDist } from './helpers/build';
+import { startWorker, stopWorker, type WorkerProcess } from './helpers/worker-process';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 import { longQasm3 } from './helpers/circuits';
@@ -14,51 +13,6 @@ import { longQasm3 } from './helpers/circuits';
  * pg-boss notices a dead worker when its heartbeat is overdue (JOB_HEARTBEAT_SECONDS, 10) at its next
  * supervision pass (every 60 s), so the crash tests wait up to a few minutes.
  */
-
-const WORKER = join(ROOT, 'dist', 'src', 'worker.js');
-
-interface WorkerProcess {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `node dist/src/worker.js` on `databaseUrl`; resolves once it says it is ready. */
-async function startWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(NODE, [WORKER], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      DATABASE_URL: databaseUrl,
-      LOCAL_DEVICE_QUBITS: '20',
-      WORKER_CONCURRENCY: '1',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const w = { child, output: () => out, exited };
-  await waitUntil(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${out}`);
-      return out.includes('Qunest worker ready');
-    },
-    'the worker process to start',
-    60_000,
-  );
-  return w;
-}
-
-async function stopWorker(w: WorkerProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!w || w.child.exitCode !== null || w.child.signalCode !== null) return;
-  w.child.kill(signal);
-  await w.exited;
-}
 
 describe('worker processes', () => {
   const workers: WorkerProcess[] = [];
