@@ -616,6 +616,14 @@ describe('errors', () => {
     expect(await rejection(backend.deviceStatus(SV1, NO_TOKEN))).toBeInstanceOf(RemoteUnavailable);
   });
 
+  it('a provider that does not answer within the request time limit is RemoteUnavailable', async () => {
+    const impatient = new BraketBackend(config(fake), { ...deps, requestTimeoutMs: 300 });
+    fake.failNext(0, { hang: true });
+    const err = await rejection(impatient.deviceStatus(SV1, NO_TOKEN));
+    expect(err).toBeInstanceOf(RemoteUnavailable);
+    expect(err.message).toMatch(/^Amazon Braket did not answer in time/);
+  });
+
   it('S3 unavailable is RemoteUnavailable; results missing from S3 fail the job with S3 saying so', async () => {
     const run = runOf([BELL]);
     const handle = await backend.submit(run, SV1, NO_TOKEN, `s3-${run.jobId}`);

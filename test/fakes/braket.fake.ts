@@ -96,6 +96,8 @@ export interface FailNextOptions {
   times?: number;
   /** Close the connection without an answer instead (a network failure). */
   destroy?: boolean;
+  /** Never answer (until close): a provider that hangs. */
+  hang?: boolean;
   /** Requests of that server answered normally before this one fails (default 0). */
   skip?: number;
 }
@@ -197,7 +199,7 @@ function simulatorCaps(qubits: number, pragmas: string[], schema: string): Recor
         supportPhysicalQubits: false,
         supportsPartialVerbatimBox: false,
         requiresContiguousQubitIndices: true,
-        requiresAllQubitsMeasurement: true,
+        requiresAllQubitsMeasurement: false,
         supportsUnassignedMeasurements: false,
         disabledQubitRewiringSupported: false,
         supportedResultTypes: [
@@ -769,6 +771,7 @@ export async function startFakeBraket(opts: FakeBraketOptions = {}): Promise<Fak
       });
       const failure = takeFailure('braket');
       if (failure) {
+        if (failure.hang) return;
         if (failure.destroy) return req.socket.destroy();
         const type = failure.errorType ?? DEFAULT_ERRORS[failure.status] ?? 'InternalServiceException';
         return sendError(res, failure.status, type, failure.message ?? `fake ${type}`, failure.headers);
@@ -939,6 +942,7 @@ export async function startFakeBraket(opts: FakeBraketOptions = {}): Promise<Fak
       requests.push({ service: 's3', method: req.method ?? 'GET', path, headers: req.headers, body: undefined });
       const failure = takeFailure('s3');
       if (failure) {
+        if (failure.hang) return;
         if (failure.destroy) return req.socket.destroy();
         const code =
           failure.errorType ??

@@ -52,6 +52,8 @@ const TRANSIENT = new Set([
   'DeviceOfflineException',
 ]);
 
+const TIMEOUTS = new Set(['AbortError', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -98,23 +100,20 @@ export function mapAwsError(err: unknown, service: 'Amazon Braket' | 'Amazon S3'
   if (REFUSED.has(name) || status === 401 || (status === 403 && !TRANSIENT.has(name))) {
     return new CredentialsRefused(`the credentials were refused by AWS (${name}: ${message})`, 'AWS', status);
   }
+  const code = e.code ?? (e.cause as { code?: string } | undefined)?.code;
+  if (status === null) {
+    // No answer at all: a time-out (our abort signal, the handler's socket timeout) or the network.
+    if (TIMEOUTS.has(name) || /timed? ?out/i.test(message)) {
+      return new RemoteUnavailable(`${service} did not answer in time (${code ?? name}: ${message})`, null, err);
+    }
+    if ((code !== undefined && NETWORK_CODES.has(code)) || /socket hang up|ECONN|network|fetch failed/i.test(message)) {
+      return new RemoteUnavailable(`${service} could not be reached (${code ?? name}: ${message})`, null, err);
+    }
+  }
   const headers = e.$response?.headers ?? {};
   const retryAfter = retryAfterMs(headers['retry-after'] ?? headers['Retry-After']);
   if (TRANSIENT.has(name) || status === 429 || (status !== null && status >= 500) || e.$fault === 'server') {
-    return new RemoteUnavailable(
-      `${service} answered ${status ?? ''} ${name}: ${message}`.replace('  ', ' '),
-      retryAfter,
-      err,
-    );
-  }
-  const code = e.code ?? (e.cause as { code?: string } | undefined)?.code;
-  if (
-    name === 'AbortError' ||
-    (code !== undefined && NETWORK_CODES.has(code)) ||
-    (status === null && /socket hang up|ECONN|network|timed? ?out|fetch failed/i.test(message))
-  ) {
-    const reason = name === 'AbortError' || /time/i.test(message) ? 'did not answer in time' : 'could not be reached';
-    return new RemoteUnavailable(`${service} ${reason} (${code ?? name}: ${message})`, null, err);
+    return new RemoteUnavailable(`${service} answered ${status ?? 'with'} ${name}: ${message}`, retryAfter, err);
   }
   if (status !== null)
     return new BraketServiceError(`${service} refused the request (${name}: ${message})`, name, status);
