@@ -5,8 +5,12 @@ import { ProviderCatalog } from '../../devices/provider-catalog';
 import { presortedChunking } from '../../jobs/result-data';
 import { BackendRegistry, QUANTUM_BACKENDS } from './backend-registry';
 import { LocalEngineBackend } from './local-engine.backend';
+import { BraketBackend } from './braket/braket.backend';
+import { IbmQuantumBackend } from './ibm/ibm-quantum.backend';
+import { IonqBackend } from './ionq/ionq.backend';
+import { QmwareBackend } from './qmware/qmware.backend';
 import { localProviders } from './local-providers';
-import type { QuantumBackend } from './quantum-backend';
+import type { QuantumBackend, RemoteBackendDeps } from './quantum-backend';
 import { SimulatorPoolService } from './simulator-pool.service';
 import { RemoteJobControl } from '../../jobs/remote-job-control';
 import { RemoteJobControlService } from './remote/remote-job-control.service';
@@ -39,9 +43,22 @@ export { LOCAL_PROVIDER, LOCAL_SIMULATOR } from './local-providers';
           }),
         };
         // LOCAL and qunicorn-core's local devices of IBM, AWS and RIGETTI: all on our engine.
-        return localProviders(config.localDeviceQubits).map(
+        const local = localProviders(config.localDeviceQubits).map(
           (provider) => new LocalEngineBackend(provider, runProgram, limits),
         );
+        // The clouds: their programs translated in the engine's threads, never in this one.
+        const remote: RemoteBackendDeps = {
+          translate: (req) => pool.translate(req, config.parseTimeoutSeconds * 1000),
+          maxOperations: config.maxCircuitOperations,
+          requestTimeoutMs: config.providers.requestTimeoutSeconds * 1000,
+        };
+        return [
+          ...local,
+          new IbmQuantumBackend(config.providers.ibm, remote),
+          new BraketBackend(config.providers.aws, remote),
+          new IonqBackend(config.providers.ionq, remote),
+          new QmwareBackend(config.providers.qmware, remote),
+        ];
       },
     },
     BackendRegistry,
