@@ -27,11 +27,11 @@ describe('REST API (foundation)', () => {
     it("seeds LOCAL and qunicorn-core's local devices of IBM, AWS and RIGETTI, each with its provider's languages", async () => {
       const r = await http.get('/api/providers');
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ total: 4, limit: 20, offset: 0 });
+      expect(r.body).toMatchObject({ total: 6, limit: 20, offset: 0 });
       const byName = Object.fromEntries(
         (r.body.items as { name: string; supportedLanguages: string[] }[]).map((p) => [p.name, p]),
       );
-      expect(Object.keys(byName).sort()).toEqual(['AWS', 'IBM', 'LOCAL', 'RIGETTI']);
+      expect(Object.keys(byName).sort()).toEqual(['AWS', 'IBM', 'IONQ', 'LOCAL', 'QMWARE', 'RIGETTI']);
       const local = byName.LOCAL as unknown as { id: string; devices: unknown[]; supportedLanguages: string[] };
       expect(local).toMatchObject({ name: 'LOCAL', withToken: false });
       expect([...local.supportedLanguages].sort()).toEqual(['BRAKET', 'IONQ', 'QASM2', 'QASM3', 'QISKIT', 'QUIL']);
@@ -52,7 +52,16 @@ describe('REST API (foundation)', () => {
       expect(byName.AWS).toMatchObject({
         withToken: false,
         supportedLanguages: ['QASM2', 'QASM3', 'BRAKET'],
-        devices: [expect.objectContaining({ name: 'local_simulator', isLocal: true })],
+        devices: expect.arrayContaining([
+          expect.objectContaining({ name: 'local_simulator', isLocal: true, providerDeviceId: null }),
+          // Braket's on-demand simulators, at AWS (seeded with their ARNs)
+          expect.objectContaining({
+            name: 'SV1',
+            numQubits: 34,
+            isLocal: false,
+            providerDeviceId: 'arn:aws:braket:::device/quantum-simulator/amazon/sv1',
+          }),
+        ]),
       });
       const rigetti = byName.RIGETTI as unknown as {
         supportedLanguages: string[];
@@ -72,13 +81,16 @@ describe('REST API (foundation)', () => {
       expect(
         (await http.get('/api/devices?provider=LOCAL&isSimulator=true&isLocal=true&minQubits=20')).body.total,
       ).toBe(1);
-      expect((await http.get('/api/devices?minQubits=21')).body.total).toBe(0);
-      expect((await http.get('/api/devices?minQubits=6')).body.total).toBe(4);
-      expect((await http.get('/api/devices?isSimulator=false')).body.total).toBe(0);
+      // wider than the local devices (20 here): Braket's SV1 and TN1, IonQ's simulator
+      const wide = (await http.get('/api/devices?minQubits=21')).body.items as { name: string; isLocal: boolean }[];
+      expect(wide.map((d) => d.name).sort()).toEqual(['SV1', 'TN1', 'simulator']);
+      expect(wide.every((d) => !d.isLocal)).toBe(true);
+      expect((await http.get('/api/devices?isLocal=true&minQubits=6')).body.total).toBe(4);
+      expect((await http.get('/api/devices?isLocal=true&isSimulator=false')).body.total).toBe(0);
       expect((await http.get('/api/devices?provider=IBM')).body.items.map((d: { name: string }) => d.name)).toEqual([
         'aer_simulator',
       ]);
-      expect((await http.get('/api/devices?provider=QMWARE')).body.total).toBe(0);
+      expect((await http.get('/api/devices?provider=QMWARE')).body.total).toBe(3);
       const one = await http.get(`/api/devices/${deviceId}`);
       expect(one.body).toMatchObject({ id: deviceId, providerName: 'LOCAL' });
     });

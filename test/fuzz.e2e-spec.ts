@@ -37,8 +37,11 @@ describe('OpenAPI-driven fuzzing of the HTTP API', () => {
     });
     expect(dep.status).toBe(201);
     ids.deployments.push(dep.body.id);
-    const devices = await http.get('/api/devices');
-    ids.devices = devices.body.items.map((d: { id: string }) => d.id);
+    // the local devices first: the seeded job runs on one (the remote ones have no credentials here)
+    const devices = await http.get('/api/devices?limit=100');
+    ids.devices = (devices.body.items as { id: string; isLocal: boolean }[])
+      .sort((a, b) => Number(b.isLocal) - Number(a.isLocal))
+      .map((d) => d.id);
     ids.providers = (await http.get('/api/providers')).body.items.map((p: { id: string }) => p.id);
     await http.patch(`/api/devices/${ids.devices[0]}`, { status: 'online' });
     const job = await http.post('/api/jobs', { deploymentId: dep.body.id, deviceId: ids.devices[0], shots: 10 });
@@ -123,7 +126,10 @@ describe('OpenAPI-driven fuzzing of the HTTP API', () => {
         fc.asyncProperty(local.requests(method, template, op), async (req) => {
           const res = await send(req);
           seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
-          if (res.status >= 500)
+          // A 5xx is a crash, but for the 502 and 503 of the operations that ask a provider and say so
+          // in the document (no cloud can be reached from here: a provider out of reach is a 503).
+          const gateway = (res.status === 502 || res.status === 503) && String(res.status) in op.responses;
+          if (res.status >= 500 && !gateway)
             throw new Error(`${req.label}: ${res.status} for ${req.path} ${res.text.slice(0, 500)}`);
           const documented = op.responses[String(res.status)];
           if (res.status < 300) {

@@ -1,5 +1,16 @@
-import { Body, Controller, ForbiddenException, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { Principal } from '../auth/principal';
 import { Page, page, PageOf, PageQueryDto } from '../common/paging';
@@ -14,6 +25,24 @@ import {
   SyncProviderDto,
   UpdateDeviceDto,
 } from './dto/device.dto';
+
+/** The answers of an operation that asks a provider, besides its 200. */
+function AsksProvider(): MethodDecorator {
+  return applyDecorators(
+    ApiResponse({
+      status: 422,
+      description: 'Credentials missing or refused by the provider (names `token` or the setting)',
+    }),
+    ApiResponse({
+      status: 502,
+      description: 'The provider answered with an error of its own (its words in the message)',
+    }),
+    ApiResponse({
+      status: 503,
+      description: 'The provider could not be reached, or asked us to wait (retryAfterSeconds)',
+    }),
+  );
+}
 
 /** A page of GET /api/providers. */
 export class ProviderPageDto extends PageOf(ProviderDto) {}
@@ -52,6 +81,7 @@ export class ProvidersController {
       "Ask a remote provider for its devices and upsert them (admins); with `token`, or the server's credentials",
   })
   @ApiOkResponse({ type: SyncOutcomeDto })
+  @AsksProvider()
   async sync(
     @Param('id') id: string,
     @Body() dto: SyncProviderDto,
@@ -93,6 +123,7 @@ export class DevicesController {
       "A device's live status: from its provider for a remote device (cached briefly), from here for a local one",
   })
   @ApiOkResponse({ type: DeviceStatusDto })
+  @AsksProvider()
   async status(@Param('id') id: string): Promise<DeviceStatusDto> {
     return this.devices.liveStatus(id);
   }
@@ -100,6 +131,7 @@ export class DevicesController {
   @Get(':id/calibration')
   @ApiOperation({ summary: "A remote device's calibration (properties) data from its provider" })
   @ApiOkResponse({ type: DeviceCalibrationDto })
+  @AsksProvider()
   async calibration(@Param('id') id: string): Promise<DeviceCalibrationDto> {
     return this.devices.calibration(id);
   }

@@ -16,6 +16,7 @@ import {
   ApiBearerAuth,
   ApiCreatedResponse,
   ApiOkResponse,
+  ApiResponse,
   ApiOperation,
   ApiProduces,
   ApiProperty,
@@ -116,9 +117,13 @@ export class JobsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Cancel a job that has not ended (409 when it has); a public job: admins only, 403 for others',
+    summary:
+      'Cancel a job that has not ended (409 when it has); one at a remote provider is canceled there first (409 with its reason when it refuses); a public job: admins only, 403 for others',
   })
   @ApiOkResponse({ type: JobDto })
+  @ApiResponse({ status: 409, description: 'The job has ended, or its provider refused to cancel it (its reason)' })
+  @ApiResponse({ status: 502, description: 'The provider answered the cancel with an error of its own' })
+  @ApiResponse({ status: 503, description: 'The provider could not be reached; try again' })
   async cancel(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
     return JobDto.from(await this.jobs.cancel(user, id));
   }
