@@ -357,7 +357,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
         apiUrl: (r.url('IONQ_API_URL', ['http:', 'https:']) ?? 'https://api.ionq.co/v0.4').replace(/\/+$/, ''),
       },
       qmware: {
-        url: (r.url('QMWARE_URL', ['http:', 'https:']) ?? 'https://dispatcher.dev.qmware-dev.cloud').replace(/\/+$/, ''),
+        url: (r.url('QMWARE_URL', ['http:', 'https:']) ?? 'https://dispatcher.dev.qmware-dev.cloud').replace(
+          /\/+$/,
+          '',
+        ),
         apiKey: r.str('QMWARE_API_KEY'),
         apiKeyId: r.str('QMWARE_API_KEY_ID'),
       },

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { CircuitError, type CircuitErrorCode } from '../circuit/circuit';
-import { TranslationError, UnsupportedLanguageError, type Translation } from '../languages';
+import { TranslationError, UnsupportedLanguageError } from '../languages';
 import {
   ParseTimeoutError,
   ProgramTooWideError,
