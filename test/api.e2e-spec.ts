@@ -307,6 +307,9 @@ describe('REST API (foundation)', () => {
         [{ deploymentId, deviceId, shots: 10_000_000 }, 422, 'shots must not be greater than 1000000'],
         [{ deploymentId, deviceId, shots: 1, type: 'ANNEALER' }, 400, 'type must be one of'],
         [{ deploymentId, deviceId, shots: 1, errorMitigation: 'magic' }, 400, 'errorMitigation'],
+        // accepted fields that no device applies yet are refused, never stored and ignored
+        [{ deploymentId, deviceId, shots: 1, errorMitigation: 'zne' }, 422, 'errorMitigation zne is not applied'],
+        [{ deploymentId, deviceId, shots: 1, cutToWidth: 2 }, 422, 'cutToWidth'],
         [{ deploymentId, deviceId, shots: 1, type: 'ESTIMATOR' }, 400, 'observables'],
         [
           { deploymentId, deviceId, shots: 1, type: 'ESTIMATOR', observables: [{ pauli: 'ZQ' }] },

@@ -113,8 +113,8 @@ describe('jobs on a remote device (IBM Quantum, against its fake)', () => {
         ms,
       );
     const ended = (id: string) => until(id, 'to end', (j) => j.isTerminal);
-    const ibmJobOf = async (id: string) => {
-      const j = await until(id, 'to be submitted to IBM', (x) => x.providerSpecificId != null);
+    const ibmJobOf = async (id: string, ms = 30_000) => {
+      const j = await until(id, 'to be submitted to IBM', (x) => x.providerSpecificId != null, ms);
       return j.providerSpecificId!;
     };
     return { t, http, em, ibmId, deploy, device, sync, submit, row, until, ended, ibmJobOf };
@@ -340,24 +340,55 @@ describe('jobs on a remote device (IBM Quantum, against its fake)', () => {
   describe('worker processes', () => {
     beforeAll(() => buildDist(), 180_000);
 
+    const env = () => ({
+      IBM_QUANTUM_TOKEN: FAKE_IBM_API_KEY,
+      IBM_QUANTUM_INSTANCE: FAKE_IBM_INSTANCE,
+      IBM_QUANTUM_API_URL: ibm.url,
+      IBM_IAM_URL: ibm.url,
+      REMOTE_POLL_MIN_SECONDS: '1',
+      REMOTE_POLL_MAX_SECONDS: '1',
+      TOKEN_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    });
+    const submissionsOf = (id: string) =>
+      ibm
+        .apiRequests()
+        .filter((r) => r.method === 'POST' && r.path === '/v1/jobs' && JSON.stringify(r.body).includes(id));
+
+    it('a worker killed after IBM took the job, before it was recorded: the retry finds it by its tag; IBM got it once', async () => {
+      const { t, deploy, sync, submit, ended, ibmJobOf, row } = await start({ runWorkers: false });
+      await sync();
+      const hold = ibm.holdNext('POST', /^\/v1\/jobs$/);
+      const a = await startWorker(t.config.databaseUrl!, env());
+      workers.push(a);
+      const id = await submit(await deploy());
+      await hold.arrived; // IBM has created the job; its answer has not reached the worker
+      await stopWorker(a, 'SIGKILL');
+      hold.release();
+      expect((await row(id)).providerSpecificId).toBeNull();
+      const b = await startWorker(t.config.databaseUrl!, env());
+      workers.push(b);
+      // pg-boss retries the entry once the dead worker's heartbeat is overdue; the new attempt asks IBM first
+      const ibmJob = await ibmJobOf(id, 120_000);
+      expect((await row(id)).attempts).toBe(2);
+      expect(
+        ibm
+          .apiRequests()
+          .some((r) => r.method === 'GET' && r.path === '/v1/jobs' && r.query.get('tags') === `qunest:qunest-${id}`),
+      ).toBe(true);
+      ibm.advance(ibmJob, 'Completed');
+      expect((await ended(id)).state).toBe('FINISHED');
+      expect(submissionsOf(id)).toHaveLength(1);
+    }, 180_000);
+
     it('a worker killed while its job waits at IBM: another process follows it; IBM got it once', async () => {
       const { t, deploy, sync, submit, ended, ibmJobOf } = await start({ runWorkers: false });
       await sync();
-      const env = {
-        IBM_QUANTUM_TOKEN: FAKE_IBM_API_KEY,
-        IBM_QUANTUM_INSTANCE: FAKE_IBM_INSTANCE,
-        IBM_QUANTUM_API_URL: ibm.url,
-        IBM_IAM_URL: ibm.url,
-        REMOTE_POLL_MIN_SECONDS: '1',
-        REMOTE_POLL_MAX_SECONDS: '1',
-        TOKEN_ENCRYPTION_KEY: ENCRYPTION_KEY,
-      };
-      const a = await startWorker(t.config.databaseUrl!, env);
+      const a = await startWorker(t.config.databaseUrl!, env());
       workers.push(a);
       const id = await submit(await deploy());
       const ibmJob = await ibmJobOf(id);
       await stopWorker(a, 'SIGKILL');
-      const b = await startWorker(t.config.databaseUrl!, env);
+      const b = await startWorker(t.config.databaseUrl!, env());
       workers.push(b);
       ibm.advance(ibmJob, 'Completed');
       expect((await ended(id)).state).toBe('FINISHED');

@@ -342,6 +342,18 @@ export class JobsService implements OnModuleInit {
     token?: string,
   ): Promise<Job> {
     this.checkRunnable(run.programs, device);
+    // Accepted only once a device applies them (the noise, mitigation and cutting issue): never stored and ignored.
+    if (settings.errorMitigation !== 'none') {
+      throw new Unprocessable(
+        `errorMitigation ${settings.errorMitigation} is not applied by any device of this service yet; send 'none' (or leave it out)`,
+        { field: 'errorMitigation' },
+      );
+    }
+    if (settings.cutToWidth !== null) {
+      throw new Unprocessable('circuit cutting (cutToWidth) is not supported by this service yet; leave it out', {
+        field: 'cutToWidth',
+      });
+    }
     if (!device.isLocal) {
       const problem = this.remote.admissionProblem(device.provider.name, {
         hasToken: token !== undefined,

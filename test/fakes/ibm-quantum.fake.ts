@@ -125,6 +125,12 @@ export interface FakeIbmQuantum {
   failNext(status: number, opts?: FailNextOptions): void;
   /** Requests to the Runtime API (not IAM), in order. */
   apiRequests(): RecordedRequest[];
+  /**
+   * Handles the next request whose method and path match (e.g. the POST that creates a job) as usual,
+   * but withholds its answer until `release()`: what a client that dies in between never hears.
+   * `arrived` resolves when IBM has handled it.
+   */
+  holdNext(method: string, path: RegExp): { arrived: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
@@ -151,7 +157,32 @@ export async function startFakeIbmQuantum(opts: FakeIbmOptions = {}): Promise<Fa
   /** Jobs a poll has seen since their last step (autoAdvance moves them on at the next poll). */
   const stepDue = new Set<string>();
 
+  const holds: { method: string; path: RegExp; arrived: () => void; released: Promise<void> }[] = [];
+
   const server = createServer((req, res) => {
+    const hold = holds.find(
+      (h) => h.method === req.method && h.path.test(new URL(req.url ?? '/', 'http://fake').pathname),
+    );
+    if (hold) {
+      holds.splice(holds.indexOf(hold), 1);
+      // The request is handled now; its answer is written only once released.
+      const writeHead = res.writeHead.bind(res);
+      const end = res.end.bind(res);
+      let answer: (() => void) | null = null;
+      res.writeHead = ((...args: Parameters<typeof res.writeHead>) => {
+        answer = () => writeHead(...args);
+        return res;
+      }) as typeof res.writeHead;
+      res.end = ((...args: unknown[]) => {
+        hold.arrived();
+        void hold.released.then(() => {
+          if (res.destroyed) return;
+          (answer as (() => void) | null)?.();
+          (end as (...a: unknown[]) => void)(...args);
+        });
+        return res;
+      }) as typeof res.end;
+    }
     void handle(req, res).catch((err: unknown) => {
       send(res, 500, { errors: [{ code: 'internal_error', message: `fake error: ${(err as Error).message}` }] });
     });
@@ -474,8 +505,17 @@ export async function startFakeIbmQuantum(opts: FakeIbmOptions = {}): Promise<Fa
       failures.push({ status, opts: o, left: o.times ?? 1 });
     },
     apiRequests: () => requests.filter((r) => r.path.startsWith('/v1/')),
+    holdNext(method, path) {
+      let arrived!: () => void;
+      let release!: () => void;
+      const arrivedP = new Promise<void>((r) => (arrived = r));
+      const released = new Promise<void>((r) => (release = r));
+      holds.push({ method, path, arrived, released });
+      return { arrived: arrivedP, release };
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const h of holds.splice(0)) h.arrived();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -94,12 +94,16 @@ export class CreateJobDto {
   @IsIn(JOB_TYPES)
   type: JobType = 'RUNNER';
 
-  @ApiPropertyOptional({ enum: ERROR_MITIGATIONS, default: 'none' })
+  @ApiPropertyOptional({
+    enum: ERROR_MITIGATIONS,
+    default: 'none',
+    description: "qunicorn-core's methods; no device applies one yet, so anything but 'none' is refused (422)",
+  })
   @IsOptional()
   @IsIn(ERROR_MITIGATIONS)
   errorMitigation: ErrorMitigation = 'none';
 
-  @ApiPropertyOptional({ minimum: 1 })
+  @ApiPropertyOptional({ minimum: 1, description: 'Circuit cutting: not supported yet, refused (422) when given' })
   @IsOptional()
   @IsInt()
   @Min(1)
