@@ -115,6 +115,7 @@ function runOf(
       seed: null,
       type: settings.type ?? 'RUNNER',
       observables: settings.observables ?? null,
+      errorMitigation: 'none',
     },
   };
 }

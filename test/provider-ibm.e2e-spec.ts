@@ -97,7 +97,7 @@ function makeRun(
       providerDeviceId: device.providerDeviceId,
     },
     programs: sources.map((source, position) => ({ id: `p${position}`, position, language: 'QASM2', source })),
-    settings: { shots: 1000, seed: null, type: 'RUNNER', observables: null, ...settings },
+    settings: { shots: 1000, seed: null, type: 'RUNNER', observables: null, errorMitigation: 'none', ...settings },
   };
 }
 

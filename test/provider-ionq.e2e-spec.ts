@@ -87,7 +87,7 @@ function runOf(
       providerDeviceId: device.providerDeviceId,
     },
     programs: programs.map((p, i) => ({ id: `program-${jobCounter}-${i}`, position: i, ...p })),
-    settings: { shots: 1000, seed: null, type: 'RUNNER', observables: null, ...settings },
+    settings: { shots: 1000, seed: null, type: 'RUNNER', observables: null, errorMitigation: 'none', ...settings },
   };
 }
 

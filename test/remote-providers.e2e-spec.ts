@@ -89,6 +89,7 @@ describe('jobs on Amazon Braket, IonQ and QMware devices (against their fakes)',
       60_000,
     );
     return (await http.get(`/api/jobs/${id}`)).body as {
+      id: string;
       state: string;
       providerSpecificId: string | null;
       providerStatus: string | null;
@@ -154,6 +155,24 @@ describe('jobs on Amazon Braket, IonQ and QMware devices (against their fakes)',
     expect(values.map((v) => v.meta.observable)).toEqual(['IZ', 'XI']);
     expect(values[0].data.value).toBeCloseTo(-1, 6); // Z on qubit 0 after X
     expect(values[1].data.value).toBeCloseTo(2, 6); // 2 X on qubit 1 after H
+  });
+
+  it('errorMitigation: IonQ applies debiasing (sent to IonQ, said in meta); other devices refuse it (422 naming the field)', async () => {
+    const { id } = await deploy(BELL_QASM2);
+    const debiased = await run(id, { providerName: 'IONQ', deviceName: 'simulator' }, { errorMitigation: 'debiasing' });
+    expect(debiased.state).toBe('FINISHED');
+    const sent = [...ionq.jobs.values()].find((j) => j.metadata?.qunest_job === debiased.id);
+    expect(sent?.body?.settings).toEqual({ error_mitigation: { debiasing: true } });
+    expect(debiased.results[0].meta.errorMitigation).toEqual({ method: 'debiasing', applied: true });
+    for (const [device, method] of [
+      [{ providerName: 'AWS', deviceName: 'SV1' }, 'debiasing'],
+      [{ providerName: 'IONQ', deviceName: 'simulator' }, 'zne'],
+      [local, 'debiasing'],
+    ] as const) {
+      const refused = await http.post('/api/jobs', { deploymentId: id, shots: 10, errorMitigation: method, ...device });
+      expect(refused.status).toBe(422);
+      expect(refused.body.field).toBe('errorMitigation');
+    }
   });
 
   it('QMware refuses an ESTIMATOR job at submission (422 naming the type), and cannot cancel (409 with its reason)', async () => {

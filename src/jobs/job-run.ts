@@ -1,5 +1,5 @@
 import type { Observable } from './job.entity';
-import type { JobType } from './job.enums';
+import type { ErrorMitigation, JobType } from './job.enums';
 
 /**
  * A started job as the worker needs it to execute: plain data, read in the unit of work that started
@@ -46,4 +46,6 @@ export interface RunSettings {
   seed: number | null;
   type: JobType;
   observables: Observable[] | null;
+  /** `none`, or a method the device's backend applies (admitted only then: see RemoteBackend.errorMitigations). */
+  errorMitigation: ErrorMitigation;
 }

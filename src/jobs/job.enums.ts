@@ -5,8 +5,11 @@ export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['FINISHED', 'ERRO
 export const JOB_TYPES = ['RUNNER', 'SAMPLER', 'ESTIMATOR'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
-/** qunicorn-core's error mitigation methods, plus `none`. */
-export const ERROR_MITIGATIONS = ['none', 'readout_mitigation', 'zne', 'pec', 'dd'] as const;
+/**
+ * qunicorn-core's error mitigation methods, plus `none`, and `debiasing` (IonQ's symmetrization and
+ * aggregation, applied on IonQ's side). A method a device does not apply is refused at submission.
+ */
+export const ERROR_MITIGATIONS = ['none', 'readout_mitigation', 'zne', 'pec', 'dd', 'debiasing'] as const;
 export type ErrorMitigation = (typeof ERROR_MITIGATIONS)[number];
 
 export const RESULT_TYPES = [

@@ -342,10 +342,10 @@ export class JobsService implements OnModuleInit {
     token?: string,
   ): Promise<Job> {
     this.checkRunnable(run.programs, device);
-    // Accepted only once a device applies them (the noise, mitigation and cutting issue): never stored and ignored.
-    if (settings.errorMitigation !== 'none') {
+    // Accepted only where a device applies them (remote ones say which): never stored and ignored.
+    if (settings.errorMitigation !== 'none' && device.isLocal) {
       throw new Unprocessable(
-        `errorMitigation ${settings.errorMitigation} is not applied by any device of this service yet; send 'none' (or leave it out)`,
+        `errorMitigation ${settings.errorMitigation} is not applied by the devices of this service's engine yet; send 'none' (or leave it out)`,
         { field: 'errorMitigation' },
       );
     }
@@ -359,6 +359,7 @@ export class JobsService implements OnModuleInit {
         hasToken: token !== undefined,
         type: settings.type,
         shots: settings.shots,
+        errorMitigation: settings.errorMitigation,
       });
       if (problem) throw new Unprocessable(problem.message, { field: problem.field });
     }
@@ -617,7 +618,13 @@ export class JobsService implements OnModuleInit {
         language: p.assemblerLanguage,
         source: p.quantumCircuit,
       })),
-      settings: { shots: job.shots, seed: job.seed ?? null, type: job.type, observables: job.observables ?? null },
+      settings: {
+        shots: job.shots,
+        seed: job.seed ?? null,
+        type: job.type,
+        observables: job.observables ?? null,
+        errorMitigation: job.errorMitigation,
+      },
     };
   }
 

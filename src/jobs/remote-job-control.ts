@@ -1,4 +1,4 @@
-import type { JobType } from './job.enums';
+import type { ErrorMitigation, JobType } from './job.enums';
 
 /** Where a job at a remote provider is kept in its transient state: `{type, providerIds, data}`, as qunicorn-core keeps it. */
 export const REMOTE_HANDLE_KEY = 'remote';
@@ -27,7 +27,7 @@ export abstract class RemoteJobControl {
    */
   abstract admissionProblem(
     providerName: string,
-    job: { hasToken: boolean; type: JobType; shots: number },
+    job: { hasToken: boolean; type: JobType; shots: number; errorMitigation: ErrorMitigation },
   ): { field: string; message: string } | null;
 
   /**

@@ -287,7 +287,7 @@ export async function startFakeIonq(opts: FakeIonqOptions = {}): Promise<FakeIon
     shots: job.shots,
     ...(job.noise ? { noise: job.noise } : {}),
     failure: job.failure,
-    settings: {},
+    settings: (job.body?.settings as Record<string, unknown> | undefined) ?? {},
     stats: {
       qubits: job.circuit?.qubits ?? (job.body?.input as { qubits?: number } | undefined)?.qubits ?? 0,
       circuits: job.childIds.length || 1,

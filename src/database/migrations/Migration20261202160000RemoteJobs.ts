@@ -10,9 +10,18 @@ export class Migration20261202160000RemoteJobs extends Migration {
     this.addSql(
       `alter table "job" add column "provider_status" varchar(32) null, add column "queue_position" int null;`,
     );
+    // IonQ's debiasing, applied by IonQ
+    this.addSql(`alter table "job" drop constraint if exists "job_error_mitigation_check";`);
+    this.addSql(
+      `alter table "job" add constraint "job_error_mitigation_check" check ("error_mitigation" in ('none', 'readout_mitigation', 'zne', 'pec', 'dd', 'debiasing'));`,
+    );
   }
 
   override down(): void {
+    this.addSql(`alter table "job" drop constraint if exists "job_error_mitigation_check";`);
+    this.addSql(
+      `alter table "job" add constraint "job_error_mitigation_check" check ("error_mitigation" in ('none', 'readout_mitigation', 'zne', 'pec', 'dd'));`,
+    );
     this.addSql(`alter table "job" drop column "provider_status", drop column "queue_position";`);
     this.addSql(`alter table "device" drop column "provider_device_id";`);
   }

@@ -152,6 +152,11 @@ export interface RemoteDeviceStatus {
 export interface RemoteBackend extends BackendBase {
   readonly kind: 'remote';
   /**
+   * The job's `errorMitigation` methods the provider applies (besides `none`); a job asking for
+   * another is refused at submission (422). The backend reads the method from `run.settings`.
+   */
+  readonly errorMitigations?: readonly string[];
+  /**
    * Why a job of this provider cannot be accepted (a 422 naming `field`), or null: credentials missing
    * (no job token and no server-wide ones), a job type or a setting the provider cannot honour. No
    * network call: it answers from configuration.

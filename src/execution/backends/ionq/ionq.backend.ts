@@ -103,6 +103,8 @@ interface PreparedProgram {
 
 export class IonqBackend implements RemoteBackend {
   readonly kind = 'remote' as const;
+  /** IonQ's debiasing (symmetrized circuit variants, aggregated by IonQ): `settings.error_mitigation.debiasing`. */
+  readonly errorMitigations = ['debiasing'] as const;
   private readonly apiUrl: string;
 
   constructor(
@@ -172,6 +174,8 @@ export class IonqBackend implements RemoteBackend {
     if (backend === IONQ_SIMULATOR) {
       body.noise = { model: noiseModel, ...(run.settings.seed !== null ? { seed: run.settings.seed } : {}) };
     }
+    // IonQ turns debiasing on by itself for large QPU jobs: said either way, so `none` means none.
+    body.settings = { error_mitigation: { debiasing: run.settings.errorMitigation === 'debiasing' } };
     const created = await this.call<{ id?: string }>('POST', '/jobs', creds, body);
     if (!created?.id) throw new Error('IonQ accepted the job but answered no job id');
     return handleOf(created.id, backend, noiseModel, circuits.length);
@@ -247,6 +251,7 @@ export class IonqBackend implements RemoteBackend {
       ...(job.execution_duration_ms != null ? { executionDurationMs: job.execution_duration_ms } : {}),
       ...(job.stats?.gate_counts ? { gateCounts: job.stats.gate_counts } : {}),
       ...(cost ? { cost } : {}),
+      errorMitigation: { method: run.settings.errorMitigation, applied: run.settings.errorMitigation === 'debiasing' },
     };
     let next = 0;
     return prepared.map((p) => {

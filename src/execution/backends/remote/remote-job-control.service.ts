@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ProviderTokens } from '../../../auth/provider-tokens';
-import type { JobType } from '../../../jobs/job.enums';
+import type { ErrorMitigation, JobType } from '../../../jobs/job.enums';
 import { RemoteJobControl, type RemoteCancelOutcome, type StoredRemoteHandle } from '../../../jobs/remote-job-control';
 import { asHttpError, BackendRegistry } from '../backend-registry';
 
@@ -16,13 +16,20 @@ export class RemoteJobControlService extends RemoteJobControl {
 
   admissionProblem(
     providerName: string,
-    job: { hasToken: boolean; type: JobType; shots: number },
+    job: { hasToken: boolean; type: JobType; shots: number; errorMitigation: ErrorMitigation },
   ): { field: string; message: string } | null {
     const backend = this.registry.remote(providerName);
     if (!backend) {
       return {
         field: 'deviceId',
         message: `provider ${providerName} has no adapter in this service for its remote devices, so none of them can run jobs here`,
+      };
+    }
+    const applied = backend.errorMitigations ?? [];
+    if (job.errorMitigation !== 'none' && !applied.includes(job.errorMitigation)) {
+      return {
+        field: 'errorMitigation',
+        message: `${providerName} does not apply errorMitigation ${job.errorMitigation} (${applied.length > 0 ? `it applies ${applied.join(', ')}` : 'it applies none'}); send 'none' or choose another device`,
       };
     }
     return backend.admissionProblem(job);
