@@ -17,6 +17,7 @@ import { Page, page, PageOf, PageQueryDto } from '../common/paging';
 import { DevicesService } from './devices.service';
 import {
   DeviceCalibrationDto,
+  DeviceDetailDto,
   DeviceDto,
   DeviceQueryDto,
   DeviceStatusDto,
@@ -112,9 +113,11 @@ export class DevicesController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: DeviceDto })
-  async get(@Param('id') id: string): Promise<DeviceDto> {
-    return DeviceDto.from(await this.devices.getDevice(id));
+  @ApiOperation({ summary: 'A device, with its queue here and the waits of its jobs in the last 24 h' })
+  @ApiOkResponse({ type: DeviceDetailDto })
+  async get(@Param('id') id: string): Promise<DeviceDetailDto> {
+    const device = await this.devices.getDevice(id);
+    return { ...DeviceDto.from(device), ...(await this.devices.queueStats(device)) };
   }
 
   @Get(':id/status')

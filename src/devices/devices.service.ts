@@ -110,6 +110,34 @@ export class DevicesService {
     return device;
   }
 
+  /**
+   * A device's queue and waits: its READY jobs here, the waits (submission to start) of the jobs
+   * that started on it in the last 24 h (null without any), and for a remote device the provider's
+   * own queue length from its last live status (null when not asked lately).
+   */
+  async queueStats(device: Device): Promise<DeviceQueueStats> {
+    // The jobs table is the jobs module's: read in SQL rather than through its entity.
+    const [row] = await this.em
+      .getConnection()
+      .execute<{ queue_length: string; n: string; average: number | null; p50: number | null; p95: number | null }[]>(
+        `select (select count(*) from "job" where "executed_on_id" = ? and "state" = 'READY') as queue_length,
+              count(w) as n, avg(w)::float as average,
+              percentile_cont(0.5) within group (order by w) as p50,
+              percentile_cont(0.95) within group (order by w) as p95
+         from (select extract(epoch from "started_at" - "created_at")::float as w from "job"
+                where "executed_on_id" = ? and "started_at" > now() - interval '24 hours') waits`,
+        [device.id, device.id],
+      );
+    const round = (x: number | null) => (x === null ? null : Math.round(Number(x) * 1000) / 1000);
+    const cached = this.statusCache.get(device.id);
+    return {
+      queueLength: Number(row.queue_length),
+      waitTimeSeconds:
+        Number(row.n) === 0 ? null : { average: round(row.average)!, p50: round(row.p50)!, p95: round(row.p95)! },
+      providerQueueLength: cached && cached.until > Date.now() ? cached.status.queueLength : null,
+    };
+  }
+
   // ---- remote providers: sync, live status, calibration ----
 
   /**
@@ -251,6 +279,12 @@ function remoteRef(device: Device): RemoteDeviceRef {
     providerDeviceId: device.providerDeviceId ?? device.name,
     numQubits: device.numQubits,
   };
+}
+
+export interface DeviceQueueStats {
+  queueLength: number;
+  waitTimeSeconds: { average: number; p50: number; p95: number } | null;
+  providerQueueLength: number | null;
 }
 
 /** What a sync did, by device name. */

@@ -39,13 +39,17 @@ import {
   ResultDataQueryDto,
   ResultDto,
 } from './dto/job.dto';
+import { JobQueueStats } from './job-queue-stats';
 import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')
 @ApiBearerAuth()
 @Controller('jobs')
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly queueStats: JobQueueStats,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: JobPageDto })
@@ -55,8 +59,9 @@ export class JobsController {
   })
   async list(@CurrentUser() user: Principal, @Query() q: JobQueryDto): Promise<Page<JobDto>> {
     const [items, total] = await this.jobs.list(user, q);
+    const places = await this.queueStats.placesOf(items);
     return page(
-      items.map((j) => JobDto.from(j)),
+      items.map((j) => JobDto.from(j, undefined, places.get(j.id))),
       total,
       q,
     );
@@ -78,7 +83,9 @@ export class JobsController {
   @Get(':id')
   @ApiOkResponse({ type: JobDto })
   async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
-    return JobDto.from(await this.jobs.get(user, id, true), user);
+    const job = await this.jobs.get(user, id, true);
+    const places = await this.queueStats.placesOf([job]);
+    return JobDto.from(job, user, places.get(job.id));
   }
 
   @Put(':id/tags')
@@ -190,14 +197,18 @@ export class DeletedJobsDto {
 @ApiBearerAuth()
 @Controller('deployments/:id/jobs')
 export class DeploymentJobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly queueStats: JobQueueStats,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: JobPageDto })
   @ApiOperation({ summary: 'The jobs of a deployment that you can see' })
   async list(@CurrentUser() user: Principal, @Param('id') id: string, @Query() q: PageQueryDto): Promise<Page<JobDto>> {
     const result = await this.jobs.listByDeployment(user, id, q.limit, q.offset);
-    return { ...result, items: result.items.map((j) => JobDto.from(j)) };
+    const places = await this.queueStats.placesOf(result.items);
+    return { ...result, items: result.items.map((j) => JobDto.from(j, undefined, places.get(j.id))) };
   }
 
   @Delete()

@@ -72,6 +72,29 @@ export class DeviceDto {
   }
 }
 
+export class WaitTimesDto {
+  @ApiProperty() average!: number;
+  @ApiProperty() p50!: number;
+  @ApiProperty() p95!: number;
+}
+
+/** GET /api/devices/:id: the device with its queue and waits. */
+export class DeviceDetailDto extends DeviceDto {
+  @ApiProperty({ description: 'Jobs waiting (READY) for the device here' }) queueLength!: number;
+  @ApiProperty({
+    nullable: true,
+    type: WaitTimesDto,
+    description: 'Seconds from submission to start of the jobs that started on it in the last 24 h (null without any)',
+  })
+  waitTimeSeconds!: WaitTimesDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "A remote device's queue at its provider, from its last live status (GET …/status); null when unknown",
+  })
+  providerQueueLength!: number | null;
+}
+
 export class ProviderDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;

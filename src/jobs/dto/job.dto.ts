@@ -22,6 +22,7 @@ import {
 } from 'class-validator';
 import { MAX_OFFSET, PageOf, PageQueryDto } from '../../common/paging';
 import type { Job } from '../job.entity';
+import type { QueuePlace } from '../job-queue-stats';
 import { MAX_TAGS, QueryList, TAG_MESSAGE, TAG_PATTERN, UniqueTags } from '../job-tags';
 import {
   ERROR_MITIGATIONS,
@@ -342,6 +343,24 @@ export class ResultDto {
   }
 }
 
+export class JobMetricsDto {
+  @ApiProperty({ nullable: true, type: Number, description: 'From submission to its (last) start' })
+  queuedMs!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'From its (last) start to its end' })
+  runningMs!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'From submission to its end' })
+  totalMs!: number | null;
+
+  static from(j: Pick<Job, 'createdAt' | 'startedAt' | 'finishedAt'>): JobMetricsDto {
+    const ms = (a?: Date | null, b?: Date | null) => (a && b ? Math.max(0, b.getTime() - a.getTime()) : null);
+    return {
+      queuedMs: ms(j.createdAt, j.startedAt),
+      runningMs: ms(j.startedAt, j.finishedAt),
+      totalMs: ms(j.createdAt, j.finishedAt),
+    };
+  }
+}
+
 export class JobDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ nullable: true, type: String }) name!: string | null;
@@ -383,15 +402,29 @@ export class JobDto {
   @ApiProperty({
     nullable: true,
     type: Number,
-    description: "Of a job queued at a remote provider: its place in the provider's queue, where the provider tells it",
+    description:
+      "Its place in the queue: of a READY job, 1 + the READY jobs of its device submitted before it (1 = next to start); of a job waiting at a remote provider, the provider's queue position where it tells one; else null",
   })
   queuePosition!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description:
+      "Of a READY job: when it is expected to start, from its position and its device's run times of the last 24 h (null when nothing is known)",
+  })
+  estimatedStartAt!: string | null;
+  @ApiProperty({ type: () => JobMetricsDto, description: 'Its times, each once known' })
+  metrics!: JobMetricsDto;
   @ApiProperty({ type: [String], description: 'Labels for search; a rerun carries them over' }) tags!: string[];
   @ApiPropertyOptional({ type: [ResultDto], description: 'Present on GET /api/jobs/:id' })
   results?: ResultDto[];
 
-  /** With `viewer`, the job's results too (GET /api/jobs/:id), as that viewer may see them. */
-  static from(j: Job, viewer?: Viewer): JobDto {
+  /**
+   * With `viewer`, the job's results too (GET /api/jobs/:id), as that viewer may see them; with
+   * `place`, its queue position and start estimate (JobQueueStats), else the provider's position only.
+   */
+  static from(j: Job, viewer?: Viewer, place?: QueuePlace): JobDto {
     const { ownerId, ...core } = jobView(j);
     const dto: JobDto = {
       ...core,
@@ -403,7 +436,11 @@ export class JobDto {
       observables: j.observables ?? null,
       providerSpecificId: j.providerSpecificId ?? null,
       providerStatus: j.providerStatus ?? null,
-      queuePosition: j.queuePosition ?? null,
+      queuePosition:
+        place?.queuePosition ??
+        (j.state === 'RUNNING' && j.providerStatus === 'queued' ? (j.queuePosition ?? null) : null),
+      estimatedStartAt: place?.estimatedStartAt ?? null,
+      metrics: JobMetricsDto.from(j),
       tags: j.tags ?? [],
     };
     if (viewer) dto.results = j.results.getItems().map((r) => ResultDto.from(r, viewer));
