@@ -450,6 +450,8 @@ export class JobsService implements OnModuleInit {
 
   async delete(user: Principal, id: string): Promise<void> {
     assertCanChange(user, (await this.get(user, id)).executedBy, 'job', id, 'delete');
+    // A job at a cloud provider stops there first (a provider out of reach: 503, nothing deleted).
+    await this.cancelAtProvider(id);
     await this.withLockRetry(async () => {
       await this.em.fork().transactional(async (em) => {
         const job = await em.findOne(Job, id);
@@ -467,11 +469,16 @@ export class JobsService implements OnModuleInit {
    */
   async deleteByDeployment(user: Principal, deploymentId: string): Promise<{ deleted: number; skipped: number }> {
     await this.deployments.assertVisible(user, deploymentId);
+    const mine: FilterQuery<Job> = { deployment: deploymentId, ...(!user.isAdmin && { executedBy: user.userId }) };
+    const may = user.isAdmin || user.userId !== null;
+    // Its jobs at cloud providers stop there first, outside the transaction (a provider out of reach:
+    // 503, nothing deleted).
+    if (may) {
+      const remote = await this.em.fork().find(Job, { ...mine, state: 'RUNNING', providerSpecificId: { $ne: null } });
+      for (const job of remote) await this.cancelAtProvider(job.id);
+    }
     return this.em.fork().transactional(async (em) => {
-      const jobs =
-        user.isAdmin || user.userId !== null
-          ? await em.find(Job, { deployment: deploymentId, ...(!user.isAdmin && { executedBy: user.userId }) })
-          : [];
+      const jobs = may ? await em.find(Job, mine) : [];
       for (const job of jobs) {
         if (!job.isTerminal && job.queueJobId) await this.queue.remove(job.queueJobId, em);
         em.remove(job);
@@ -762,6 +769,17 @@ export class JobsService implements OnModuleInit {
   }
 
   // ---- jobs at remote providers ----
+
+  /**
+   * Cancels a job at its provider before it is deleted, if it is there. A provider that refuses
+   * (the job has ended there) does not stop the deletion; one out of reach does (the HTTP error).
+   */
+  private async cancelAtProvider(jobId: string): Promise<void> {
+    const { handle, sealedToken } = await this.remoteState(jobId);
+    if (!handle) return;
+    const answer = await this.remote.cancel(jobId, handle, sealedToken);
+    if (!answer.canceled) this.logger.log(`job ${jobId}: left as it is at ${handle.type} (${answer.reason})`);
+  }
 
   /** What a job at a remote provider was given there (its stored handle) and its sealed token, if any. */
   async remoteState(jobId: string): Promise<{ handle: StoredRemoteHandle | null; sealedToken: unknown }> {
