@@ -307,6 +307,12 @@ describe('jobs on a remote device (IBM Quantum, against its fake)', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.message).toContain('could not be canceled at IBM');
     expect((await row(b)).state).toBe('RUNNING');
+    // deleting a job that waits at IBM cancels it there first
+    const c = await submit(dep);
+    const ibmC = await ibmJobOf(c);
+    expect((await http.delete(`/api/jobs/${c}`)).status).toBe(204);
+    expect(ibm.jobs.get(ibmC)!.status).toBe('Cancelled');
+    expect((await http.get(`/api/jobs/${c}`)).status).toBe(404);
   });
 
   it('the API restarted while a job waits at IBM: the new process follows it to its end', async () => {
