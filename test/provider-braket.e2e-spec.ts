@@ -15,31 +15,11 @@ import {
 } from '../src/execution/backends/remote/remote-errors';
 import { parseProgram, runStatevector, simulate, translateTask, type JobType, type Observable } from '../src/quantum';
 import { braketToEngineQasm, defaultFakeDevices, startFakeBraket, type FakeBraket } from './fakes/braket.fake';
+import { ASYMMETRIC, BELL, ENGINE_DEPS as deps } from './helpers/remote';
 
 const SV1: RemoteDevice = { name: 'SV1', providerDeviceId: BRAKET_SIMULATORS[0].providerDeviceId!, numQubits: 34 };
 const TN1: RemoteDevice = { name: 'TN1', providerDeviceId: BRAKET_SIMULATORS[2].providerDeviceId!, numQubits: 50 };
 const NO_TOKEN = { token: null };
-
-const BELL = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0], q[1];
-measure q -> c;
-`;
-
-/** X on qubit 0 only, of three, measured into two registers out of order. */
-const ASYMMETRIC = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[3];
-creg a[1];
-creg b[2];
-x q[0];
-measure q[0] -> b[1];
-measure q[1] -> a[0];
-measure q[2] -> b[0];
-`;
 
 /** Many gates, controls and phases: everything the dialect rewriting has a rule for. */
 const GATES = `OPENQASM 3.0;
@@ -83,12 +63,6 @@ const config = (
   resultsPrefix: 'qunest/results',
   ...over,
 });
-
-const deps = {
-  translate: (req: Parameters<typeof translateTask>[0]) => Promise.resolve(translateTask(req)),
-  maxOperations: 100_000,
-  requestTimeoutMs: 5_000,
-};
 
 let jobNumber = 0;
 function runOf(

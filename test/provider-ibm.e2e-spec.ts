@@ -10,7 +10,6 @@ import { IBM_API_VERSION } from '../src/execution/backends/ibm/openapi/qiskit-ru
 import {
   ProgramFailure,
   type BackendRun,
-  type RemoteBackendDeps,
   type RemoteDevice,
   type RemoteHandle,
 } from '../src/execution/backends/quantum-backend';
@@ -19,35 +18,14 @@ import {
   CredentialsRefused,
   RemoteUnavailable,
 } from '../src/execution/backends/remote/remote-errors';
-import { parseProgram, simulate, translateTask, type TranslateRequest } from '../src/quantum';
+import { parseProgram, simulate } from '../src/quantum';
 import {
   FAKE_IBM_API_KEY,
   FAKE_IBM_INSTANCE,
   startFakeIbmQuantum,
   type FakeIbmQuantum,
 } from './fakes/ibm-quantum.fake';
-
-const BELL = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0], q[1];
-measure q[0] -> c[0];
-measure q[1] -> c[1];
-`;
-
-/** X on qubit 0 only, of 3; measured into two registers: b[1] <- q0 (1), a[0] <- q2 (0). */
-const ASYMMETRIC = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[3];
-creg a[1];
-creg b[2];
-x q[0];
-measure q[0] -> b[1];
-measure q[2] -> a[0];
-measure q[1] -> b[0];
-`;
+import { ASYMMETRIC, BELL, ENGINE_DEPS as deps } from './helpers/remote';
 
 const BELL_NO_MEASURE = `OPENQASM 2.0;
 include "qelib1.inc";
@@ -69,12 +47,6 @@ measure q[1] -> c[1];
 
 const SECOND_INSTANCE =
   'crn:v1:bluemix:public:quantum-computing:us-east:a/fedcba9876543210:99999999-8888-7777-6666-555555555555::';
-
-const deps: RemoteBackendDeps = {
-  translate: (req: TranslateRequest) => Promise.resolve(translateTask(req)),
-  maxOperations: 100_000,
-  requestTimeoutMs: 5_000,
-};
 
 const device: RemoteDevice = { name: 'ibm_fake_brisbane', providerDeviceId: 'ibm_fake_brisbane', numQubits: 127 };
 const serverCreds = { token: null };

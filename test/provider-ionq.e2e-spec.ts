@@ -6,55 +6,17 @@
  * network errors, findSubmitted and the devices.
  */
 import { createServer } from 'node:net';
-import {
-  CircuitError,
-  parseProgram,
-  simulate,
-  translateTask,
-  type CircuitLayout,
-  type LaidOutTranslation,
-} from '../src/quantum';
+import { CircuitError, parseProgram, simulate, translateTask, type CircuitLayout } from '../src/quantum';
 import { IonqBackend, ionqTarget } from '../src/execution/backends/ionq/ionq.backend';
 import { expectationValue, countsFromProbabilities } from '../src/execution/backends/ionq/ionq-results';
-import {
-  ProgramFailure,
-  type BackendRun,
-  type RemoteBackendDeps,
-  type RemoteDevice,
-} from '../src/execution/backends/quantum-backend';
+import { ProgramFailure, type BackendRun, type RemoteDevice } from '../src/execution/backends/quantum-backend';
 import {
   CredentialsMissing,
   CredentialsRefused,
   RemoteUnavailable,
 } from '../src/execution/backends/remote/remote-errors';
 import { startFakeIonq, type FakeIonq } from './fakes/ionq.fake';
-
-const deps: RemoteBackendDeps = {
-  translate: async (req) => Promise.resolve(translateTask(req) as LaidOutTranslation),
-  maxOperations: 100_000,
-  requestTimeoutMs: 5_000,
-};
-
-const BELL = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0], q[1];
-measure q -> c;
-`;
-
-/** X on qubit 0 only of 3, measured into two registers in a scrambled order. */
-const ASYMMETRIC = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[3];
-creg a[1];
-creg b[2];
-x q[0];
-measure q[0] -> b[1];
-measure q[1] -> a[0];
-measure q[2] -> b[0];
-`;
+import { ASYMMETRIC, BELL, ENGINE_DEPS as deps } from './helpers/remote';
 
 const X_ON_1 = `OPENQASM 3.0;
 include "stdgates.inc";

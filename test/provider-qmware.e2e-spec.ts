@@ -7,42 +7,16 @@
  * the devices.
  */
 import { createServer } from 'node:net';
-import { parseProgram, simulate, translateTask, type LaidOutTranslation } from '../src/quantum';
+import { parseProgram, simulate } from '../src/quantum';
 import { QmwareBackend } from '../src/execution/backends/qmware/qmware.backend';
-import type { BackendRun, RemoteBackendDeps, RemoteDevice } from '../src/execution/backends/quantum-backend';
+import type { BackendRun, RemoteDevice } from '../src/execution/backends/quantum-backend';
 import {
   CredentialsMissing,
   CredentialsRefused,
   RemoteUnavailable,
 } from '../src/execution/backends/remote/remote-errors';
 import { startFakeQmware, type FakeQmware } from './fakes/qmware.fake';
-
-const deps: RemoteBackendDeps = {
-  translate: async (req) => Promise.resolve(translateTask(req) as LaidOutTranslation),
-  maxOperations: 100_000,
-  requestTimeoutMs: 5_000,
-};
-
-const BELL = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0], q[1];
-measure q -> c;
-`;
-
-/** X on qubit 0 only of 3, measured into two registers in a scrambled order. */
-const ASYMMETRIC = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[3];
-creg a[1];
-creg b[2];
-x q[0];
-measure q[0] -> b[1];
-measure q[1] -> a[0];
-measure q[2] -> b[0];
-`;
+import { ASYMMETRIC, BELL, ENGINE_DEPS as deps } from './helpers/remote';
 
 /** Three registers, a superposition on two of them: every register's value varies. */
 const THREE_REGISTERS = `OPENQASM 2.0;

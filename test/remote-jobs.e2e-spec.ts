@@ -15,6 +15,7 @@ import {
   startFakeIbmQuantum,
   type FakeIbmQuantum,
 } from './fakes/ibm-quantum.fake';
+import { ASYMMETRIC } from './helpers/remote';
 
 /**
  * The remote lifecycle of a job (src/execution/worker/remote-follower.ts), end to end: the real
@@ -23,18 +24,6 @@ import {
  */
 
 const ENCRYPTION_KEY = 'remote-jobs-test-token-encryption-key';
-/** X on qubit 0 of 3, two registers: tells a bit order that is wrong from one that is right. */
-const ASYMMETRIC = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[3];
-creg a[1];
-creg b[2];
-x q[0];
-measure q[0] -> b[1];
-measure q[1] -> a[0];
-measure q[2] -> b[0];
-`;
-
 type ProvidersConfig = AppConfig['providers'];
 
 function providers(ibm: FakeIbmQuantum | null, overrides: Partial<ProvidersConfig> = {}): ProvidersConfig {

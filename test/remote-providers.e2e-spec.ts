@@ -4,6 +4,7 @@ import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 import { startFakeBraket, type FakeBraket } from './fakes/braket.fake';
 import { startFakeIonq, type FakeIonq } from './fakes/ionq.fake';
 import { startFakeQmware, type FakeQmware } from './fakes/qmware.fake';
+import { ASYMMETRIC } from './helpers/remote';
 
 /**
  * Amazon Braket, IonQ and QMware through the whole remote lifecycle, end to end: the HTTP API, the
@@ -11,18 +12,6 @@ import { startFakeQmware, type FakeQmware } from './fakes/qmware.fake';
  * the providers' APIs (test/fakes/: Braket API 2019-09-01 with S3, IonQ v0.4, qunicorn-core's QMware
  * protocol). Results must be those of the same programs on our own engine.
  */
-
-/** X on qubit 0 of 3, two registers, measured out of order: a wrong bit order shows. */
-const ASYMMETRIC = `OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[3];
-creg a[1];
-creg b[2];
-x q[0];
-measure q[0] -> b[1];
-measure q[1] -> a[0];
-measure q[2] -> b[0];
-`;
 
 interface Result {
   programId: string;
