@@ -1,5 +1,6 @@
 import { loadConfig, type AppConfig } from '../src/config/app-config';
 import { startTestApp, type TestApp } from './helpers/app';
+import { freshDatabase } from './helpers/database';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 import { startFakeBraket, type FakeBraket } from './fakes/braket.fake';
 import { startFakeIonq, type FakeIonq } from './fakes/ionq.fake';
@@ -26,6 +27,7 @@ describe('jobs on Amazon Braket, IonQ and QMware devices (against their fakes)',
   let qmware: FakeQmware;
   let t: TestApp;
   let http: Http;
+  let providers: AppConfig['providers'];
   const savedEnv = { ...process.env };
 
   beforeAll(async () => {
@@ -34,7 +36,7 @@ describe('jobs on Amazon Braket, IonQ and QMware devices (against their fakes)',
     process.env.AWS_ACCESS_KEY_ID = 'AKIAQUNESTTEST';
     process.env.AWS_SECRET_ACCESS_KEY = 'qunest-test-secret';
     const base = loadConfig({}).providers;
-    const providers: AppConfig['providers'] = {
+    providers = {
       ...base,
       pollMinSeconds: 1,
       pollMaxSeconds: 1,
@@ -225,4 +227,59 @@ describe('jobs on Amazon Braket, IonQ and QMware devices (against their fakes)',
       braket.setAutoAdvance(true);
     }
   });
+
+  it.each([
+    ['IONQ', 'simulator'],
+    ['QMWARE', 'dev'],
+  ] as const)(
+    '%s: the process that follows a job stops while the job waits there; the next one follows it to its end',
+    async (providerName, deviceName) => {
+      const fake = providerName === 'IONQ' ? ionq : qmware;
+      const posts = () => fake.requests.filter((r) => r.method === 'POST' && /\/(jobs|requests)$/.test(r.path)).length;
+      const postsBefore = posts();
+      const db = await freshDatabase();
+      fake.setAutoAdvance(false);
+      let first: TestApp | undefined;
+      let second: TestApp | undefined;
+      try {
+        first = await startTestApp({ workerConcurrency: 1, providers, databaseUrl: db.url });
+        const api = new Http(first.baseUrl);
+        const dep = (
+          await api.post('/api/deployments', {
+            name: 'r',
+            programs: [{ quantumCircuit: ASYMMETRIC, assemblerLanguage: 'QASM2' }],
+          })
+        ).body.id;
+        const id = (await api.post('/api/jobs', { deploymentId: dep, providerName, deviceName, shots: 100 })).body.id;
+        const remoteId = await waitUntil(
+          async () => (await api.get(`/api/jobs/${id}`)).body.providerSpecificId as string | null,
+          'the job to reach the provider',
+          30_000,
+        );
+        await first.app.close();
+        first = undefined;
+        (fake.advance as (id?: string, to?: string) => void)(
+          remoteId,
+          providerName === 'IONQ' ? 'completed' : 'SUCCESS',
+        );
+        second = await startTestApp({ workerConcurrency: 1, providers, databaseUrl: db.url });
+        const again = new Http(second.baseUrl);
+        await waitUntil(
+          async () => (await again.get(`/api/jobs/${id}`)).body.state === 'FINISHED',
+          'the job to finish',
+          60_000,
+        );
+        const counts = (await again.get(`/api/jobs/${id}`)).body.results.find((r: Result) => r.resultType === 'COUNTS');
+        expect(counts.data).toEqual({ '0x2 0x0': 100 });
+        // submitted once
+        expect(posts() - postsBefore).toBe(1);
+        expect([...fake.jobs.keys()]).toContain(remoteId);
+      } finally {
+        fake.setAutoAdvance(true);
+        await first?.app.close();
+        await second?.app.close();
+        await db.drop();
+      }
+    },
+  );
 });
