@@ -1,10 +1,27 @@
-// Qunest admin page: devices, deployments, jobs and their results, and a live event feed.
+// Qunest admin page: views for jobs (devices, deployments, the filtered job list with bulk actions,
+// a job's detail and a live event feed), an overview, providers and webhooks. The route (view,
+// filters, open job) lives in the URL (store.js), so that reload, back/forward and links keep it.
 import { ApiError, claimsOf, del, get, getToken, patch, post, setToken } from './api.js';
 import { $, clock, h, replace, shortId, when } from './dom.js';
 import { Live } from './live.js';
 import { renderResults } from './results.js';
-
-const TERMINAL = new Set(['FINISHED', 'ERROR', 'CANCELED']);
+import {
+  TERMINAL,
+  duration,
+  emptyFilters,
+  hasFilters,
+  jobsQuery,
+  matchesFilters,
+  parseRoute,
+  routeToSearch,
+  runBulk,
+  splitTags,
+  waitMs,
+} from './store.js';
+import { addDownloads, errorView, loadEvents, programsView, renderTimeline } from './detail.js';
+import { Overview } from './overview.js';
+import { Providers } from './providers.js';
+import { Webhooks } from './webhooks.js';
 const JOB_PAGE = 100;
 const FEED_MAX = 200;
 const BELL = `OPENQASM 2.0;
@@ -24,8 +41,10 @@ const state = {
   /** jobId -> last event seq applied, so a late event does not undo a newer one. */
   seq: new Map(),
   selected: null,
-  /** Job list filters: state and deployment ('' = all). */
-  filter: { state: '', deploymentId: '' },
+  /** The route: view, job list filters, open job (from and to the URL). */
+  route: parseRoute(location.search),
+  /** Ids of the jobs picked for a bulk action. */
+  picked: new Set(),
   mode: 'connecting',
   /** How many older jobs "Load older jobs" added. */
   older: 0,
@@ -39,7 +58,9 @@ const rows = new Map(); // jobId -> <tr>
 let refreshing = null;
 
 /** Reloads devices, deployments and jobs; overlapping calls share one round. */
-function refresh() {
+function refresh(reason = 'load') {
+  // the overview follows the socket; it reloads when the socket (re)connects, or with every poll
+  if (reason !== 'timer' || state.mode === 'polling') overview.reload();
   refreshing ??= (async () => {
     try {
       await Promise.all([loadDevices(), loadDeployments(), loadJobs()]);
@@ -87,10 +108,7 @@ async function loadMoreJobs() {
 }
 
 function jobQuery() {
-  const q = new URLSearchParams({ limit: String(JOB_PAGE) });
-  if (state.filter.state) q.set('state', state.filter.state);
-  if (state.filter.deploymentId) q.set('deploymentId', state.filter.deploymentId);
-  return q;
+  return jobsQuery(state.route.filters, { limit: JOB_PAGE });
 }
 
 /**
@@ -139,9 +157,28 @@ let firstJobsLoad = true;
 
 function onEvent(name, p) {
   feed(name, p, 'live');
+  overview.onEvent(name, p);
+  if (name === 'device.status') providers.onDeviceStatus(p);
+  if (p.jobId && p.jobId === state.selected) timelineSoon();
   switch (name) {
     case 'job.created': {
-      if (!matches({ state: p.state, deploymentId: p.deploymentId })) break;
+      // the event carries no tags: with a tag filter, the list asks the API
+      if (state.route.filters.tag.length) {
+        refreshSoon();
+        break;
+      }
+      if (
+        !matches({
+          id: p.jobId,
+          name: p.name,
+          state: p.state,
+          deploymentId: p.deploymentId,
+          deviceId: p.deviceId,
+          createdAt: p.at,
+          tags: [],
+        })
+      )
+        break;
       acceptSeq(p);
       // known already (from the answer to our own POST, or a reload that was quicker): keep what we
       // have, which is as new or newer; the job's later events follow this one anyway
@@ -175,6 +212,8 @@ function onEvent(name, p) {
       if (!acceptSeq(p)) break;
       if (p.state) job.state = p.state;
       job.progress = p.progress;
+      if ('queuePosition' in p) job.queuePosition = p.queuePosition;
+      if ('providerStatus' in p) job.providerStatus = p.providerStatus;
       if (name === 'job.state') {
         if (p.state === 'RUNNING') job.startedAt ??= p.at;
         if (TERMINAL.has(p.state)) job.finishedAt ??= p.at;
@@ -192,6 +231,7 @@ function onEvent(name, p) {
     case 'job.deleted':
       if (state.jobs.delete(p.jobId)) state.jobsTotal = Math.max(0, state.jobsTotal - 1);
       state.seq.delete(p.jobId);
+      state.picked.delete(p.jobId);
       if (p.jobId === state.selected) closeDetail();
       renderJobsSoon();
       break;
@@ -238,8 +278,7 @@ function onSnapshot(target, snap) {
 }
 
 function matches(job) {
-  const f = state.filter;
-  return (!f.state || job.state === f.state) && (!f.deploymentId || job.deploymentId === f.deploymentId);
+  return matchesFilters(job, state.route.filters);
 }
 
 function acceptSeq(p) {
@@ -272,6 +311,22 @@ function onMode(mode, detail) {
   pill.title = detail ?? 'How this page gets updates';
   renderWho();
 }
+
+const overview = new Overview({
+  devices: () => state.devices,
+  openState: (s) => navigate({ view: 'jobs', filters: { ...emptyFilters(), state: s }, job: '' }),
+  openDevice: (id) => navigate({ view: 'jobs', filters: { ...emptyFilters(), deviceId: id }, job: '' }),
+});
+const providers = new Providers({
+  toast,
+  onDevice: (d) => {
+    state.devices.set(d.id, { ...state.devices.get(d.id), ...d });
+    renderDevices();
+    renderJobForm();
+  },
+  reloadDevices: () => loadDevices().catch(toast),
+});
+const webhooks = new Webhooks({ toast });
 
 const live = new Live({
   onEvent,
@@ -647,9 +702,8 @@ async function loadProgramTexts(id) {
 }
 
 function filterByDeployment(id) {
-  const select = $('#jobs-deployment-filter');
-  select.value = select.value === id ? '' : id;
-  select.dispatchEvent(new Event('change'));
+  const f = state.route.filters;
+  navigate({ filters: { ...f, deploymentId: f.deploymentId === id ? '' : id } });
 }
 
 function pickDeployment(id) {
@@ -723,6 +777,20 @@ function renderJobForm() {
     );
     filter.value = deployments.some(([v]) => v === current) ? current : '';
   }
+  const deviceFilter = $('#jobs-device-filter');
+  const devices = [...state.devices.values()].map((d) => [d.id, `${d.providerName} / ${d.name}`]);
+  if (changed('device-filter', devices)) {
+    replace(
+      deviceFilter,
+      h('option', { value: '' }, 'all devices'),
+      devices.map(([value, label]) => h('option', { value }, label)),
+    );
+  }
+  // the route decides (a link may name a device or deployment beyond the first 100)
+  ensureOption(filter, state.route.filters.deploymentId);
+  filter.value = state.route.filters.deploymentId;
+  ensureOption(deviceFilter, state.route.filters.deviceId);
+  deviceFilter.value = state.route.filters.deviceId;
   fillSelect(
     form.deploymentId,
     [...state.deployments.values()].map((d) => [d.id, d.name]),
@@ -840,14 +908,6 @@ function took(job) {
   return job.state === 'RUNNING' ? 'running' : 'waiting';
 }
 
-function duration(ms) {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const m = Math.floor(ms / 60_000);
-  return m < 60 ? `${m} min ${Math.round((ms % 60_000) / 1000)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
 /** Live additions would grow the table forever: keep the newest JOB_PAGE * 2 (and the selected one). */
 function trimJobs() {
   const excess = state.jobs.size - JOB_PAGE * 2 - state.older;
@@ -888,9 +948,9 @@ function renderJobs() {
         class: 'job',
         dataset: { jobId: job.id },
         tabindex: 0,
-        onclick: (e) => !e.target.closest('button') && select(job.id),
+        onclick: (e) => !e.target.closest('button, input, label') && select(job.id),
       });
-      tr.addEventListener('keydown', (e) => e.key === 'Enter' && select(job.id));
+      tr.addEventListener('keydown', (e) => e.target === tr && e.key === 'Enter' && select(job.id));
       rows.set(job.id, tr);
     }
     updateRow(tr, job);
@@ -900,6 +960,7 @@ function renderJobs() {
   $('#jobs-count').textContent = state.jobsTotal > shown ? `${shown} of ${state.jobsTotal}` : String(shown);
   $('#jobs-empty').hidden = shown > 0;
   $('#jobs-more').hidden = shown >= state.jobsTotal;
+  renderBulk();
 }
 
 /**
@@ -908,7 +969,12 @@ function renderJobs() {
  */
 function updateRow(tr, job) {
   tr.classList.toggle('selected', state.selected === job.id);
+  tr.classList.toggle('picked', state.picked.has(job.id));
   const sig = JSON.stringify([
+    job.queuePosition,
+    job.providerStatus,
+    job.estimatedStartAt,
+    job.waitTimeSeconds,
     job.state,
     job.name,
     job.deploymentId,
@@ -923,6 +989,8 @@ function updateRow(tr, job) {
   ]);
   const progress = Math.max(0, Math.min(100, Math.round(job.progress ?? 0)));
   if (tr.dataset.sig === sig) {
+    const box = tr.querySelector('input.pick');
+    if (box) box.checked = state.picked.has(job.id);
     const bar = tr.querySelector('.progress');
     if (bar && bar.getAttribute('aria-valuenow') !== String(progress)) {
       bar.setAttribute('aria-valuenow', String(progress));
@@ -940,9 +1008,22 @@ function updateRow(tr, job) {
   const device = state.devices.get(job.deviceId);
   const fill = h('div', { class: 'fill' });
   fill.style.width = `${progress}%`;
+  const wait = waitMs(job);
+  const queue = typeof job.queuePosition === 'number' ? `#${job.queuePosition}` : terminal ? '' : '—';
   replace(
     tr,
-    h('td', {}, h('span', { class: `badge state ${job.state.toLowerCase()}` }, job.state)),
+    h(
+      'td',
+      { class: 'pick' },
+      h('input', {
+        type: 'checkbox',
+        class: 'pick',
+        checked: state.picked.has(job.id),
+        'aria-label': `Select job …${shortId(job.id)}`,
+        onchange: (e) => pick(job.id, e.currentTarget.checked),
+      }),
+    ),
+    h('td', { dataset: { label: 'State' } }, h('span', { class: `badge state ${job.state.toLowerCase()}` }, job.state)),
     h(
       'td',
       { class: 'job-cell' },
@@ -956,12 +1037,13 @@ function updateRow(tr, job) {
     ),
     h(
       'td',
-      { class: 'progress-cell' },
+      { class: 'progress-cell', dataset: { label: 'Progress' } },
       h(
         'div',
         {
           class: `progress ${job.state.toLowerCase()}`,
           role: 'progressbar',
+          'aria-label': `Progress of job …${shortId(job.id)}`,
           'aria-valuenow': progress,
           'aria-valuemin': 0,
           'aria-valuemax': 100,
@@ -970,8 +1052,34 @@ function updateRow(tr, job) {
       ),
       h('span', { class: 'pct' }, `${progress}%`),
     ),
-    h('td', {}, job.type ?? '—', h('div', { class: 'sub' }, `${job.shots?.toLocaleString() ?? '?'} shots`)),
-    h('td', { class: 'time-cell' }, when(job.createdAt), h('div', { class: 'sub' }, took(job))),
+    h(
+      'td',
+      { dataset: { label: 'Run' } },
+      job.type ?? '—',
+      h('div', { class: 'sub' }, `${job.shots?.toLocaleString() ?? '?'} shots`),
+    ),
+    h(
+      'td',
+      {
+        class: 'queue-cell',
+        dataset: { label: 'Queue' },
+        title: job.estimatedStartAt ? `expected to start ${new Date(job.estimatedStartAt).toLocaleString()}` : null,
+      },
+      h('span', { class: 'queue-position' }, queue),
+      h(
+        'div',
+        { class: 'sub' },
+        [`waited ${duration(wait)}`, job.providerStatus ? `provider: ${job.providerStatus}` : null]
+          .filter(Boolean)
+          .join(' · '),
+      ),
+    ),
+    h(
+      'td',
+      { class: 'time-cell', dataset: { label: 'Created' } },
+      when(job.createdAt),
+      h('div', { class: 'sub' }, took(job)),
+    ),
     h(
       'td',
       { class: 'actions' },
@@ -1009,8 +1117,15 @@ function updateRow(tr, job) {
 
 let detailState = null;
 let detailToken = 0;
+/** The job the detail shows (GET /api/jobs/:id), for the rerun form. */
+let detailJob = null;
 
+/** Opens a job's detail: a new history entry, so that back closes it and a link opens it. */
 function select(id) {
+  navigate({ job: id });
+}
+
+function openDetail(id) {
   const previous = state.selected;
   state.selected = id;
   for (const jid of [previous, id]) {
@@ -1020,16 +1135,57 @@ function select(id) {
   }
   $('#detail-panel').hidden = false;
   $('#detail-id').textContent = id;
+  if (previous !== id) {
+    detailJob = null;
+    replace($('#detail-facts'));
+    replace($('#detail-timeline'));
+    replace($('#detail-programs'));
+    replace($('#detail-error'));
+    replace($('#detail-results'), h('p', { class: 'empty' }, 'Loading…'));
+  }
   void loadDetail(id);
+  void loadTimeline(id);
 }
 
-function closeDetail() {
+/** Closes the detail (from the URL: `job` gone). */
+function hideDetail() {
   const previous = state.selected;
   state.selected = null;
   detailState = null;
+  detailJob = null;
   $('#detail-panel').hidden = true;
   const tr = rows.get(previous);
   if (tr && state.jobs.has(previous)) updateRow(tr, state.jobs.get(previous));
+}
+
+/** The job is gone, or the user closed it: drop `job` from the URL. */
+function closeDetail() {
+  if (state.route.job) navigate({ job: '' }, { replace: true });
+  else hideDetail();
+}
+
+let timelineTimer = null;
+function timelineSoon() {
+  timelineTimer ??= setTimeout(() => {
+    timelineTimer = null;
+    if (state.selected) void loadTimeline(state.selected);
+  }, 250);
+}
+
+let timelineToken = 0;
+async function loadTimeline(id) {
+  const token = ++timelineToken;
+  try {
+    const events = await loadEvents(id);
+    if (token !== timelineToken || state.selected !== id) return;
+    renderTimeline($('#detail-timeline'), events);
+  } catch (err) {
+    if (token === timelineToken) replace($('#detail-timeline'), h('li', { class: 'error-text' }, describe(err)));
+  }
+}
+
+function describe(err) {
+  return err instanceof ApiError ? err.describe() : String(err?.message ?? err);
 }
 
 async function loadDetail(id) {
@@ -1038,21 +1194,18 @@ async function loadDetail(id) {
   try {
     job = await get(`/jobs/${id}`);
   } catch (err) {
-    if (token === detailToken)
-      replace(
-        $('#detail-results'),
-        h('p', { class: 'error-text' }, err instanceof ApiError ? err.describe() : String(err)),
-      );
+    if (token === detailToken) replace($('#detail-results'), h('p', { class: 'error-text' }, describe(err)));
     return;
   }
   if (token !== detailToken || state.selected !== id) return;
   detailState = job.state;
+  detailJob = job;
   if (state.jobs.has(id)) {
     state.jobs.set(id, { ...state.jobs.get(id), ...job, results: undefined });
     renderJobs();
   }
   const device = state.devices.get(job.deviceId);
-  const deployment = state.deployments.get(job.deploymentId);
+  let deployment = state.deployments.get(job.deploymentId);
   const facts = [
     ['State', h('span', { class: `badge state ${job.state.toLowerCase()}` }, job.state)],
     ['Progress', `${Math.round(job.progress)} %`],
@@ -1062,17 +1215,314 @@ async function loadDetail(id) {
     ['Deployment', deployment?.name ?? job.deploymentId ?? '(deleted)'],
     ['Device', device ? `${device.providerName} / ${device.name}` : job.deviceId],
     ['Owner', job.executedBy ?? 'public'],
+    ['Tags', job.tags?.length ? job.tags.join(', ') : '—'],
     ['Created', when(job.createdAt)],
     ['Started', when(job.startedAt)],
     ['Finished', when(job.finishedAt)],
+    ['Waited', duration(waitMs(job))],
   ];
+  if (typeof job.queuePosition === 'number') facts.push(['Queue position', `#${job.queuePosition}`]);
+  if (job.estimatedStartAt) facts.push(['Expected start', when(job.estimatedStartAt)]);
+  if (job.providerStatus) facts.push(['Provider status', job.providerStatus]);
+  if (job.providerSpecificId) facts.push(['Provider id', h('span', { class: 'mono' }, job.providerSpecificId)]);
   if (job.observables)
     facts.push(['Observables', job.observables.map((o) => `${o.coefficient ?? 1}·${o.pauli}`).join(' + ')]);
   replace(
     $('#detail-facts'),
     facts.map(([k, v]) => h('div', { class: 'fact' }, h('dt', {}, k), h('dd', {}, v))),
   );
+  fillRerunForm(job);
+  replace($('#detail-error'), errorView(job));
   replace($('#detail-results'), renderResults(job.results, deployment?.programs));
+  addDownloads($('#detail-results'), job);
+  // the programs' texts come with the deployment itself (the list has summaries only)
+  if (job.deploymentId && deployment?.programs.some((p) => !programTexts.has(p.id))) {
+    replace($('#detail-programs'), programsView(job, null, translationLanguages));
+    try {
+      deployment = await get(`/deployments/${job.deploymentId}`);
+      rememberTexts(deployment);
+    } catch {
+      deployment = undefined;
+    }
+    if (token !== detailToken) return;
+  } else if (job.deploymentId && !deployment) {
+    try {
+      deployment = await get(`/deployments/${job.deploymentId}`);
+      rememberTexts(deployment);
+    } catch {
+      deployment = undefined;
+    }
+    if (token !== detailToken) return;
+  }
+  const withTexts = deployment && {
+    ...deployment,
+    programs: deployment.programs.map((p) => ({ ...p, quantumCircuit: programTexts.get(p.id) ?? p.quantumCircuit })),
+  };
+  if (job.deploymentId && !withTexts)
+    replace($('#detail-programs'), h('p', { class: 'empty' }, 'The deployment cannot be read.'));
+  else replace($('#detail-programs'), programsView(job, withTexts, translationLanguages));
+}
+
+function fillRerunForm(job) {
+  const form = $('#rerun-form');
+  if (form.dataset.jobId !== job.id) {
+    form.dataset.jobId = job.id;
+    form.shots.value = String(job.shots);
+    $('#rerun-error').hidden = true;
+  }
+  const options = [...state.devices.values()].map((d) => [d.id, `${d.providerName} / ${d.name}`]);
+  if (!options.some(([id]) => id === job.deviceId)) options.unshift([job.deviceId, `device …${shortId(job.deviceId)}`]);
+  const current = form.dataset.deviceFor === job.id ? form.deviceId.value : job.deviceId;
+  replace(
+    form.deviceId,
+    options.map(([value, label]) => h('option', { value }, label)),
+  );
+  form.deviceId.value = current;
+  form.dataset.deviceFor = job.id;
+}
+
+/**
+ * Rerun: unchanged, POST /jobs/:id/rerun (the same revision of the programs); with other shots or
+ * another device, a new job of the same deployment and settings (POST /jobs: its current programs).
+ */
+async function rerunFromForm(ev) {
+  ev.preventDefault();
+  const job = detailJob;
+  if (!job) return;
+  const form = ev.currentTarget;
+  const errorBox = $('#rerun-error');
+  errorBox.hidden = true;
+  const shots = Number(form.shots.value);
+  const deviceId = form.deviceId.value;
+  if (!Number.isInteger(shots) || shots < 1) return showError(errorBox, 'Shots must be a whole number of at least 1.');
+  const changed = shots !== job.shots || deviceId !== job.deviceId;
+  if (changed && !job.deploymentId)
+    return showError(errorBox, 'The deployment was deleted: the job can only be rerun unchanged.');
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  try {
+    const body = {
+      deploymentId: job.deploymentId,
+      deviceId,
+      shots,
+      type: job.type,
+      ...(job.name ? { name: job.name } : {}),
+      ...(job.seed !== null && job.seed !== undefined ? { seed: job.seed } : {}),
+      ...(job.observables ? { observables: job.observables } : {}),
+      ...(job.tags?.length ? { tags: job.tags } : {}),
+    };
+    const created = changed ? await post('/jobs', body) : await post(`/jobs/${job.id}/rerun`);
+    upsertJob(created);
+    select(created.id);
+  } catch (err) {
+    showError(errorBox, describe(err));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------- routing
+
+/** Changes the route: a new history entry (or the current one replaced), then shows it. */
+function navigate(patch, { replace: replaceEntry = false } = {}) {
+  const route = { ...state.route, ...patch };
+  const url = `${location.pathname}${routeToSearch(route)}`;
+  if (url !== `${location.pathname}${location.search}`)
+    history[replaceEntry ? 'replaceState' : 'pushState'](null, '', url);
+  applyRoute(route);
+}
+
+function applyRoute(route) {
+  const before = state.route;
+  state.route = route;
+  showView(route.view);
+  fillFilterForm();
+  if (JSON.stringify(before.filters) !== JSON.stringify(route.filters)) resetJobs();
+  if (route.job && route.job !== state.selected) openDetail(route.job);
+  else if (!route.job && state.selected) hideDetail();
+}
+
+const VIEW_TITLES = { jobs: 'Jobs', overview: 'Overview', providers: 'Providers', webhooks: 'Webhooks' };
+
+function showView(view) {
+  for (const el of document.querySelectorAll('[data-view]')) el.hidden = el.dataset.view !== view;
+  for (const a of document.querySelectorAll('[data-view-link]')) {
+    if (a.dataset.viewLink === view) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  document.title = `${VIEW_TITLES[view]} · Qunest admin`;
+  if (view === 'overview') overview.show();
+  else overview.hide();
+  if (view === 'providers') void providers.load();
+  if (view === 'webhooks') void webhooks.load();
+}
+
+/** The job list starts over: the filters changed (or the token). */
+function resetJobs() {
+  state.jobs.clear();
+  state.older = 0;
+  state.picked.clear();
+  bulkAll = null;
+  firstJobsLoad = true;
+  renderJobs();
+  void loadJobs().catch(toast);
+  live.follow();
+}
+
+function fillFilterForm() {
+  const form = $('#jobs-filters');
+  const f = state.route.filters;
+  form.q.value = f.q;
+  form.state.value = f.state;
+  ensureOption(form.deviceId, f.deviceId);
+  form.deviceId.value = f.deviceId;
+  ensureOption(form.deploymentId, f.deploymentId);
+  form.deploymentId.value = f.deploymentId;
+  form.tag.value = f.tag.join(', ');
+  form.createdAfter.value = f.createdAfter;
+  form.createdBefore.value = f.createdBefore;
+  $('#jobs-filters-clear').disabled = !hasFilters(f);
+}
+
+/** A filter's value from a link may name a row the page has not loaded: it still shows. */
+function ensureOption(select, value) {
+  if (value && ![...select.options].some((o) => o.value === value))
+    select.append(h('option', { value }, `…${shortId(value)}`));
+}
+
+function filtersFromForm() {
+  const form = $('#jobs-filters');
+  return {
+    ...emptyFilters(),
+    q: form.q.value.trim(),
+    state: form.state.value,
+    deviceId: form.deviceId.value,
+    deploymentId: form.deploymentId.value,
+    tag: [...new Set(splitTags(form.tag.value))],
+    createdAfter: form.createdAfter.value,
+    createdBefore: form.createdBefore.value,
+  };
+}
+
+function applyFilters() {
+  const filters = filtersFromForm();
+  if (JSON.stringify(filters) !== JSON.stringify(state.route.filters)) navigate({ filters });
+}
+
+// ---------------------------------------------------------------- bulk actions
+
+/** Set when "all matching the filter" is chosen: {total} as the list said. */
+let bulkAll = null;
+let bulkRunning = false;
+
+function pick(id, on) {
+  if (on) state.picked.add(id);
+  else state.picked.delete(id);
+  bulkAll = null;
+  rows.get(id)?.classList.toggle('picked', on);
+  renderBulk();
+}
+
+function renderBulk() {
+  const shown = [...state.jobs.keys()];
+  const n = bulkAll ? bulkAll.total : state.picked.size;
+  $('#bulk').hidden = n === 0;
+  $('#bulk-count').textContent = bulkAll ? `All ${n} jobs matching the filter selected` : `${n} selected`;
+  const all = $('#bulk-all');
+  all.hidden = Boolean(bulkAll) || state.jobsTotal <= state.picked.size;
+  all.textContent = `Select all ${state.jobsTotal} matching`;
+  for (const b of [$('#bulk-cancel'), $('#bulk-delete')]) b.disabled = bulkRunning;
+  const box = $('#jobs-select-page');
+  const pickedShown = shown.filter((id) => state.picked.has(id)).length;
+  box.checked = shown.length > 0 && pickedShown === shown.length;
+  box.indeterminate = pickedShown > 0 && pickedShown < shown.length;
+}
+
+function pickPage(on) {
+  for (const id of state.jobs.keys()) {
+    if (on) state.picked.add(id);
+    else state.picked.delete(id);
+  }
+  bulkAll = null;
+  for (const [id, tr] of rows) {
+    tr.classList.toggle('picked', state.picked.has(id));
+    const box = tr.querySelector('input.pick');
+    if (box) box.checked = state.picked.has(id);
+  }
+  renderBulk();
+}
+
+/** The ids of every job the filters match (pages of 100). */
+async function allMatchingIds() {
+  const ids = [];
+  for (;;) {
+    const page = await get(`/jobs?${jobsQuery(state.route.filters, { limit: 100, offset: ids.length })}`);
+    ids.push(...page.items.map((j) => j.id));
+    if (!page.items.length || ids.length >= page.total) return ids;
+  }
+}
+
+async function bulk(action) {
+  if (bulkRunning) return;
+  let ids;
+  try {
+    ids = bulkAll ? await allMatchingIds() : [...state.picked];
+  } catch (err) {
+    return toast(err);
+  }
+  if (!ids.length) return;
+  const verb = action === 'cancel' ? 'Cancel' : 'Delete';
+  const noun = `${ids.length} job${ids.length === 1 ? '' : 's'}`;
+  const what =
+    action === 'cancel'
+      ? `Cancel ${noun}? Jobs that have ended are left as they are.`
+      : `Delete ${noun} and their results?`;
+  if (!confirm(what)) return;
+  bulkRunning = true;
+  const panel = $('#bulk-progress');
+  const bar = $('#bulk-bar');
+  const status = $('#bulk-status');
+  const outcomes = $('#bulk-outcomes');
+  panel.hidden = false;
+  panel.dataset.action = action;
+  panel.dataset.done = 'false';
+  bar.max = ids.length;
+  bar.value = 0;
+  outcomes.replaceChildren();
+  status.textContent = `${verb}: 0 of ${ids.length}`;
+  renderBulk();
+  let done = 0;
+  const tally = await runBulk(
+    ids,
+    async (id) => {
+      if (action === 'cancel') upsertJob(await post(`/jobs/${id}/cancel`));
+      else {
+        await del(`/jobs/${id}`);
+        if (state.jobs.delete(id)) state.jobsTotal = Math.max(0, state.jobsTotal - 1);
+        if (state.selected === id) closeDetail();
+      }
+    },
+    (id, o) => {
+      done++;
+      bar.value = done;
+      status.textContent = `${verb}: ${done} of ${ids.length}`;
+      outcomes.append(
+        h(
+          'li',
+          { class: o.ok ? 'ok' : 'failed', dataset: { jobId: id, outcome: o.ok ? 'ok' : 'failed' } },
+          h('span', { class: 'mono' }, `…${shortId(id)}`),
+          ' ',
+          o.ok ? (action === 'cancel' ? 'canceled' : 'deleted') : o.error,
+        ),
+      );
+      state.picked.delete(id);
+    },
+  );
+  bulkRunning = false;
+  bulkAll = null;
+  status.textContent = `${verb}: ${tally.ok} of ${ids.length} done${tally.failed ? `, ${tally.failed} failed` : ''}`;
+  panel.dataset.done = 'true';
+  renderJobs();
 }
 
 // ---------------------------------------------------------------- header, banner, errors
@@ -1142,17 +1592,21 @@ function toast(err) {
 function applyToken(token) {
   setToken(token);
   renderWho();
-  state.jobs.clear();
   state.seq.clear();
-  state.older = 0;
-  firstJobsLoad = true;
   closeDetail();
+  resetJobs();
+  overview.invalidate();
+  providers.invalidate();
+  webhooks.invalidate();
+  showView(state.route.view);
   void refresh();
   void loadTranslationLanguages();
   void live.start(token);
 }
 
 // ---------------------------------------------------------------- start
+
+let lastJobsRoute = { view: 'jobs', filters: emptyFilters(), job: '' };
 
 function start() {
   const tokenInput = $('#token');
@@ -1173,16 +1627,42 @@ function start() {
   jobForm.type.addEventListener('change', () => {
     $('#observables-field').hidden = jobForm.type.value !== 'ESTIMATOR';
   });
-  const onFilter = () => {
-    state.filter = { state: $('#jobs-filter').value, deploymentId: $('#jobs-deployment-filter').value };
-    state.jobs.clear();
-    state.older = 0;
-    firstJobsLoad = true;
-    void loadJobs().catch(toast);
-  };
-  $('#jobs-filter').addEventListener('change', onFilter);
-  $('#jobs-deployment-filter').addEventListener('change', onFilter);
+  const filters = $('#jobs-filters');
+  filters.addEventListener('submit', (e) => {
+    e.preventDefault();
+    applyFilters();
+  });
+  filters.addEventListener('change', applyFilters);
+  $('#jobs-filters-clear').addEventListener('click', () => navigate({ filters: emptyFilters() }));
+  $('#jobs-select-page').addEventListener('change', (e) => pickPage(e.currentTarget.checked));
+  $('#bulk-all').addEventListener('click', () => {
+    bulkAll = { total: state.jobsTotal };
+    pickPage(true);
+    bulkAll = { total: state.jobsTotal };
+    renderBulk();
+  });
+  $('#bulk-clear').addEventListener('click', () => pickPage(false));
+  $('#bulk-cancel').addEventListener('click', () => void bulk('cancel'));
+  $('#bulk-delete').addEventListener('click', () => void bulk('delete'));
+  $('#bulk-dismiss').addEventListener('click', () => {
+    $('#bulk-progress').hidden = true;
+  });
+  $('#rerun-form').addEventListener('submit', rerunFromForm);
   $('#detail-close').addEventListener('click', closeDetail);
+  // the view links change the route in the page (a new history entry); the jobs view comes back
+  // with the filters it had
+  for (const a of document.querySelectorAll('[data-view-link]')) {
+    a.addEventListener('click', (e) => {
+      if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      e.preventDefault();
+      const view = a.dataset.viewLink;
+      if (view === state.route.view) return;
+      if (state.route.view === 'jobs') lastJobsRoute = state.route;
+      navigate(view === 'jobs' ? { ...lastJobsRoute, view } : { view, filters: emptyFilters(), job: '' });
+    });
+  }
+  window.addEventListener('popstate', () => applyRoute(parseRoute(location.search)));
+  applyRoute(state.route);
   $('#jobs-more').addEventListener('click', () => void loadMoreJobs().catch(toast));
   $('#feed-clear').addEventListener('click', () => {
     $('#feed').replaceChildren();
@@ -1191,6 +1671,7 @@ function start() {
   renderWho();
   void checkHealth();
   setInterval(checkHealth, 15_000);
+  window.addEventListener('resize', () => overview.resize());
   void refresh();
   void loadTranslationLanguages();
   void live.start(getToken());

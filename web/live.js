@@ -95,7 +95,7 @@ export class Live {
       this.follow();
     }
     // events may have been missed while disconnected: reload, then follow what the reload found
-    await this.o.refresh();
+    await this.o.refresh('connect');
     this.follow();
   }
 
@@ -146,7 +146,7 @@ export class Live {
       mode === 'polling' ? POLL_MS : mode === 'scoped' ? SCOPED_RESYNC_MS : mode === 'all' ? ALL_RESYNC_MS : 0;
     if (every) {
       this.timer = setInterval(() => {
-        void this.o.refresh().then(() => this.follow());
+        void this.o.refresh('timer').then(() => this.follow());
       }, every);
     }
   }
