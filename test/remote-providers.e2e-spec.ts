@@ -71,7 +71,7 @@ describe('jobs on Amazon Braket, IonQ and QMware devices (against their fakes)',
   }
 
   async function run(deploymentId: string, device: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-    const res = await http.post('/api/jobs', { deploymentId, shots: 200, seed: 11, ...device, ...extra });
+    const res = await http.post('/api/jobs', { deploymentId, shots: 200, ...device, ...extra });
     expect(res.status).toBe(201);
     const id: string = res.body.id;
     await waitUntil(
@@ -155,6 +155,21 @@ describe('jobs on Amazon Braket, IonQ and QMware devices (against their fakes)',
     const sent = [...ionq.jobs.values()].find((j) => j.metadata?.qunest_job === debiased.id);
     expect(sent?.body?.settings).toEqual({ error_mitigation: { debiasing: true } });
     expect(debiased.results[0].meta.errorMitigation).toEqual({ method: 'debiasing', applied: true });
+    // a seed is taken where it makes sampling reproducible (IonQ's simulator: noise.seed), refused elsewhere
+    const seeded = await run(id, { providerName: 'IONQ', deviceName: 'simulator' }, { seed: 7 });
+    expect(seeded.state).toBe('FINISHED');
+    expect([...ionq.jobs.values()].find((j) => j.metadata?.qunest_job === seeded.id)?.noise).toEqual({
+      model: 'ideal',
+      seed: 7,
+    });
+    for (const device of [
+      { providerName: 'AWS', deviceName: 'SV1' },
+      { providerName: 'QMWARE', deviceName: 'dev' },
+    ]) {
+      const refused = await http.post('/api/jobs', { deploymentId: id, shots: 10, seed: 7, ...device });
+      expect(refused.status).toBe(422);
+      expect(refused.body.field).toBe('seed');
+    }
     for (const [device, method] of [
       [{ providerName: 'AWS', deviceName: 'SV1' }, 'debiasing'],
       [{ providerName: 'IONQ', deviceName: 'simulator' }, 'zne'],

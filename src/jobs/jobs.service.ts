@@ -360,6 +360,8 @@ export class JobsService implements OnModuleInit {
         type: settings.type,
         shots: settings.shots,
         errorMitigation: settings.errorMitigation,
+        seed: settings.seed,
+        providerDeviceId: device.providerDeviceId ?? device.name,
       });
       if (problem) throw new Unprocessable(problem.message, { field: problem.field });
     }

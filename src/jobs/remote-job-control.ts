@@ -27,7 +27,14 @@ export abstract class RemoteJobControl {
    */
   abstract admissionProblem(
     providerName: string,
-    job: { hasToken: boolean; type: JobType; shots: number; errorMitigation: ErrorMitigation },
+    job: {
+      hasToken: boolean;
+      type: JobType;
+      shots: number;
+      errorMitigation: ErrorMitigation;
+      seed: number | null;
+      providerDeviceId: string;
+    },
   ): { field: string; message: string } | null;
 
   /**

@@ -157,6 +157,11 @@ export interface RemoteBackend extends BackendBase {
    */
   readonly errorMitigations?: readonly string[];
   /**
+   * Whether a job's `seed` makes this device's sampling reproducible (a simulator that takes one);
+   * a job with a seed on a device that cannot honour it is refused at submission (422 naming `seed`).
+   */
+  takesSeed?(providerDeviceId: string): boolean;
+  /**
    * Why a job of this provider cannot be accepted (a 422 naming `field`), or null: credentials missing
    * (no job token and no server-wide ones), a job type or a setting the provider cannot honour. No
    * network call: it answers from configuration.

@@ -105,6 +105,11 @@ export class IonqBackend implements RemoteBackend {
   readonly kind = 'remote' as const;
   /** IonQ's debiasing (symmetrized circuit variants, aggregated by IonQ): `settings.error_mitigation.debiasing`. */
   readonly errorMitigations = ['debiasing'] as const;
+
+  /** IonQ's simulator takes one (`noise.seed`); its QPUs sample what they measure. */
+  takesSeed(providerDeviceId: string): boolean {
+    return ionqTarget({ name: providerDeviceId, providerDeviceId }).backend === IONQ_SIMULATOR;
+  }
   private readonly apiUrl: string;
 
   constructor(

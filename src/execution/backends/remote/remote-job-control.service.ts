@@ -16,7 +16,14 @@ export class RemoteJobControlService extends RemoteJobControl {
 
   admissionProblem(
     providerName: string,
-    job: { hasToken: boolean; type: JobType; shots: number; errorMitigation: ErrorMitigation },
+    job: {
+      hasToken: boolean;
+      type: JobType;
+      shots: number;
+      errorMitigation: ErrorMitigation;
+      seed: number | null;
+      providerDeviceId: string;
+    },
   ): { field: string; message: string } | null {
     const backend = this.registry.remote(providerName);
     if (!backend) {
@@ -30,6 +37,12 @@ export class RemoteJobControlService extends RemoteJobControl {
       return {
         field: 'errorMitigation',
         message: `${providerName} does not apply errorMitigation ${job.errorMitigation} (${applied.length > 0 ? `it applies ${applied.join(', ')}` : 'it applies none'}); send 'none' or choose another device`,
+      };
+    }
+    if (job.seed !== null && !(backend.takesSeed?.(job.providerDeviceId) ?? false)) {
+      return {
+        field: 'seed',
+        message: `${providerName}'s ${job.providerDeviceId} cannot make its sampling reproducible with a seed; leave seed out`,
       };
     }
     return backend.admissionProblem(job);
