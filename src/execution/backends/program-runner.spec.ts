@@ -98,7 +98,13 @@ describe('simulatorSeed', () => {
 });
 
 describe('runPrograms (programs parsed and simulated in engine threads)', () => {
-  const settings = { shots: 100, seed: 7, type: 'RUNNER' as const, observables: null, errorMitigation: 'none' as const };
+  const settings = {
+    shots: 100,
+    seed: 7,
+    type: 'RUNNER' as const,
+    observables: null,
+    errorMitigation: 'none' as const,
+  };
   const limits: RunLimits = {
     maxOperations: 100_000,
     maxJobOperations: 400_000,
