@@ -12,8 +12,11 @@
  *   3. end to end: one app (API + workers, as `npm start`) takes submissions and runs them; jobs/s
  *      and the latency from the start of the POST to the FINISHED event (the committed state change,
  *      as every process hears it), p50/p99;
+ *      then, on the same app with its queue empty, BENCH_QUIET_JOBS (100) jobs one at a time: the
+ *      latency of a POST and of a whole job without a backlog;
  *   4. baseline: pg-boss alone, the same number of sends (BENCH_CLIENTS at a time) and a worker of
  *      the same concurrency with an empty handler, woken the same way as ours.
+ * The report ends with the ratio of each end-to-end rate to pg-boss alone in the same run.
  * The HTTP clients run in this process too, so they share the two cores with the server. Bounded:
  * fixed counts, every wait has a timeout, everything is closed at the end and the process exits.
  * Prints a markdown report; with BENCH_WRITE_DOCS=1 also puts it into docs/benchmarks.md's
@@ -42,6 +45,8 @@ const SHOTS = 1000;
 /** Worker concurrencies to measure (jobs one process executes at once); the first is the default, nproc. */
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? `${cpus().length},8`).split(',').map(Number);
 const WAIT_MS = 10 * 60_000;
+/** Jobs submitted one at a time on an idle app, for the latency without a backlog. */
+const QUIET_JOBS = Number(process.env.BENCH_QUIET_JOBS ?? 100);
 const BELL = BELL_QASM2;
 
 const now = () => performance.now();
@@ -91,7 +96,9 @@ function postgresCpuSeconds(): number {
 }
 
 /**
- * Measures CPU over a phase, in cores: this process (API, workers, simulator threads, HTTP clients),
+ * Measures CPU over a phase, in cores, and the CPU time of our processes per job (BENCH_JOBS jobs a
+ * phase: this process, our PostgreSQL and any extra process given; it depends far less on what else
+ * runs on the machine than the rates do): this process (API, workers, simulator threads, HTTP clients),
  * our PostgreSQL (backends that exited during the phase are not counted), and the whole machine
  * (anything else running on it included).
  */
@@ -100,14 +107,16 @@ function cpuMeter() {
   const m0 = machineJiffies();
   const p0 = postgresCpuSeconds();
   const t0 = now();
-  return () => {
+  /** `extraCores`: another process of ours (the worker process), counted in the CPU time a job. */
+  return (extraCores = 0) => {
     const u = process.cpuUsage(u0);
     const m = machineJiffies();
     const wall = (now() - t0) / 1000;
     const node = (u.user + u.system) / 1e6 / wall;
     const pg = (postgresCpuSeconds() - p0) / wall;
     const machine = ((m.busy - m0.busy) / (m.total - m0.total)) * cpus().length;
-    return `${node.toFixed(2)} / ${pg.toFixed(2)} / ${machine.toFixed(2)}`;
+    const perJob = ((node + pg + extraCores) * wall * 1000) / JOBS;
+    return `${node.toFixed(2)} / ${pg.toFixed(2)} / ${machine.toFixed(2)} (${perJob.toFixed(1)} ms a job)`;
   };
 }
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -282,6 +291,7 @@ async function main(): Promise<void> {
 
     // 1: submit only.
     const rows: string[] = [];
+    const e2eRates: { what: string; rate: number }[] = [];
     let workerConcurrency = CONCURRENCIES[0];
     const splitCfg = async (name: string) => ({ ...(await configFor(name, false)), workerConcurrency });
     {
@@ -336,10 +346,28 @@ async function main(): Promise<void> {
         const failed = jobs.filter((j) => e2e.failed.has(j.id)).length;
         const sub = jobs.map((j) => j.submitMs);
         log(`end to end, concurrency ${c}: ${(JOBS / secs).toFixed(0)} jobs/s`);
+        e2eRates.push({ what: `one process, concurrency ${c}`, rate: JOBS / secs });
         rows.push(
           `| **end to end** (POST to FINISHED event; API + workers in one process) | ${c} | **${(JOBS / secs).toFixed(0)}** | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | ${failed} | ${cpuUsed} |`,
           `| … of which the POST itself | ${c} | – | ${ms(pct(sub, 50))} ms | ${ms(pct(sub, 99))} ms | – | |`,
         );
+        if (c === CONCURRENCIES[0]) {
+          // 3a: without a backlog: one client, one job at a time, on the same app (queue empty).
+          const one: { post: number; done: number }[] = [];
+          for (let i = 0; i < QUIET_JOBS; i++) {
+            const t0 = now();
+            const job = await post(`${e2e.url}/api/jobs`, { ...ids, shots: SHOTS });
+            const posted = now() - t0;
+            await waitFor(() => e2e.finishedAt.has(job.id) || e2e.failed.has(job.id), 'one job', 60_000);
+            one.push({ post: posted, done: (e2e.finishedAt.get(job.id) ?? now()) - t0 });
+          }
+          const p = one.map((o) => o.post);
+          const d = one.map((o) => o.done);
+          rows.push(
+            `| one job at a time, no backlog (${QUIET_JOBS} jobs): POST to FINISHED event | ${c} | – | ${ms(pct(d, 50))} ms | ${ms(pct(d, 99))} ms | – | |`,
+            `| … of which the POST itself (submit latency without backlog) | ${c} | – | ${ms(pct(p, 50))} ms | ${ms(pct(p, 99))} ms | – | |`,
+          );
+        }
         await e2e.app.close();
       }
     }
@@ -368,10 +396,11 @@ async function main(): Promise<void> {
       const childCores = (procCpuSeconds(child.pid!) - child0) / ((now() - firstPost) / 1000);
       const lastFinish = Math.max(...jobs.map((j) => api.finishedAt.get(j.id) ?? 0));
       const secs = (lastFinish - firstPost) / 1000;
-      const cpuUsed = cpu();
+      const cpuUsed = cpu(childCores);
       const lat = jobs.filter((j) => api.finishedAt.has(j.id)).map((j) => api.finishedAt.get(j.id)! - j.t0);
       const failed = jobs.filter((j) => api.failed.has(j.id)).length;
       log(`end to end, API + worker process (concurrency ${c}): ${(JOBS / secs).toFixed(0)} jobs/s`);
+      e2eRates.push({ what: `API + worker process, concurrency ${c}`, rate: JOBS / secs });
       rows.push(
         `| **end to end, API here + one \`npm run worker\` process** | ${c} | **${(JOBS / secs).toFixed(0)}** | ${ms(pct(lat, 50))} ms | ${ms(pct(lat, 99))} ms | ${failed} | ${cpuUsed} (+ ${childCores.toFixed(2)} the worker process) |`,
       );
@@ -427,10 +456,17 @@ async function main(): Promise<void> {
         `${JOBS} one-program Bell jobs of ${SHOTS} shots, ${CLIENTS} HTTP clients at a time (in the same process), ` +
         `embedded PostgreSQL (fsync on) on the same machine.`,
       '',
-      '| phase | worker concurrency | jobs/s | latency p50 | latency p99 | failed | CPU cores: this process / our PostgreSQL / whole machine |',
+      '| phase | worker concurrency | jobs/s | latency p50 | latency p99 | failed | CPU cores: this process / our PostgreSQL / whole machine (CPU time of ours a job) |',
       '|---|---|---|---|---|---|---|',
       ...rows,
       `| baseline: pg-boss alone (send, work with an empty handler) | ${concurrency} | ${(JOBS / bossSecs).toFixed(0)} | ${ms(pct(bossLat, 50))} ms | ${ms(pct(bossLat, 99))} ms | 0 | ${bossCpuUsed} |`,
+    );
+    const bossRate = JOBS / bossSecs;
+    lines.push(
+      '',
+      `**End to end against pg-boss alone in this run (${bossRate.toFixed(0)} jobs/s):** ` +
+        e2eRates.map((r) => `${(r.rate / bossRate).toFixed(2)}x (${r.what}, ${r.rate.toFixed(0)} jobs/s)`).join('; ') +
+        '.',
     );
     lines.push('', ...anatomyRows);
   } finally {
