@@ -80,6 +80,7 @@ async function loadDevices() {
   renderDevices();
   renderJobForm();
   renderJobs(); // rows name their device
+  if (detailJob) renderDetailFacts(detailJob); // and so does the detail
 }
 
 async function loadDeployments() {
@@ -90,6 +91,7 @@ async function loadDeployments() {
   renderDeployments();
   renderJobForm();
   renderJobs(); // rows name their deployment
+  if (detailJob) renderDetailFacts(detailJob);
 }
 
 async function loadJobs() {
@@ -1140,6 +1142,7 @@ function openDetail(id) {
     replace($('#detail-facts'));
     replace($('#detail-timeline'));
     replace($('#detail-programs'));
+    delete $('#detail-programs').dataset.sig;
     replace($('#detail-error'));
     replace($('#detail-results'), h('p', { class: 'empty' }, 'Loading…'));
   }
@@ -1204,8 +1207,40 @@ async function loadDetail(id) {
     state.jobs.set(id, { ...state.jobs.get(id), ...job, results: undefined });
     renderJobs();
   }
-  const device = state.devices.get(job.deviceId);
+  renderDetailFacts(job);
+  replace($('#detail-error'), errorView(job));
   let deployment = state.deployments.get(job.deploymentId);
+  replace($('#detail-results'), renderResults(job.results, deployment?.programs));
+  addDownloads($('#detail-results'), job);
+  // the programs' texts come with the deployment itself (the list has summaries only)
+  if (job.deploymentId && (!deployment || deployment.programs.some((p) => !programTexts.has(p.id)))) {
+    if (!deployment || !$('#detail-programs').children.length)
+      replace($('#detail-programs'), programsView(job, null, translationLanguages));
+    try {
+      deployment = await get(`/deployments/${job.deploymentId}`);
+      rememberTexts(deployment);
+    } catch {
+      deployment = undefined;
+    }
+    if (token !== detailToken) return;
+  }
+  const withTexts = deployment && {
+    ...deployment,
+    programs: deployment.programs.map((p) => ({ ...p, quantumCircuit: programTexts.get(p.id) ?? p.quantumCircuit })),
+  };
+  // a re-render would reset a translation the user is reading: only when the programs differ
+  const programsSig = JSON.stringify([job.id, withTexts?.programs.map((p) => p.id) ?? null, translationLanguages]);
+  if ($('#detail-programs').dataset.sig === programsSig) return;
+  $('#detail-programs').dataset.sig = programsSig;
+  if (job.deploymentId && !withTexts)
+    replace($('#detail-programs'), h('p', { class: 'empty' }, 'The deployment cannot be read.'));
+  else replace($('#detail-programs'), programsView(job, withTexts, translationLanguages));
+}
+
+/** The facts of the job in the detail, naming its device and deployment as far as they are loaded. */
+function renderDetailFacts(job) {
+  const device = state.devices.get(job.deviceId);
+  const deployment = state.deployments.get(job.deploymentId);
   const facts = [
     ['State', h('span', { class: `badge state ${job.state.toLowerCase()}` }, job.state)],
     ['Progress', `${Math.round(job.progress)} %`],
@@ -1232,35 +1267,6 @@ async function loadDetail(id) {
     facts.map(([k, v]) => h('div', { class: 'fact' }, h('dt', {}, k), h('dd', {}, v))),
   );
   fillRerunForm(job);
-  replace($('#detail-error'), errorView(job));
-  replace($('#detail-results'), renderResults(job.results, deployment?.programs));
-  addDownloads($('#detail-results'), job);
-  // the programs' texts come with the deployment itself (the list has summaries only)
-  if (job.deploymentId && deployment?.programs.some((p) => !programTexts.has(p.id))) {
-    replace($('#detail-programs'), programsView(job, null, translationLanguages));
-    try {
-      deployment = await get(`/deployments/${job.deploymentId}`);
-      rememberTexts(deployment);
-    } catch {
-      deployment = undefined;
-    }
-    if (token !== detailToken) return;
-  } else if (job.deploymentId && !deployment) {
-    try {
-      deployment = await get(`/deployments/${job.deploymentId}`);
-      rememberTexts(deployment);
-    } catch {
-      deployment = undefined;
-    }
-    if (token !== detailToken) return;
-  }
-  const withTexts = deployment && {
-    ...deployment,
-    programs: deployment.programs.map((p) => ({ ...p, quantumCircuit: programTexts.get(p.id) ?? p.quantumCircuit })),
-  };
-  if (job.deploymentId && !withTexts)
-    replace($('#detail-programs'), h('p', { class: 'empty' }, 'The deployment cannot be read.'));
-  else replace($('#detail-programs'), programsView(job, withTexts, translationLanguages));
 }
 
 function fillRerunForm(job) {

@@ -277,11 +277,28 @@ export class Overview {
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true } },
       });
+      // one bar a minute, the two series side by side
+      const left = uPlot.paths.bars({ size: [0.45, 10], align: -1 });
+      const right = uPlot.paths.bars({ size: [0.45, 10], align: 1 });
       const throughput = new uPlot(
         opts(
           [
-            { label: 'finished', stroke: color('--ok'), width: 2, fill: 'transparent' },
-            { label: 'failed', stroke: color('--bad'), width: 2 },
+            {
+              label: 'finished',
+              stroke: color('--ok'),
+              fill: color('--ok'),
+              width: 1,
+              paths: left,
+              points: { show: false },
+            },
+            {
+              label: 'failed',
+              stroke: color('--bad'),
+              fill: color('--bad'),
+              width: 1,
+              paths: right,
+              points: { show: false },
+            },
           ],
           'jobs/min',
         ),
@@ -291,10 +308,17 @@ export class Overview {
       const times = new uPlot(
         opts(
           [
-            { label: 'wait p50', stroke: color('--accent'), width: 2, spanGaps: true },
-            { label: 'wait p95', stroke: color('--accent'), width: 1, dash: [4, 4], spanGaps: true },
-            { label: 'run p50', stroke: color('--warn'), width: 2, spanGaps: true },
-            { label: 'run p95', stroke: color('--warn'), width: 1, dash: [4, 4], spanGaps: true },
+            { label: 'wait p50', stroke: color('--accent'), width: 2, spanGaps: true, points: { size: 6 } },
+            {
+              label: 'wait p95',
+              stroke: color('--accent'),
+              width: 1,
+              dash: [4, 4],
+              spanGaps: true,
+              points: { size: 5 },
+            },
+            { label: 'run p50', stroke: color('--warn'), width: 2, spanGaps: true, points: { size: 6 } },
+            { label: 'run p95', stroke: color('--warn'), width: 1, dash: [4, 4], spanGaps: true, points: { size: 5 } },
           ],
           'seconds',
         ),
