@@ -16,6 +16,11 @@ import { JobsService } from '../src/jobs/jobs.service';
 import { startTestApp, type TestApp } from './helpers/app';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 
+// browser globals in page.evaluate callbacks (the project's TypeScript has no DOM library)
+declare const window: unknown;
+declare const document: any;
+declare function getComputedStyle(el: unknown): { backgroundColor: string };
+
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
   '--headless',
@@ -227,7 +232,9 @@ describe('admin UI: overview, filters, bulk actions, job detail, providers, webh
         expect(asked).toMatch(/^Cancel 8 jobs\?/);
         await expect(page.locator('#bulk-outcomes li[data-outcome="ok"]').count()).resolves.toBe(8);
         await expect(page.locator('#bulk-status').textContent()).resolves.toBe('Cancel: 8 of 8 done');
-        await expect(page.locator('#bulk-bar').evaluate((el) => (el as HTMLProgressElement).value)).resolves.toBe(8);
+        await expect(
+          page.locator('#bulk-bar').evaluate((el) => (el as unknown as { value: number }).value),
+        ).resolves.toBe(8);
         for (const id of ids) expect((await http.get(`/jobs/${id}`)).body.state).toBe('CANCELED');
         // they leave the READY list
         await page.locator('#jobs-empty').waitFor();
@@ -563,6 +570,13 @@ describe('admin UI: overview, filters, bulk actions, job detail, providers, webh
           }));
           expect({ path, ...overflow }).toEqual({ path, scroll: 390, client: 390, wide: [] });
         }
+        // the table's header row (with its checkbox) is gone on a phone: a button picks the rows shown
+        await page.goto(`${t.baseUrl}/`);
+        await page.locator('#jobs tr.job').first().waitFor();
+        await expect(page.locator('#jobs-select-page').isVisible()).resolves.toBe(false);
+        await page.locator('#jobs-select-shown').click();
+        const shown = await page.locator('#jobs tr.job').count();
+        await expect(page.locator('#bulk-count').textContent()).resolves.toBe(`${shown} selected`);
       } finally {
         await page.close();
       }

@@ -1641,6 +1641,7 @@ function start() {
   filters.addEventListener('change', applyFilters);
   $('#jobs-filters-clear').addEventListener('click', () => navigate({ filters: emptyFilters() }));
   $('#jobs-select-page').addEventListener('change', (e) => pickPage(e.currentTarget.checked));
+  $('#jobs-select-shown').addEventListener('click', () => pickPage(true));
   $('#bulk-all').addEventListener('click', () => {
     bulkAll = { total: state.jobsTotal };
     pickPage(true);
