@@ -548,6 +548,68 @@ export class JobsService implements OnModuleInit {
    * retry after its worker died) already holds its share and starts again.
    */
   async startWithinShare(jobId: string, entryId: string): Promise<ShareStart> {
+    return this.starts.submit({ jobId, entryId });
+  }
+
+  /**
+   * Group commit of the starts that workers ask for while one is being written (docs/benchmarks.md,
+   * "End-to-end throughput"): one transaction moves them all READY -> RUNNING, their rows locked FOR
+   * UPDATE first (MikroORM checks the versions of a batch with a SELECT, which would not hold off a
+   * concurrent writer by itself), and one query reads their programs. A job that needs the fair-share
+   * check under its owner's lock, is missing, or anything that fails the batch, goes alone.
+   */
+  private readonly starts = new GroupCommit<{ jobId: string; entryId: string }, ShareStart>(GROUP_COMMIT_MAX, (items) =>
+    this.startTogether(items),
+  );
+
+  private async startTogether(items: { jobId: string; entryId: string }[]): Promise<ShareStart[]> {
+    if (items.length === 1 || new Set(items.map((i) => i.jobId)).size !== items.length) {
+      return Promise.all(items.map((i) => this.startOne(i.jobId, i.entryId)));
+    }
+    const limit = this.config.maxRunningJobsPerUser;
+    // Per item: its verdict, 'started', or null when it goes alone (startOne) after the batch.
+    let verdicts: (ShareStart | 'started' | null)[];
+    let started: Job[];
+    try {
+      [verdicts, started] = await this.em.fork().transactional(async (em) => {
+        const jobs = await em.find(
+          Job,
+          { id: { $in: items.map((i) => i.jobId) } },
+          { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+        );
+        const byId = new Map(jobs.map((j) => [j.id, j]));
+        const out: Job[] = [];
+        const verdicts = items.map((item): ShareStart | 'started' | null => {
+          const job = byId.get(item.jobId);
+          if (!job) return null;
+          if (job.isTerminal) return { kind: 'not-runnable' };
+          if (job.queueJobId !== item.entryId) return { kind: 'stale-entry' };
+          if (limit > 0 && this.shareGroup(job.executedBy ?? null) !== null && job.state === 'READY') return null;
+          if (!job.start()) return { kind: 'not-runnable' };
+          out.push(job);
+          return 'started';
+        });
+        if (out.length > 0) await em.populate(out, ['executedOn.provider']);
+        return [verdicts, out] as const;
+      });
+    } catch {
+      return Promise.all(items.map((i) => this.startOne(i.jobId, i.entryId)));
+    }
+    const programs = await this.programsOfMany(
+      started.map((j) => j.id),
+      this.em.fork(),
+    );
+    const runs = new Map(started.map((j) => [j.id, this.toRunWith(j, programs.get(j.id) ?? [])]));
+    return Promise.all(
+      items.map((item, i) => {
+        const v = verdicts[i];
+        if (v === null) return this.startOne(item.jobId, item.entryId);
+        return v === 'started' ? { kind: 'started' as const, run: runs.get(item.jobId)! } : v;
+      }),
+    );
+  }
+
+  private async startOne(jobId: string, entryId: string): Promise<ShareStart> {
     let verdict: ShareStart = { kind: 'not-runnable' };
     const limit = this.config.maxRunningJobsPerUser;
     const outcome = await this.mutate(
@@ -607,8 +669,11 @@ export class JobsService implements OnModuleInit {
   }
 
   private async toRun(job: Job): Promise<JobRun> {
+    return this.toRunWith(job, await this.programsOf(job.id, this.em.fork()));
+  }
+
+  private toRunWith(job: Job, programs: QuantumProgram[]): JobRun {
     const device = job.executedOn;
-    const programs = await this.programsOf(job.id, this.em.fork());
     return {
       jobId: job.id,
       attempts: job.attempts,
@@ -656,6 +721,23 @@ export class JobsService implements OnModuleInit {
     return em.find(QuantumProgram, { id: { $in: links.map((l) => l.program.id) } }, { orderBy: { position: 'asc' } });
   }
 
+  /** The programs of several jobs (as programsOf, without a lock), in one query. */
+  private async programsOfMany(jobIds: string[], em: EntityManager): Promise<Map<string, QuantumProgram[]>> {
+    const out = new Map<string, QuantumProgram[]>();
+    if (jobIds.length === 0) return out;
+    const joined = await em.find(
+      JobProgram,
+      { job: { $in: jobIds } },
+      { populate: ['program'], orderBy: { program: { position: 'asc' } } },
+    );
+    for (const l of joined) {
+      const id = l.job.id;
+      if (!out.has(id)) out.set(id, []);
+      out.get(id)!.push(l.program);
+    }
+    return out;
+  }
+
   async updateProgress(jobId: string, progress: number): Promise<boolean> {
     const outcome = await this.mutate(jobId, (job) => job.updateProgress(progress), { ifMissing: 'null', quiet: true });
     return outcome?.applied ?? false;
@@ -674,16 +756,62 @@ export class JobsService implements OnModuleInit {
     // Shaped once, outside the transaction: a retry after a lost optimistic lock reuses the work.
     // A result the engine sorted and chunked in its thread (`sorted`) costs O(chunks) here.
     const shaped = results.map((r) => ({ input: r, ...shapeResult(r, limits) }));
+    // Results stored in chunks go alone (their own flushes); the others join a group commit.
+    if (shaped.some((r) => r.stored)) return this.saveShaped({ jobId, shaped, state });
+    return this.saves.submit({ jobId, shaped, state });
+  }
+
+  /**
+   * Group commit of the saveResults that workers ask for while one is being written: one transaction
+   * stores them all (rows locked FOR UPDATE first, as in startTogether), one DELETE of their transient
+   * state, one flush. A missing job, or anything that fails the batch, goes alone.
+   */
+  private readonly saves = new GroupCommit<ShapedSave, MutationOutcome>(GROUP_COMMIT_MAX, (items) =>
+    this.saveTogether(items),
+  );
+
+  private async saveTogether(items: ShapedSave[]): Promise<MutationOutcome[]> {
+    if (items.length === 1 || new Set(items.map((i) => i.jobId)).size !== items.length) {
+      return Promise.all(items.map((i) => this.saveShaped(i)));
+    }
+    let outcomes: (MutationOutcome | null)[];
+    try {
+      outcomes = await this.em.fork().transactional(async (em) => {
+        const jobs = await em.find(
+          Job,
+          { id: { $in: items.map((i) => i.jobId) } },
+          { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+        );
+        const byId = new Map(jobs.map((j) => [j.id, j]));
+        const ended: string[] = [];
+        const outcomes = items.map((item): MutationOutcome | null => {
+          const job = byId.get(item.jobId);
+          if (!job) return null;
+          const applied = job.saveResults(this.newResults(item, em), item.state);
+          if (applied) ended.push(job.id);
+          return { job, applied };
+        });
+        if (ended.length > 0) await em.nativeDelete(TransientJobState, { job: { $in: ended } });
+        return outcomes;
+      });
+    } catch {
+      return Promise.all(items.map((i) => this.saveShaped(i)));
+    }
+    return Promise.all(items.map((item, i) => outcomes[i] ?? this.saveShaped(item)));
+  }
+
+  private newResults({ shaped }: ShapedSave, em: EntityManager) {
+    return shaped.map(({ input, data, meta }) => ({
+      resultType: input.resultType,
+      data,
+      meta,
+      program: input.programId ? em.getReference(QuantumProgram, input.programId) : null,
+    }));
+  }
+
+  private async saveShaped({ jobId, shaped, state }: ShapedSave): Promise<MutationOutcome> {
     return (await this.mutate(jobId, async (job, em) => {
-      const applied = job.saveResults(
-        shaped.map(({ input, data, meta }) => ({
-          resultType: input.resultType,
-          data,
-          meta,
-          program: input.programId ? em.getReference(QuantumProgram, input.programId) : null,
-        })),
-        state,
-      );
+      const applied = job.saveResults(this.newResults({ jobId, shaped, state }, em), state);
       if (!applied) return false;
       await this.deleteTransientState(job, em);
       const added = job.results.getItems(false);
@@ -966,6 +1094,55 @@ export class JobsService implements OnModuleInit {
         if (!(err instanceof OptimisticLockError) || attempt >= MAX_LOCK_RETRIES) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
       }
+    }
+  }
+}
+
+/** Most calls one group commit writes together (startWithinShare, saveResults). */
+const GROUP_COMMIT_MAX = 16;
+
+/** A saveResults call whose results are shaped, waiting for its group commit. */
+interface ShapedSave {
+  jobId: string;
+  shaped: (ReturnType<typeof shapeResult> & { input: ResultInput })[];
+  state: JobState;
+}
+
+/**
+ * Group commit: a call made while no batch is being written goes at once (alone, no added latency);
+ * calls made meanwhile wait for it and are then written together, up to `max` at a time. Each call
+ * gets its own answer (or the batch's error).
+ */
+class GroupCommit<I, O> {
+  private readonly waiting: { input: I; resolve: (o: O) => void; reject: (err: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly max: number,
+    private readonly write: (inputs: I[]) => Promise<O[]>,
+  ) {}
+
+  submit(input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, this.max);
+        try {
+          const out = await this.write(batch.map((b) => b.input));
+          batch.forEach((b, i) => b.resolve(out[i]));
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
     }
   }
 }
