@@ -97,6 +97,8 @@ async function loadDeployments() {
 async function loadJobs() {
   const q = jobQuery();
   const page = await get(`/jobs?${q}`);
+  // the filters changed while the answer was on its way: it is of another list
+  if (`${jobQuery()}` !== `${q}`) return;
   mergeJobs(page, true);
 }
 
@@ -105,6 +107,9 @@ async function loadMoreJobs() {
   const q = jobQuery();
   q.set('offset', String(state.jobs.size));
   const page = await get(`/jobs?${q}`);
+  const now = jobQuery();
+  now.set('offset', q.get('offset'));
+  if (`${now}` !== `${q}`) return;
   state.older += page.items.length;
   mergeJobs(page, false);
 }
