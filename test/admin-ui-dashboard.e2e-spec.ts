@@ -407,7 +407,12 @@ describe('admin UI: overview, filters, bulk actions, job detail, providers, webh
         await page.locator('#detail-facts .fact').first().waitFor();
         await expect(page.inputValue('#rerun-form [name=shots]')).resolves.toBe('200');
         await page.fill('#rerun-form [name=shots]', '77');
-        await page.click('#rerun-form button[type=submit]');
+        // with other shots: the rerun endpoint (the original's programs and settings) with them
+        const [changed] = await Promise.all([
+          page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/api/jobs/${finished}/rerun`)),
+          page.click('#rerun-form button[type=submit]'),
+        ]);
+        expect(changed.postDataJSON()).toEqual({ shots: 77 });
         await page.waitForURL((url) => !url.search.includes(finished) && url.search.includes('job='));
         const id = new URL(page.url()).searchParams.get('job')!;
         const rerun = (await http.get(`/jobs/${id}`)).body;
@@ -430,6 +435,7 @@ describe('admin UI: overview, filters, bulk actions, job detail, providers, webh
           page.click('#rerun-form button[type=submit]'),
         ]);
         expect(request.url()).toContain('/rerun');
+        expect(request.postDataJSON()).toEqual({});
       } finally {
         await page.close();
       }

@@ -366,6 +366,28 @@ describe('REST API (foundation)', () => {
         deviceId,
         executedBy: null,
       });
+      // with other shots and another device: the same programs and settings otherwise
+      const aer = (await http.get('/api/devices?provider=IBM')).body.items[0].id;
+      const changed = await http.post(`/api/jobs/${job.id}/rerun`, { shots: 12, deviceId: aer });
+      expect(changed.status).toBe(201);
+      expect(changed.body).toMatchObject({
+        shots: 12,
+        seed: 5,
+        name: 'again',
+        deviceId: aer,
+        deploymentRevision: job.deploymentRevision,
+      });
+      // checked as a submission is
+      for (const [body, status, field] of [
+        [{ shots: 0 }, 400, 'shots'],
+        [{ shots: 10_000_000 }, 422, 'shots'],
+        [{ deviceId: 'nope' }, 400, 'deviceId'],
+        [{ colour: 'red' }, 400, 'colour'],
+      ] as const) {
+        const bad = await http.post(`/api/jobs/${job.id}/rerun`, body);
+        expect({ body, status: bad.status }).toEqual({ body, status });
+        expect(JSON.stringify(bad.body)).toContain(field);
+      }
     });
 
     it('deletes a job, and the jobs of a deployment', async () => {

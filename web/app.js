@@ -1293,8 +1293,8 @@ function fillRerunForm(job) {
 }
 
 /**
- * Rerun: unchanged, POST /jobs/:id/rerun (the same revision of the programs); with other shots or
- * another device, a new job of the same deployment and settings (POST /jobs: its current programs).
+ * Rerun: POST /jobs/:id/rerun, the same revision of the programs and the same settings, with the
+ * shots and device of the form where they differ from the job's.
  */
 async function rerunFromForm(ev) {
   ev.preventDefault();
@@ -1306,23 +1306,14 @@ async function rerunFromForm(ev) {
   const shots = Number(form.shots.value);
   const deviceId = form.deviceId.value;
   if (!Number.isInteger(shots) || shots < 1) return showError(errorBox, 'Shots must be a whole number of at least 1.');
-  const changed = shots !== job.shots || deviceId !== job.deviceId;
-  if (changed && !job.deploymentId)
-    return showError(errorBox, 'The deployment was deleted: the job can only be rerun unchanged.');
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;
   try {
     const body = {
-      deploymentId: job.deploymentId,
-      deviceId,
-      shots,
-      type: job.type,
-      ...(job.name ? { name: job.name } : {}),
-      ...(job.seed !== null && job.seed !== undefined ? { seed: job.seed } : {}),
-      ...(job.observables ? { observables: job.observables } : {}),
-      ...(job.tags?.length ? { tags: job.tags } : {}),
+      ...(shots !== job.shots ? { shots } : {}),
+      ...(deviceId !== job.deviceId ? { deviceId } : {}),
     };
-    const created = changed ? await post('/jobs', body) : await post(`/jobs/${job.id}/rerun`);
+    const created = await post(`/jobs/${job.id}/rerun`, body);
     upsertJob(created);
     select(created.id);
   } catch (err) {

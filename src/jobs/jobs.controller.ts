@@ -38,6 +38,7 @@ import {
   ResultDataPageDto,
   ResultDataQueryDto,
   ResultDto,
+  RerunJobDto,
 } from './dto/job.dto';
 import { JobQueueStats } from './job-queue-stats';
 import { JobsService } from './jobs.service';
@@ -139,11 +140,11 @@ export class JobsController {
   @LimitJobSubmissions()
   @ApiOperation({
     summary:
-      'Run the job again as a new job with the same settings; it keeps the owner of an owned job, and a rerun of a public job is yours',
+      "Run the job again as a new job with the same programs (the original's revision) and settings, or other shots or another device ({shots?, deviceId?}; checked as a submission is); it keeps the owner of an owned job, and a rerun of a public job is yours",
   })
   @ApiCreatedResponse({ type: JobDto })
-  async rerun(@CurrentUser() user: Principal, @Param('id') id: string): Promise<JobDto> {
-    return JobDto.from(await this.jobs.rerun(user, id));
+  async rerun(@CurrentUser() user: Principal, @Param('id') id: string, @Body() dto: RerunJobDto = {}): Promise<JobDto> {
+    return JobDto.from(await this.jobs.rerun(user, id, dto));
   }
 
   @Get(':id/results')

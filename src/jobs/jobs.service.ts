@@ -498,8 +498,11 @@ export class JobsService implements OnModuleInit {
    * belongs to whoever starts it (it stays public when that is an anonymous caller), as a new
    * submission would, so that they can cancel and delete it.
    */
-  async rerun(user: Principal, id: string): Promise<Job> {
+  async rerun(user: Principal, id: string, changes: { shots?: number; deviceId?: string } = {}): Promise<Job> {
     const original = await this.get(user, id);
+    if (changes.shots !== undefined && changes.shots > this.config.maxShots) {
+      throw new Unprocessable(`shots must not be greater than ${this.config.maxShots}`, { field: 'shots' });
+    }
     if (!original.deployment) throw new Conflict(`job ${id} cannot be run again: its deployment was deleted`);
     return this.em.transactional(async (em) => {
       const deployment = await this.deployments.get(user, original.deployment!.id, em, { lock: 'share' });
@@ -510,10 +513,10 @@ export class JobsService implements OnModuleInit {
         programs.length > 0
           ? { revision: original.deploymentRevision ?? deployment.revision, programs }
           : { revision: deployment.revision, programs: deployment.programs.getItems() };
-      const device = await this.devices.getDevice(original.executedOn.id, em);
+      const device = await this.devices.getDevice(changes.deviceId ?? original.executedOn.id, em);
       const settings: JobSettings = {
         name: original.name ?? null,
-        shots: original.shots,
+        shots: changes.shots ?? original.shots,
         type: original.type,
         errorMitigation: original.errorMitigation,
         cutToWidth: original.cutToWidth ?? null,

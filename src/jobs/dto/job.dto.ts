@@ -225,6 +225,20 @@ export class JobQueryDto extends PageQueryDto {
   order: SortOrder = 'desc';
 }
 
+/** POST /api/jobs/:id/rerun: what may differ from the original (nothing, when the body is empty). */
+export class RerunJobDto {
+  @ApiPropertyOptional({ minimum: 1, description: "Shots of the new job (default: the original's)" })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  shots?: number;
+
+  @ApiPropertyOptional({ format: 'uuid', description: "The device of the new job (default: the original's)" })
+  @IsOptional()
+  @IsUUID()
+  deviceId?: string;
+}
+
 export class JobTagsDto {
   @ApiProperty({
     type: [String],
