@@ -171,12 +171,19 @@ async function start(config: AppConfig): Promise<Started> {
   return { app, url: `http://127.0.0.1:${port}`, finishedAt, failed };
 }
 
-async function post(url: string, body: unknown): Promise<any> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+async function post(url: string, body: unknown, retried = false): Promise<any> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch (err) {
+    // A kept-alive connection that the server closed as it was reused (after an idle wait): again, once.
+    if (retried || (err as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw err;
+    return post(url, body, true);
+  }
   const json = await res.json();
   if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${JSON.stringify(json)}`);
   return json;
