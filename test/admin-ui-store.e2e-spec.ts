@@ -25,6 +25,7 @@ describe('admin UI store', () => {
         state: 'READY',
         deviceId: 'd1',
         deploymentId: '',
+        owner: '',
         tag: ['a', 'b'],
         createdAfter: '2026-12-01T10:00',
         createdBefore: '',
@@ -51,6 +52,9 @@ describe('admin UI store', () => {
     expect(q.get('state')).toBe('ERROR');
     expect(q.get('createdBefore')).toBe('2026-12-02T00:00:00.000Z');
     expect(q.has('createdAfter')).toBe(false);
+    expect(q.has('owner')).toBe(false);
+    expect(s.jobsQuery({ ...s.emptyFilters(), owner: 'public' }).get('owner')).toBe('public');
+    expect(s.parseRoute('?owner=alice').filters.owner).toBe('alice');
     expect(s.toIso('not a date')).toBe('');
   });
 
@@ -74,6 +78,11 @@ describe('admin UI store', () => {
     expect(s.matchesFilters(job, { ...f, tag: ['a', 'b'] })).toBe(false);
     expect(s.matchesFilters(job, { ...f, createdAfter: '2026-12-02T10:00:01Z' })).toBe(false);
     expect(s.matchesFilters(job, { ...f, createdBefore: '2026-12-02T10:00:01Z' })).toBe(true);
+    // owner: a job's executedBy, a live event's ownerId; `public` for none
+    expect(s.matchesFilters({ ...job, executedBy: 'alice' }, { ...f, owner: 'alice' })).toBe(true);
+    expect(s.matchesFilters({ ...job, executedBy: 'alice' }, { ...f, owner: 'bob' })).toBe(false);
+    expect(s.matchesFilters({ ...job, executedBy: null }, { ...f, owner: 'public' })).toBe(true);
+    expect(s.matchesFilters({ jobId: 'x', ownerId: 'bob', state: 'READY' }, { ...f, owner: 'public' })).toBe(false);
   });
 
   it('computes wait and run times, percentiles and durations', () => {

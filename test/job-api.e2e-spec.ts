@@ -229,6 +229,18 @@ describe('job API: idempotent submission, tags and search, event history', () =>
         expect(ids(await alice.get('/api/jobs?q=grover&tag=f:y'))).toEqual([xy]);
       });
 
+      it('owner: the jobs of one owner, or `public`, among those the caller sees', async () => {
+        const aliceSub = (await alice.get(`/api/jobs/${x}`)).body.executedBy as string;
+        const mine = await admin.get(`/api/jobs?owner=${encodeURIComponent(aliceSub)}&tag=f:x`);
+        expect(new Set(ids(mine))).toEqual(new Set([xy, x]));
+        expect((await admin.get('/api/jobs?owner=nobody-at-all')).body.total).toBe(0);
+        const publicJobs = (await admin.get('/api/jobs?owner=public&limit=100')).body.items as { executedBy: null }[];
+        expect(publicJobs.every((j) => j.executedBy === null)).toBe(true);
+        // a user sees no more than before: another owner's jobs stay hidden
+        expect((await bob.get(`/api/jobs?owner=${encodeURIComponent(aliceSub)}`)).body.total).toBe(0);
+        expect((await alice.get('/api/jobs?owner=')).status).toBe(400);
+      });
+
       it('createdAfter and createdBefore (ISO 8601; 400 naming the field otherwise)', async () => {
         const created = (id: string) => alice.get(`/api/jobs/${id}`).then((r) => r.body.createdAt as string);
         const [cXy, cX, cY] = [await created(xy), await created(x), await created(y)];

@@ -1381,6 +1381,7 @@ function fillFilterForm() {
   ensureOption(form.deploymentId, f.deploymentId);
   form.deploymentId.value = f.deploymentId;
   form.tag.value = f.tag.join(', ');
+  form.owner.value = f.owner;
   form.createdAfter.value = f.createdAfter;
   form.createdBefore.value = f.createdBefore;
   $('#jobs-filters-clear').disabled = !hasFilters(f);
@@ -1400,6 +1401,7 @@ function filtersFromForm() {
     state: form.state.value,
     deviceId: form.deviceId.value,
     deploymentId: form.deploymentId.value,
+    owner: form.owner.value.trim(),
     tag: [...new Set(splitTags(form.tag.value))],
     createdAfter: form.createdAfter.value,
     createdBefore: form.createdBefore.value,

@@ -6,11 +6,20 @@
 export const JOB_STATES = ['READY', 'BLOCKED', 'RUNNING', 'FINISHED', 'ERROR', 'CANCELED'];
 export const TERMINAL = new Set(['FINISHED', 'ERROR', 'CANCELED']);
 export const VIEWS = ['jobs', 'overview', 'providers', 'webhooks'];
-const FILTER_KEYS = ['q', 'state', 'deviceId', 'deploymentId', 'createdAfter', 'createdBefore'];
+const FILTER_KEYS = ['q', 'state', 'deviceId', 'deploymentId', 'owner', 'createdAfter', 'createdBefore'];
 
 /** An empty set of job filters. */
 export function emptyFilters() {
-  return { q: '', state: '', deviceId: '', deploymentId: '', tag: [], createdAfter: '', createdBefore: '' };
+  return {
+    q: '',
+    state: '',
+    deviceId: '',
+    deploymentId: '',
+    owner: '',
+    tag: [],
+    createdAfter: '',
+    createdBefore: '',
+  };
 }
 
 /**
@@ -69,6 +78,7 @@ export function jobsQuery(f, { limit = 100, offset = 0 } = {}) {
   if (f.state) p.set('state', f.state);
   if (f.deviceId) p.set('deviceId', f.deviceId);
   if (f.deploymentId) p.set('deploymentId', f.deploymentId);
+  if (f.owner) p.set('owner', f.owner);
   for (const t of f.tag) p.append('tag', t);
   if (f.q) p.set('q', f.q);
   const after = toIso(f.createdAfter);
@@ -87,6 +97,12 @@ export function matchesFilters(job, f) {
   if (f.state && job.state !== f.state) return false;
   if (f.deviceId && job.deviceId !== f.deviceId) return false;
   if (f.deploymentId && job.deploymentId !== f.deploymentId) return false;
+  if (f.owner) {
+    // a job answers executedBy, a live event ownerId; public jobs have none
+    const owner = job.executedBy !== undefined ? job.executedBy : job.ownerId;
+    if (owner === undefined) return true;
+    if ((f.owner === 'public' ? null : f.owner) !== owner) return false;
+  }
   if (f.tag.length && !f.tag.every((t) => (job.tags ?? []).includes(t))) return false;
   if (f.q) {
     const q = f.q.toLowerCase();

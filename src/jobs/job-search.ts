@@ -14,6 +14,7 @@ export function jobSearchFilter(q: JobQueryDto): FilterQuery<Job>[] {
   if (q.state) and.push({ state: q.state });
   if (q.deploymentId) and.push({ deployment: q.deploymentId });
   if (q.deviceId) and.push({ executedOn: q.deviceId });
+  if (q.owner !== undefined) and.push({ executedBy: q.owner === 'public' ? null : q.owner });
   if (q.tag?.length) and.push({ tags: { $contains: q.tag } });
   if (q.q) and.push(textFilter(q.q));
   if (q.createdAfter) and.push({ createdAt: { $gte: dateOf(q.createdAfter, 'createdAfter') } });

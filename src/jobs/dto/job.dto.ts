@@ -178,6 +178,17 @@ export class JobQueryDto extends PageQueryDto {
   deviceId?: string;
 
   @ApiPropertyOptional({
+    maxLength: 255,
+    description:
+      'Only the jobs of this owner (a JWT sub), or `public` for public jobs; among those you can see (a user sees their own and the public ones)',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
+  owner?: string;
+
+  @ApiPropertyOptional({
     type: [String],
     description: 'Repeatable (?tag=a&tag=b): only jobs that have all of these tags',
   })
