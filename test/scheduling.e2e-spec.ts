@@ -172,7 +172,8 @@ describe('time limit: JOB_TIMEOUT_SECONDS=2', () => {
   let deviceId: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ runWorkers: true, workerConcurrency: 2, jobTimeoutSeconds: 2 });
+    // 4 s: long enough that a Bell job fits in it on a loaded machine, short enough for a test
+    t = await startTestApp({ runWorkers: true, workerConcurrency: 2, jobTimeoutSeconds: 4 });
     http = new Http(t.baseUrl);
     deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
   });
@@ -180,7 +181,7 @@ describe('time limit: JOB_TIMEOUT_SECONDS=2', () => {
 
   it('keeps the queue expiry above the limit', async () => {
     const queue = await (t.get<JobQueue>(JobQueue) as PgBossQueue).boss.getQueue(JOBS_QUEUE);
-    expect(queue?.expireInSeconds).toBeGreaterThan(2);
+    expect(queue?.expireInSeconds).toBeGreaterThan(4);
   });
 
   it('stops a job that runs longer: ERROR naming the limit, not retried; a Bell job then finishes', async () => {
@@ -189,12 +190,12 @@ describe('time limit: JOB_TIMEOUT_SECONDS=2', () => {
     expect(job.state).toBe('ERROR');
     const error = job.results.find((r: any) => r.resultType === 'ERROR');
     expect(error.data).toMatchObject({
-      exceptionMessage: 'the job ran longer than JOB_TIMEOUT_SECONDS=2 and was stopped',
+      exceptionMessage: 'the job ran longer than JOB_TIMEOUT_SECONDS=4 and was stopped',
       reason: 'timeout',
-      limitSeconds: 2,
+      limitSeconds: 4,
     });
     expect(job.results.filter((r: any) => r.resultType === 'COUNTS')).toEqual([]);
-    expect(new Date(job.finishedAt).getTime() - new Date(job.startedAt).getTime()).toBeGreaterThanOrEqual(2000);
+    expect(new Date(job.finishedAt).getTime() - new Date(job.startedAt).getTime()).toBeGreaterThanOrEqual(4000);
 
     // Ended for good: the queue entry completed (no retry), the job ran once.
     const row = await t.get<EntityManager>(EntityManager).fork().findOneOrFail(Job, id);
