@@ -106,7 +106,10 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
       retryDelay: 5,
       retryBackoff: true,
       heartbeatSeconds: this.config.jobHeartbeatSeconds,
-      expireInSeconds: 15 * 60,
+      // A look is a few calls to the provider, each bounded by PROVIDER_REQUEST_TIMEOUT_SECONDS: one
+      // held longer (an entry claimed by a process that stopped before its handler ran) is taken
+      // again. A look that is taken twice changes nothing twice: the job waits on one entry only.
+      expireInSeconds: 60 + 4 * this.config.providers.requestTimeoutSeconds,
       retentionSeconds: 7 * 24 * 3600,
       deleteAfterSeconds: 24 * 3600,
       deadLetter: JOBS_DEAD_QUEUE,
@@ -244,10 +247,8 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
 
   async fate(entryId: string): Promise<QueueEntryFate> {
     // A job's entry is a run entry, or a follow entry while the job is at a remote provider.
-    const [entry] = [
-      ...(await this.boss.findJobs(JOBS_QUEUE, { id: entryId })),
-      ...(await this.boss.findJobs(FOLLOW_QUEUE, { id: entryId })),
-    ];
+    let [entry] = await this.boss.findJobs(JOBS_QUEUE, { id: entryId });
+    entry ??= (await this.boss.findJobs(FOLLOW_QUEUE, { id: entryId }))[0];
     if (!entry) return { kind: 'lost', state: null };
     switch (entry.state) {
       case 'created':
