@@ -307,7 +307,12 @@ describe('jobs on a remote device (IBM Quantum, against its fake)', () => {
   it('the API restarted while a job waits at IBM: the new process follows it to its end', async () => {
     const db = await freshDatabase();
     try {
-      const first = await start({ databaseUrl: db.url });
+      // The first process's first look is 20 s away: it stops with no look in hand (a look claimed
+      // by a process that stops is taken again only after its expiry: see FOLLOW_QUEUE).
+      const first = await start({
+        databaseUrl: db.url,
+        providers: { ...providers(ibm), pollMinSeconds: 20, pollMaxSeconds: 20 },
+      });
       await first.sync();
       const id = await first.submit(await first.deploy());
       const ibmJob = await first.ibmJobOf(id);

@@ -257,7 +257,12 @@ describe('jobs on Amazon Braket, IonQ and QMware devices (against their fakes)',
       let first: TestApp | undefined;
       let second: TestApp | undefined;
       try {
-        first = await startTestApp({ workerConcurrency: 1, providers, databaseUrl: db.url });
+        // its first look 20 s away: it stops with no look in hand
+        first = await startTestApp({
+          workerConcurrency: 1,
+          providers: { ...providers, pollMinSeconds: 20, pollMaxSeconds: 20 },
+          databaseUrl: db.url,
+        });
         const api = new Http(first.baseUrl);
         const dep = (
           await api.post('/api/deployments', {
@@ -296,5 +301,6 @@ describe('jobs on Amazon Braket, IonQ and QMware devices (against their fakes)',
         await db.drop();
       }
     },
+    120_000,
   );
 });
