@@ -16,7 +16,7 @@ import {
   RemoteUnavailable,
 } from '../src/execution/backends/remote/remote-errors';
 import { startFakeIonq, type FakeIonq } from './fakes/ionq.fake';
-import { ASYMMETRIC, BELL, ENGINE_DEPS as deps } from './helpers/remote';
+import { ASYMMETRIC, BELL, ENGINE_DEPS as deps, runToEnd as runOnFake } from './helpers/remote';
 
 const X_ON_1 = `OPENQASM 3.0;
 include "stdgates.inc";
@@ -59,16 +59,8 @@ function local(source: string, language = 'QASM2', type: 'RUNNER' | 'SAMPLER' = 
   return simulate({ circuit, shots, type, seed: 7, maxQubits: 20 });
 }
 
-async function runToEnd(backend: IonqBackend, run: BackendRun, device = SIMULATOR, token: string | null = null) {
-  const handle = await backend.submit(run, device, { token }, `key-${run.jobId}`);
-  const states: string[] = [];
-  for (let i = 0; i < 10; i++) {
-    const s = await backend.poll(handle, { token });
-    states.push(s.state);
-    if (s.state !== 'queued' && s.state !== 'running') break;
-  }
-  return { handle, states, results: await backend.fetchResults(handle, run, { token }) };
-}
+const runToEnd = (backend: IonqBackend, run: BackendRun, device = SIMULATOR, token: string | null = null) =>
+  runOnFake(backend, run, device, token);
 
 describe('IonQ adapter against a fake of the IonQ API v0.4', () => {
   let ionq: FakeIonq;

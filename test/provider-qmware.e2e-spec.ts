@@ -16,7 +16,7 @@ import {
   RemoteUnavailable,
 } from '../src/execution/backends/remote/remote-errors';
 import { startFakeQmware, type FakeQmware } from './fakes/qmware.fake';
-import { ASYMMETRIC, BELL, ENGINE_DEPS as deps } from './helpers/remote';
+import { ASYMMETRIC, BELL, ENGINE_DEPS as deps, runToEnd } from './helpers/remote';
 
 /** Three registers, a superposition on two of them: every register's value varies. */
 const THREE_REGISTERS = `OPENQASM 2.0;
@@ -75,17 +75,6 @@ function runOf(
 /** Our local simulator on the same program with the fake's seed: the very same shots. */
 function local(source: string, type: 'RUNNER' | 'SAMPLER' = 'RUNNER', shots = 1000, language = 'QASM2') {
   return simulate({ circuit: parseProgram(language, source), shots, type, seed: 1234, maxQubits: 20 });
-}
-
-async function runToEnd(backend: QmwareBackend, run: BackendRun, on: RemoteDevice, token: string | null = null) {
-  const handle = await backend.submit(run, on, { token }, `key-${run.jobId}`);
-  const states: string[] = [];
-  for (let i = 0; i < 10; i++) {
-    const s = await backend.poll(handle, { token });
-    states.push(s.state);
-    if (s.state !== 'queued' && s.state !== 'running') break;
-  }
-  return { handle, states, results: await backend.fetchResults(handle, run, { token }) };
 }
 
 describe("QMware adapter against a fake of QMware's dispatcher (qunicorn-core's protocol)", () => {

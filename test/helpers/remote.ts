@@ -1,4 +1,9 @@
-import type { RemoteBackendDeps } from '../../src/execution/backends/quantum-backend';
+import type {
+  BackendRun,
+  RemoteBackend,
+  RemoteBackendDeps,
+  RemoteDevice,
+} from '../../src/execution/backends/quantum-backend';
 import { BELL_QASM2, translateTask, type LaidOutTranslation } from '../../src/quantum';
 
 /**
@@ -25,3 +30,23 @@ measure q[0] -> b[1];
 measure q[1] -> a[0];
 measure q[2] -> b[0];
 `;
+
+/**
+ * Submits `run` to an adapter and polls it (at most 10 times, as fast as the fake answers) until it
+ * ends, then fetches its results: the states it went through, its handle and its results.
+ */
+export async function runToEnd(
+  backend: RemoteBackend,
+  run: BackendRun,
+  device: RemoteDevice,
+  token: string | null = null,
+) {
+  const handle = await backend.submit(run, device, { token }, `key-${run.jobId}`);
+  const states: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const s = await backend.poll(handle, { token });
+    states.push(s.state);
+    if (s.state !== 'queued' && s.state !== 'running') break;
+  }
+  return { handle, states, results: await backend.fetchResults(handle, run, { token }) };
+}
