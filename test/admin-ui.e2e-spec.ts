@@ -321,6 +321,8 @@ describe('admin UI', () => {
         .getByRole('button', { name: 'Jobs' });
       await jobsButton.click();
       await row(page, jobId).waitFor({ state: 'detached' });
+      // the filtered list may be empty for a moment while it loads: its job first, then the count
+      await row(page, job.body.id).waitFor();
       await expect(page.locator('#jobs tr.job').count()).resolves.toBe(1);
       await expect(row(page, job.body.id).count()).resolves.toBe(1);
       await jobsButton.click();

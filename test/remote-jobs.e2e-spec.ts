@@ -6,7 +6,6 @@ import { Job } from '../src/jobs/job.entity';
 import { FOLLOW_QUEUE, JOBS_QUEUE } from '../src/queue/pg-boss.queue';
 import { startTestApp, type TestApp } from './helpers/app';
 import { buildDist } from './helpers/build';
-import { freshDatabase } from './helpers/database';
 import { BELL_QASM2, Http, waitUntil } from './helpers/http';
 import { startWorker, stopWorker, type WorkerProcess } from './helpers/worker-process';
 import {
@@ -303,41 +302,6 @@ describe('jobs on a remote device (IBM Quantum, against its fake)', () => {
     expect(ibm.jobs.get(ibmC)!.status).toBe('Cancelled');
     expect((await http.get(`/api/jobs/${c}`)).status).toBe(404);
   });
-
-  it('the API restarted while a job waits at IBM: the new process follows it to its end', async () => {
-    const db = await freshDatabase();
-    try {
-      // The first process's first look is 20 s away: it stops with no look in hand (a look claimed
-      // by a process that stops is taken again only after its expiry: see FOLLOW_QUEUE).
-      const first = await start({
-        databaseUrl: db.url,
-        providers: { ...providers(ibm), pollMinSeconds: 20, pollMaxSeconds: 20 },
-      });
-      await first.sync();
-      const id = await first.submit(await first.deploy());
-      const ibmJob = await first.ibmJobOf(id);
-      await first.t.app.close();
-      apps.splice(apps.indexOf(first.t), 1);
-      expect(ibm.jobs.get(ibmJob)!.status).toBe('Queued');
-      ibm.advance(ibmJob, 'Completed');
-      const second = await start({ databaseUrl: db.url });
-      // A look the first process had taken when it stopped is taken again once its heartbeat is
-      // overdue (JOB_HEARTBEAT_SECONDS): on a loaded machine that may take a minute or two.
-      expect((await second.ended(id, 150_000)).state).toBe('FINISHED');
-      expect(
-        ibm
-          .apiRequests()
-          .filter((r) => r.method === 'POST' && r.path === '/v1/jobs' && JSON.stringify(r.body).includes(id)),
-      ).toHaveLength(1);
-    } finally {
-      // the apps on this database end here (not in afterAll), before it is dropped
-      for (const a of apps.filter((x) => x.config.databaseUrl === db.url)) {
-        apps.splice(apps.indexOf(a), 1);
-        await a.app.close().catch(() => undefined);
-      }
-      await db.drop();
-    }
-  }, 180_000);
 
   describe('worker processes', () => {
     beforeAll(() => buildDist(), 180_000);
