@@ -70,5 +70,20 @@ export type {
   SortedDistribution,
 } from './simulator';
 
+// Noisy devices and error mitigation (the noisy engine runs a ProgramRequest with `noise`).
+export {
+  DEFAULT_NOISE_MODEL,
+  noiseModelProblem,
+  validateNoiseModel,
+  NoiseModelError,
+  simulateNoisy,
+  MITIGATION_METHODS,
+  ZNE_SCALE_FACTORS,
+  DENSITY_MAX_QUBITS,
+  MAX_TRAJECTORIES,
+  MITIGATION_MAX_CLBITS,
+} from './noise';
+export type { NoiseModel, NoiseModelProblem, MitigationMethod, NoisySimulationRequest } from './noise';
+
 // Example programs (tests, benchmarks, README).
 export { BELL_QASM2 } from './examples';

@@ -2,7 +2,9 @@ import { childBodies, isDynamic, type Circuit, type Op, type Register } from '..
 import { EMITTED_LANGUAGES, emitProgram, parseProgram, UnsupportedLanguageError, type Translation } from '../languages';
 import { measurementsAreTerminal } from './program';
 import { checkChunking, chunkDistributions } from './distribution';
-import { ProgramTooWideError, SimulationLimitError } from './errors';
+import { ProgramTooWideError, SimulationInputError, SimulationLimitError } from './errors';
+import type { NoiseModel } from '../noise/model';
+import { simulateNoisy, type MitigationMethod } from '../noise/run';
 import { simulate } from './simulate';
 import type { DistributionChunking, SimulateOptions, SimulationRequest, SimulationResult } from './types';
 
@@ -40,6 +42,15 @@ export interface ParseSummary {
 export type ProgramRequest = Omit<SimulationRequest, 'circuit'> & {
   program: ProgramText;
   chunking?: DistributionChunking;
+  /**
+   * The device's noise model: the program runs on the noisy engine (../noise: density matrix, or
+   * trajectories above `densityMaxQubits`), its measurements all at the end.
+   */
+  noise?: NoiseModel;
+  /** With `noise`: the mitigation to apply (the extra circuits run in this thread too). */
+  errorMitigation?: MitigationMethod;
+  /** With `noise`: the widest circuit simulated by density matrix (default DENSITY_MAX_QUBITS). */
+  densityMaxQubits?: number;
 };
 
 export interface ProgramRunResult extends ParseSummary {
@@ -85,12 +96,19 @@ export function programTask(
   req: ProgramRequest,
   opts: SimulateOptions & { onParsed?: (summary: ParseSummary) => void } = {},
 ): ProgramRunResult {
-  const { program, chunking, ...rest } = req;
+  const { program, chunking, noise, errorMitigation, densityMaxQubits, ...rest } = req;
   if (chunking !== undefined) checkChunking(chunking);
   const { circuit, summary } = parseText(program);
   opts.onParsed?.(summary);
   if (circuit.numQubits > req.maxQubits) throw new ProgramTooWideError(circuit.numQubits, req.maxQubits);
-  const results = simulate({ ...rest, circuit }, { signal: opts.signal, onProgress: opts.onProgress });
+  const simOpts = { signal: opts.signal, onProgress: opts.onProgress };
+  if (noise === undefined && errorMitigation !== undefined) {
+    throw new SimulationInputError(`errorMitigation ${errorMitigation} needs a noisy device (a noise model)`);
+  }
+  const results =
+    noise !== undefined
+      ? simulateNoisy({ ...rest, circuit, noise, errorMitigation, densityMaxQubits }, simOpts)
+      : simulate({ ...rest, circuit }, simOpts);
   return { ...summary, results: chunking ? chunkDistributions(results, chunking) : results };
 }
 

@@ -161,8 +161,12 @@ export type ValueAndVarianceMeta = {
   /** The Pauli string as given (upper-cased). */
   observable: string;
   coefficient: number;
-  /** Always true: computed from the final state vector, no sampling noise. */
-  exact: true;
+  /**
+   * True when computed without sampling noise: from the final state vector, or on a noisy device
+   * from its density matrix (the noisy state's exact expectation). False for trajectories and for
+   * values mitigated with sampled calibration shots.
+   */
+  exact: boolean;
   /** The job's shots, for the caller's standard error: sqrt(variance / shots). */
   shots: number;
   timeTakenMs: number;

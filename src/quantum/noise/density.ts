@@ -1,0 +1,372 @@
+import { adjoint } from '../circuit/gates';
+import type { Circuit, Matrix2 } from '../circuit/circuit';
+import { SimulationAbortedError, SimulationInputError } from '../simulator/errors';
+import type { Rng } from '../simulator/random';
+import { checkMemory } from '../simulator/statevector';
+import type { AbortLike } from '../simulator/types';
+import type { NoiseModel } from './model';
+
+/**
+ * The noisy engine: the probabilities of the basis states at the end of a circuit run under a
+ * NoiseModel, by density matrix (exact) up to `densityMaxQubits`, and by quantum trajectories
+ * (statevectors with the channels' Kraus operators drawn at random, averaged) above. Kernels here
+ * are plain loops over the interleaved (re, im) Float64Array: a density matrix of n qubits is the
+ * vector of 2n "bits", rho[i, j] at index i + j * 2^n (the row in the low bits), so that
+ * U rho U^dagger is U on the row bits and conj(U) on the column bits.
+ */
+
+/** Widest circuit simulated by density matrix (2^(2n) amplitudes: 12 qubits = 256 MiB); trajectories above. */
+export const DENSITY_MAX_QUBITS = 12;
+/** Most trajectories averaged above DENSITY_MAX_QUBITS (fewer when the job has fewer shots). */
+export const MAX_TRAJECTORIES = 200;
+
+/** A unitary step of a noisy circuit: a controlled single-qubit gate, or a controlled swap. */
+export type NoisyGate =
+  | { kind: 'gate'; target: number; matrix: Matrix2; cmask: number; cval: number; qubits: number[] }
+  | { kind: 'swap'; a: number; b: number; cmask: number; cval: number; qubits: number[] };
+
+/** A circuit as the noisy engine runs it: its gates, and its terminal measurements in order. */
+export interface NoisyCircuit {
+  numQubits: number;
+  numClbits: number;
+  gates: NoisyGate[];
+  measurements: { qubit: number; clbit: number }[];
+}
+
+function controlBits(controls: number[], states: (0 | 1)[] | undefined): { cmask: number; cval: number } {
+  let cmask = 0;
+  let cval = 0;
+  controls.forEach((c, i) => {
+    cmask |= 1 << c;
+    if ((states?.[i] ?? 1) === 1) cval |= 1 << c;
+  });
+  return { cmask, cval };
+}
+
+/**
+ * The circuit's gates and measurements, or SimulationInputError for what the noisy engine does not
+ * run: mid-circuit measurement (a gate on a measured qubit), reset, conditionals and per-shot
+ * classical computation. Global phases and barriers are dropped (no effect on a density matrix).
+ */
+export function noisyCircuit(circuit: Circuit): NoisyCircuit {
+  const gates: NoisyGate[] = [];
+  const measurements: { qubit: number; clbit: number }[] = [];
+  const measured = new Set<number>();
+  const refuse = (what: string) =>
+    new SimulationInputError(
+      `a noisy device runs circuits whose measurements all come at the end; this one has ${what}`,
+    );
+  for (const op of circuit.ops) {
+    switch (op.kind) {
+      case 'gate':
+      case 'swap': {
+        const qubits = op.kind === 'gate' ? [op.target, ...op.controls] : [op.a, op.b, ...op.controls];
+        const { cmask, cval } = controlBits(op.controls, op.controlStates);
+        if (qubits.some((q) => measured.has(q))) throw refuse('a gate on a qubit after its measurement');
+        gates.push(
+          op.kind === 'gate'
+            ? { kind: 'gate', target: op.target, matrix: op.matrix, cmask, cval, qubits }
+            : { kind: 'swap', a: op.a, b: op.b, cmask, cval, qubits },
+        );
+        break;
+      }
+      case 'measure': {
+        measured.add(op.qubit);
+        // A later measurement into the same clbit overwrites it.
+        const earlier = measurements.findIndex((m) => m.clbit === op.clbit);
+        if (earlier >= 0) measurements.splice(earlier, 1);
+        measurements.push({ qubit: op.qubit, clbit: op.clbit });
+        break;
+      }
+      case 'gphase':
+      case 'barrier':
+        break;
+      case 'reset':
+        throw refuse('a reset');
+      case 'if':
+        throw refuse('a conditional (if)');
+      default:
+        throw refuse(`per-shot classical computation (${op.kind})`);
+    }
+  }
+  return { numQubits: circuit.numQubits, numClbits: circuit.numClbits, gates, measurements };
+}
+
+/** The circuit with every gate G replaced by G (G^dagger G)^k: the same unitary, (2k+1) times the gate noise. */
+export function foldGates(c: NoisyCircuit, scale: number): NoisyCircuit {
+  if (!Number.isInteger(scale) || scale < 1 || scale % 2 === 0) {
+    throw new SimulationInputError(`a fold scale must be an odd integer, not ${scale}`);
+  }
+  const gates: NoisyGate[] = [];
+  for (const g of c.gates) {
+    gates.push(g);
+    const inverse: NoisyGate = g.kind === 'gate' ? { ...g, matrix: adjoint(g.matrix) } : g;
+    for (let k = 0; k < (scale - 1) / 2; k++) gates.push(inverse, g);
+  }
+  return { ...c, gates };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels on an interleaved complex vector of `bits` bits.
+
+function checkAbort(abort: AbortLike | null): void {
+  if (abort?.aborted) throw new SimulationAbortedError();
+}
+
+/** A 2x2 matrix (interleaved, row-major) on bit t where (i & cmask) === cval. */
+function apply1(d: Float64Array, bits: number, t: number, m: Matrix2, cmask: number, cval: number): void {
+  const N = 2 ** bits;
+  const tb = 1 << t;
+  const [m0, m1, m2, m3, m4, m5, m6, m7] = m;
+  for (let i = 0; i < N; i++) {
+    if ((i & tb) !== 0 || (i & cmask) !== cval) continue;
+    const a = 2 * i;
+    const b = 2 * (i | tb);
+    const ar = d[a],
+      ai = d[a + 1],
+      br = d[b],
+      bi = d[b + 1];
+    d[a] = m0 * ar - m1 * ai + m2 * br - m3 * bi;
+    d[a + 1] = m0 * ai + m1 * ar + m2 * bi + m3 * br;
+    d[b] = m4 * ar - m5 * ai + m6 * br - m7 * bi;
+    d[b + 1] = m4 * ai + m5 * ar + m6 * bi + m7 * br;
+  }
+}
+
+function swapBits(d: Float64Array, bits: number, a: number, b: number, cmask: number, cval: number): void {
+  const N = 2 ** bits;
+  const ab = 1 << a;
+  const bb = 1 << b;
+  for (let i = 0; i < N; i++) {
+    if ((i & ab) === 0 || (i & bb) !== 0 || (i & cmask) !== cval) continue;
+    const x = 2 * i;
+    const y = 2 * (i ^ ab ^ bb);
+    const r = d[x],
+      im = d[x + 1];
+    d[x] = d[y];
+    d[x + 1] = d[y + 1];
+    d[y] = r;
+    d[y + 1] = im;
+  }
+}
+
+const conj = (m: Matrix2): Matrix2 => [m[0], -m[1], m[2], -m[3], m[4], -m[5], m[6], -m[7]];
+
+const PAULI: Matrix2[] = [
+  [0, 0, 1, 0, 1, 0, 0, 0], // X
+  [0, 0, 0, -1, 0, 1, 0, 0], // Y
+  [1, 0, 0, 0, 0, 0, -1, 0], // Z
+];
+
+// ---------------------------------------------------------------------------------------------
+// Density matrix.
+
+function gateOnDensity(d: Float64Array, n: number, g: NoisyGate): void {
+  if (g.kind === 'gate') {
+    apply1(d, 2 * n, g.target, g.matrix, g.cmask, g.cval);
+    apply1(d, 2 * n, g.target + n, conj(g.matrix), g.cmask * 2 ** n, g.cval * 2 ** n);
+  } else {
+    swapBits(d, 2 * n, g.a, g.b, g.cmask, g.cval);
+    swapBits(d, 2 * n, g.a + n, g.b + n, g.cmask * 2 ** n, g.cval * 2 ** n);
+  }
+}
+
+/** (1 - p) rho + p Tr_Q(rho) (x) I / 2^k on the qubits Q. */
+function depolarizeDensity(d: Float64Array, n: number, qubits: number[], p: number): void {
+  if (p === 0) return;
+  const k = qubits.length;
+  let all = 0;
+  for (const q of qubits) all |= (1 << q) | (1 << (q + n));
+  const diag: number[] = [];
+  for (let c = 0; c < 2 ** k; c++) {
+    let off = 0;
+    for (let j = 0; j < k; j++) if (c & (1 << j)) off |= (1 << qubits[j]) | (1 << (qubits[j] + n));
+    diag.push(off);
+  }
+  const offsets: number[] = [];
+  const allBits = qubits.flatMap((q) => [q, q + n]);
+  for (let c = 0; c < 4 ** k; c++) {
+    let off = 0;
+    for (let j = 0; j < 2 * k; j++) if (c & (1 << j)) off |= 1 << allBits[j];
+    offsets.push(off);
+  }
+  const N = 2 ** (2 * n);
+  const keep = 1 - p;
+  const share = p / 2 ** k;
+  for (let base = 0; base < N; base++) {
+    if ((base & all) !== 0) continue;
+    let tr = 0;
+    let ti = 0;
+    for (const off of diag) {
+      tr += d[2 * (base + off)];
+      ti += d[2 * (base + off) + 1];
+    }
+    for (const off of offsets) {
+      d[2 * (base + off)] *= keep;
+      d[2 * (base + off) + 1] *= keep;
+    }
+    for (const off of diag) {
+      d[2 * (base + off)] += share * tr;
+      d[2 * (base + off) + 1] += share * ti;
+    }
+  }
+}
+
+/** Amplitude damping (gamma) then phase damping (lambda) of qubit q. */
+function dampDensity(d: Float64Array, n: number, q: number, gamma: number, lambda: number): void {
+  if (gamma === 0 && lambda === 0) return;
+  const r = 1 << q;
+  const c = 1 << (q + n);
+  const N = 2 ** (2 * n);
+  const off = Math.sqrt(1 - gamma) * Math.sqrt(1 - lambda);
+  for (let base = 0; base < N; base++) {
+    if ((base & (r | c)) !== 0) continue;
+    const i00 = 2 * base,
+      i01 = 2 * (base | c),
+      i10 = 2 * (base | r),
+      i11 = 2 * (base | r | c);
+    d[i00] += gamma * d[i11];
+    d[i00 + 1] += gamma * d[i11 + 1];
+    d[i11] *= 1 - gamma;
+    d[i11 + 1] *= 1 - gamma;
+    d[i01] *= off;
+    d[i01 + 1] *= off;
+    d[i10] *= off;
+    d[i10 + 1] *= off;
+  }
+}
+
+function densityProbabilities(c: NoisyCircuit, noise: NoiseModel, abort: AbortLike | null): Float64Array {
+  const n = c.numQubits;
+  const d = new Float64Array(2 * 2 ** (2 * n));
+  d[0] = 1;
+  for (const g of c.gates) {
+    checkAbort(abort);
+    gateOnDensity(d, n, g);
+    depolarizeDensity(d, n, g.qubits, g.qubits.length === 1 ? noise.oneQubitDepolarizing : noise.twoQubitDepolarizing);
+    for (const q of g.qubits) dampDensity(d, n, q, noise.amplitudeDamping, noise.phaseDamping);
+  }
+  const dim = 2 ** n;
+  const p = new Float64Array(dim);
+  for (let i = 0; i < dim; i++) p[i] = Math.max(0, d[2 * (i + i * dim)]);
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trajectories.
+
+function norm2Where(d: Float64Array, n: number, bit: number): number {
+  const N = 2 ** n;
+  let s = 0;
+  for (let i = 0; i < N; i++) if ((i & bit) !== 0) s += d[2 * i] * d[2 * i] + d[2 * i + 1] * d[2 * i + 1];
+  return s;
+}
+
+function scaleWhere(d: Float64Array, n: number, bit: number, value: 0 | 1 | -1, f: number): void {
+  const N = 2 ** n;
+  for (let i = 0; i < N; i++) {
+    if (value !== -1 && ((i & bit) !== 0 ? 1 : 0) !== value) continue;
+    d[2 * i] *= f;
+    d[2 * i + 1] *= f;
+  }
+}
+
+/** One Kraus operator of amplitude damping, drawn with its probability; the state stays normalised. */
+function dampTrajectory(d: Float64Array, n: number, q: number, gamma: number, rng: Rng): void {
+  if (gamma === 0) return;
+  const bit = 1 << q;
+  const p1 = norm2Where(d, n, bit);
+  if (rng.next() < gamma * p1) {
+    // K1 = sqrt(gamma) |0><1|: |1> decays to |0>.
+    const N = 2 ** n;
+    const f = 1 / Math.sqrt(p1);
+    for (let i = 0; i < N; i++) {
+      if ((i & bit) !== 0) continue;
+      const j = i | bit;
+      d[2 * i] = d[2 * j] * f;
+      d[2 * i + 1] = d[2 * j + 1] * f;
+      d[2 * j] = 0;
+      d[2 * j + 1] = 0;
+    }
+  } else {
+    scaleWhere(d, n, bit, 1, Math.sqrt(1 - gamma));
+    scaleWhere(d, n, bit, -1, 1 / Math.sqrt(1 - gamma * p1));
+  }
+}
+
+function trajectoryProbabilities(
+  c: NoisyCircuit,
+  noise: NoiseModel,
+  trajectories: number,
+  rng: Rng,
+  abort: AbortLike | null,
+): Float64Array {
+  const n = c.numQubits;
+  const dim = 2 ** n;
+  const p = new Float64Array(dim);
+  const d = new Float64Array(2 * dim);
+  // Phase damping lambda is a Z with probability (1 - sqrt(1 - lambda)) / 2 (the same channel).
+  const pz = (1 - Math.sqrt(1 - noise.phaseDamping)) / 2;
+  for (let t = 0; t < trajectories; t++) {
+    d.fill(0);
+    d[0] = 1;
+    for (const g of c.gates) {
+      checkAbort(abort);
+      if (g.kind === 'gate') apply1(d, n, g.target, g.matrix, g.cmask, g.cval);
+      else swapBits(d, n, g.a, g.b, g.cmask, g.cval);
+      const dep = g.qubits.length === 1 ? noise.oneQubitDepolarizing : noise.twoQubitDepolarizing;
+      // Depolarizing p: with probability p, a uniformly random Pauli (identity included) on the qubits.
+      if (dep > 0 && rng.next() < dep) {
+        for (const q of g.qubits) {
+          const k = Math.floor(rng.next() * 4);
+          if (k > 0) apply1(d, n, q, PAULI[k - 1], 0, 0);
+        }
+      }
+      for (const q of g.qubits) {
+        dampTrajectory(d, n, q, noise.amplitudeDamping, rng);
+        if (pz > 0 && rng.next() < pz) apply1(d, n, q, PAULI[2], 0, 0);
+      }
+    }
+    for (let i = 0; i < dim; i++) p[i] += (d[2 * i] * d[2 * i] + d[2 * i + 1] * d[2 * i + 1]) / trajectories;
+  }
+  return p;
+}
+
+export interface NoisyRunOptions {
+  /** Widest circuit simulated by density matrix (default DENSITY_MAX_QUBITS). */
+  densityMaxQubits?: number;
+  /** Trajectories averaged above that width (default MAX_TRAJECTORIES). */
+  trajectories?: number;
+  maxMemoryBytes?: number;
+  signal?: AbortLike;
+}
+
+export interface NoisyProbabilities {
+  /** Probability of each basis state of the qubits (bit q of the index = qubit q). */
+  p: Float64Array;
+  method: 'density-matrix' | 'trajectories';
+  /** Trajectories averaged (trajectories only). */
+  trajectories?: number;
+}
+
+/**
+ * The probabilities of the basis states at the end of `c` under `noise` (gate noise only: readout
+ * error is applied where shots are read, see sampling in run.ts). Exact by density matrix up to
+ * `densityMaxQubits`; above, the average of `trajectories` trajectories drawn from `rng`.
+ */
+export function noisyProbabilities(
+  c: NoisyCircuit,
+  noise: NoiseModel,
+  rng: Rng,
+  opts: NoisyRunOptions = {},
+): NoisyProbabilities {
+  const n = c.numQubits;
+  const abort = opts.signal ?? null;
+  if (n <= (opts.densityMaxQubits ?? DENSITY_MAX_QUBITS)) {
+    checkMemory(2 * n, 1, opts.maxMemoryBytes);
+    return { p: densityProbabilities(c, noise, abort), method: 'density-matrix' };
+  }
+  checkMemory(n, 2, opts.maxMemoryBytes);
+  const trajectories = Math.max(1, opts.trajectories ?? MAX_TRAJECTORIES);
+  return { p: trajectoryProbabilities(c, noise, trajectories, rng, abort), method: 'trajectories', trajectories };
+}

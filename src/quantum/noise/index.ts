@@ -1,0 +1,23 @@
+/**
+ * Noisy simulation and error mitigation: a device's NoiseModel, the density-matrix and trajectory
+ * engine (density.ts) and the mitigation methods run around it (run.ts). See README.md beside this file.
+ */
+export {
+  DEFAULT_NOISE_MODEL,
+  noiseModelProblem,
+  validateNoiseModel,
+  NoiseModelError,
+  gatesAreNoiseless,
+} from './model';
+export type { NoiseModel, NoiseModelProblem } from './model';
+export { DENSITY_MAX_QUBITS, MAX_TRAJECTORIES, noisyCircuit, foldGates, noisyProbabilities } from './density';
+export type { NoisyCircuit, NoisyGate, NoisyRunOptions, NoisyProbabilities } from './density';
+export {
+  simulateNoisy,
+  MITIGATION_METHODS,
+  ZNE_SCALE_FACTORS,
+  MITIGATION_MAX_CLBITS,
+  richardson,
+  exponentialExtrapolation,
+} from './run';
+export type { MitigationMethod, NoisySimulationRequest } from './run';

@@ -1,0 +1,118 @@
+/**
+ * A device's noise model: what happens to every gate and every measurement of a circuit run on a
+ * noisy simulated device. Rates are probabilities per gate (not per unit of time): the model has no
+ * idle noise, so a qubit that waits is not disturbed.
+ *
+ * After every gate (its target, controls and, for a swap, both swapped qubits are "its qubits"):
+ * 1. depolarizing over its qubits: `E(rho) = (1 - p) rho + p Tr_Q(rho) (x) I / 2^k`, with
+ *    `p = oneQubitDepolarizing` for a gate on one qubit, `twoQubitDepolarizing` for a gate on two or
+ *    more (qiskit's `depolarizing_error(p, k)`: a Pauli error occurs with probability p (4^k - 1) / 4^k);
+ * 2. amplitude damping (T1-like) of rate `amplitudeDamping` on each of its qubits;
+ * 3. phase damping (T2-like) of rate `phaseDamping` on each of its qubits.
+ * At measurement, the read bit is flipped with probability `readoutError.p01` (a qubit in |0> read
+ * as 1) or `readoutError.p10` (a qubit in |1> read as 0), independently for each measurement.
+ */
+export interface NoiseModel {
+  oneQubitDepolarizing: number;
+  twoQubitDepolarizing: number;
+  amplitudeDamping: number;
+  phaseDamping: number;
+  readoutError: { p01: number; p10: number };
+}
+
+/**
+ * The model `noisy-simulator` starts with: figures of the order of today's superconducting devices
+ * (0.1 % single-qubit and 1 % two-qubit gate errors, a few percent readout error, read 1 as 0 more
+ * often than 0 as 1 because |1> decays during the readout).
+ */
+export const DEFAULT_NOISE_MODEL: NoiseModel = Object.freeze({
+  oneQubitDepolarizing: 0.001,
+  twoQubitDepolarizing: 0.01,
+  amplitudeDamping: 0.001,
+  phaseDamping: 0.002,
+  readoutError: Object.freeze({ p01: 0.02, p10: 0.04 }),
+}) as NoiseModel;
+
+/** What is wrong with a noise model: the field (a path from `prefix`, e.g. `noiseModel.readoutError.p01`) and why. */
+export interface NoiseModelProblem {
+  field: string;
+  message: string;
+}
+
+const RATES = ['oneQubitDepolarizing', 'twoQubitDepolarizing', 'amplitudeDamping', 'phaseDamping'] as const;
+const READOUT = ['p01', 'p10'] as const;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function rateProblem(v: unknown, field: string, max: number): NoiseModelProblem | null {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > max) {
+    return { field, message: `${field} must be a number from 0 to ${max}, not ${JSON.stringify(v) ?? String(v)}` };
+  }
+  return null;
+}
+
+/**
+ * The first problem of `value` as a NoiseModel, or null when it is one: every field present, a
+ * probability, no other field. Readout flip probabilities must stay below 0.5 (at 0.5 a readout
+ * says nothing and no mitigation can invert it).
+ */
+export function noiseModelProblem(value: unknown, prefix = 'noiseModel'): NoiseModelProblem | null {
+  if (!isObject(value)) return { field: prefix, message: `${prefix} must be an object` };
+  for (const key of Object.keys(value)) {
+    if (![...RATES, 'readoutError'].includes(key)) {
+      return {
+        field: `${prefix}.${key}`,
+        message: `${prefix}.${key} is not a field of a noise model (it has ${[...RATES, 'readoutError'].join(', ')})`,
+      };
+    }
+  }
+  for (const rate of RATES) {
+    const p = rateProblem(value[rate], `${prefix}.${rate}`, 1);
+    if (p) return p;
+  }
+  const readout = value.readoutError;
+  const field = `${prefix}.readoutError`;
+  if (!isObject(readout)) return { field, message: `${field} must be an object {p01, p10}` };
+  for (const key of Object.keys(readout)) {
+    if (!(READOUT as readonly string[]).includes(key)) {
+      return { field: `${field}.${key}`, message: `${field}.${key} is not a field of readoutError (it has p01, p10)` };
+    }
+  }
+  for (const key of READOUT) {
+    const p = rateProblem(readout[key], `${field}.${key}`, 0.49);
+    if (p) return p;
+  }
+  return null;
+}
+
+/** Thrown for a request whose noise model is not one. */
+export class NoiseModelError extends Error {
+  override readonly name = 'NoiseModelError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The model itself (a copy of its fields only), or NoiseModelError naming the first bad field. */
+export function validateNoiseModel(value: unknown, prefix = 'noiseModel'): NoiseModel {
+  const problem = noiseModelProblem(value, prefix);
+  if (problem) throw new NoiseModelError(problem.field, problem.message);
+  const v = value as NoiseModel;
+  return {
+    oneQubitDepolarizing: v.oneQubitDepolarizing,
+    twoQubitDepolarizing: v.twoQubitDepolarizing,
+    amplitudeDamping: v.amplitudeDamping,
+    phaseDamping: v.phaseDamping,
+    readoutError: { p01: v.readoutError.p01, p10: v.readoutError.p10 },
+  };
+}
+
+/** True when the model does nothing to gates (only readout error, if any). */
+export function gatesAreNoiseless(m: NoiseModel): boolean {
+  return (
+    m.oneQubitDepolarizing === 0 && m.twoQubitDepolarizing === 0 && m.amplitudeDamping === 0 && m.phaseDamping === 0
+  );
+}
