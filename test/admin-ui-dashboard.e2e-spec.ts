@@ -58,7 +58,9 @@ describe('admin UI: overview, filters, bulk actions, job detail, providers, webh
     t = await startTestApp({ serveAdminUi: true, runWorkers: false });
     http = new Http(`${t.baseUrl}/api`);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
-    deviceId = (await http.get('/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const dep = await http.post('/deployments', {
       name: 'dash-bell',
       programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],

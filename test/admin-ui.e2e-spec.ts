@@ -307,7 +307,9 @@ describe('admin UI', () => {
       await page.locator('#deployments tbody tr', { hasText: 'made-elsewhere' }).waitFor();
       const job = await http.post('/jobs', {
         deploymentId: other.body.id,
-        deviceId: (await http.get('/devices?provider=LOCAL')).body.items[0].id,
+        deviceId: (await http.get('/devices?provider=LOCAL')).body.items.find(
+          (d: { name: string }) => d.name === 'statevector-simulator',
+        ).id,
         shots: 10,
       });
       expect(job.status).toBe(201);
@@ -336,7 +338,9 @@ describe('admin UI', () => {
     const page = await open(context);
     try {
       await page.locator('#live', { hasText: 'polling' }).waitFor();
-      const deviceId = (await http.get('/devices?provider=LOCAL')).body.items[0].id;
+      const deviceId = (await http.get('/devices?provider=LOCAL')).body.items.find(
+        (d: { name: string }) => d.name === 'statevector-simulator',
+      ).id;
       const dep = await http.post('/deployments', {
         name: 'polled',
         programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
@@ -355,7 +359,9 @@ describe('admin UI', () => {
   });
 
   it('shows the newest 100 jobs and loads older ones on demand', async () => {
-    const deviceId = (await http.get('/devices?provider=LOCAL')).body.items[0].id;
+    const deviceId = (await http.get('/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const dep = await http.post('/deployments', {
       name: 'many',
       programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],
@@ -389,7 +395,9 @@ describe('admin UI', () => {
 
   it('shows a large result as its most frequent outcomes, "N of M outcomes", and downloads all of them', async () => {
     const service = t.get<JobsService>(JobsService);
-    const deviceId = (await http.get('/devices?provider=LOCAL')).body.items[0].id;
+    const deviceId = (await http.get('/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const circuit = 'OPENQASM 2.0; include "qelib1.inc"; qreg q[13]; creg c[13]; h q; measure q -> c;';
     const dep = await http.post('/deployments', {
       name: 'wide',
@@ -547,7 +555,8 @@ describe('admin UI', () => {
           .getByRole('button', { name: 'Set offline' })
           .click();
         await page.locator('#banner', { hasText: '403' }).waitFor();
-        expect((await api.get('/devices?provider=LOCAL')).body.items[0].status).toBe('online');
+        const local = (await api.get('/devices?provider=LOCAL')).body.items as { name: string; status: string }[];
+        expect(local.find((d) => d.name === 'statevector-simulator')?.status).toBe('online');
       } finally {
         await context.close();
       }

@@ -1,3 +1,4 @@
+import { DEFAULT_NOISE_MODEL } from '../src/quantum';
 import { BELL_QASM2, Http } from './helpers/http';
 import { startTestApp, type TestApp } from './helpers/app';
 
@@ -10,7 +11,7 @@ describe('REST API (foundation)', () => {
     t = await startTestApp({ runWorkers: false });
     http = new Http(t.baseUrl);
     const devices = await http.get('/api/devices?provider=LOCAL');
-    deviceId = devices.body.items[0].id;
+    deviceId = devices.body.items.find((d: { name: string }) => d.name === 'statevector-simulator').id;
   });
   afterAll(() => t?.close());
 
@@ -35,13 +36,23 @@ describe('REST API (foundation)', () => {
       const local = byName.LOCAL as unknown as { id: string; devices: unknown[]; supportedLanguages: string[] };
       expect(local).toMatchObject({ name: 'LOCAL', withToken: false });
       expect([...local.supportedLanguages].sort()).toEqual(['BRAKET', 'IONQ', 'QASM2', 'QASM3', 'QISKIT', 'QUIL']);
-      expect(local.devices).toEqual([
+      const localDevices = [...(local.devices as { name: string }[])].sort((a, b) => a.name.localeCompare(b.name));
+      expect(localDevices).toEqual([
+        expect.objectContaining({
+          name: 'noisy-simulator',
+          numQubits: 16,
+          isSimulator: true,
+          isLocal: true,
+          status: 'online',
+          noiseModel: DEFAULT_NOISE_MODEL,
+        }),
         expect.objectContaining({
           name: 'statevector-simulator',
           numQubits: 20,
           isSimulator: true,
           isLocal: true,
           status: 'online',
+          noiseModel: null,
         }),
       ]);
       expect(byName.IBM).toMatchObject({
@@ -85,7 +96,7 @@ describe('REST API (foundation)', () => {
       const wide = (await http.get('/api/devices?minQubits=21')).body.items as { name: string; isLocal: boolean }[];
       expect(wide.map((d) => d.name).sort()).toEqual(['SV1', 'TN1', 'simulator']);
       expect(wide.every((d) => !d.isLocal)).toBe(true);
-      expect((await http.get('/api/devices?isLocal=true&minQubits=6')).body.total).toBe(4);
+      expect((await http.get('/api/devices?isLocal=true&minQubits=6')).body.total).toBe(5);
       expect((await http.get('/api/devices?isLocal=true&isSimulator=false')).body.total).toBe(0);
       expect((await http.get('/api/devices?provider=IBM')).body.items.map((d: { name: string }) => d.name)).toEqual([
         'aer_simulator',
@@ -308,7 +319,7 @@ describe('REST API (foundation)', () => {
         [{ deploymentId, deviceId, shots: 1, type: 'ANNEALER' }, 400, 'type must be one of'],
         [{ deploymentId, deviceId, shots: 1, errorMitigation: 'magic' }, 400, 'errorMitigation'],
         // accepted fields that no device applies yet are refused, never stored and ignored
-        [{ deploymentId, deviceId, shots: 1, errorMitigation: 'zne' }, 422, 'errorMitigation zne is not applied'],
+        [{ deploymentId, deviceId, shots: 1, errorMitigation: 'zne' }, 422, 'errorMitigation zne is refused'],
         [{ deploymentId, deviceId, shots: 1, cutToWidth: 2 }, 422, 'cutToWidth'],
         [{ deploymentId, deviceId, shots: 1, type: 'ESTIMATOR' }, 400, 'observables'],
         [

@@ -24,7 +24,9 @@ describe('limits: job submissions per minute, request body size', () => {
       auth: { jwtSecret: SECRET, jobsPerMinute: PER_MINUTE },
     });
     anon = new Http(t.baseUrl);
-    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     deploymentId = (
       await anon.post('/api/deployments', {
         name: 'public',

@@ -104,7 +104,9 @@ describe('provider tokens sent with a job', () => {
       .setExpirationTime('10m')
       .sign(new TextEncoder().encode(SECRET));
     alice = new Http(t.baseUrl).as(jwt);
-    deviceId = (await alice.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await alice.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     deploymentId = (
       await alice.post('/api/deployments', {
         name: 'with-token',
@@ -224,7 +226,9 @@ describe('provider tokens with a worker running the job', () => {
       .setExpirationTime('10m')
       .sign(new TextEncoder().encode(SECRET));
     const erin = new Http(t.baseUrl).as(jwt);
-    const deviceId = (await erin.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    const deviceId = (await erin.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const deploymentId = (
       await erin.post('/api/deployments', {
         name: 'run-with-token',

@@ -43,7 +43,9 @@ describe('users and security (HS256, issuer and audience configured)', () => {
     bob = anon.as(await token('bob'));
     admin = anon.as(await token('root', { roles: ['admin'] }));
     keycloakAdmin = anon.as(await token('kc-root', { realm_access: { roles: ['offline_access', 'admin'] } }));
-    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
   });
   afterAll(() => t?.close());
 

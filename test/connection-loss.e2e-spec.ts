@@ -100,7 +100,9 @@ describe('a worker whose connections are terminated again and again while it run
   }
 
   it('ends every job (no handler left hanging, no entry left active) once the database is left alone', async () => {
-    const deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    const deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const deployment = await http.post('/api/deployments', {
       name: 'connection loss',
       programs: [{ assemblerLanguage: 'QASM2', quantumCircuit: BELL_QASM2 }],

@@ -28,7 +28,9 @@ describe('worker processes', () => {
     const t = await startTestApp({ runWorkers: false, ...overrides });
     apps.push(t);
     const http = new Http(t.baseUrl);
-    const deviceId: string = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    const deviceId: string = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const em = t.get<EntityManager>(EntityManager);
     const deploy = async (quantumCircuit: string, assemblerLanguage = 'QASM2') => {
       const res = await http.post('/api/deployments', {

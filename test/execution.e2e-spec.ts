@@ -25,7 +25,9 @@ describe('execution workers', () => {
     t = await startTestApp({ runWorkers: true, workerConcurrency: 2 });
     http = new Http(t.baseUrl);
     em = t.get<EntityManager>(EntityManager).fork();
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     t.get<DomainEventBus>(DomainEventBus).subscribe((e) => events.push(e));
   });
 
@@ -269,7 +271,9 @@ describe('execution workers', () => {
     try {
       a = await startTestApp({ runWorkers: true, workerConcurrency: 1, databaseUrl: db.url });
       const ha = new Http(a.baseUrl);
-      const dev = (await ha.get('/api/devices?provider=LOCAL')).body.items[0].id;
+      const dev = (await ha.get('/api/devices?provider=LOCAL')).body.items.find(
+        (d: { name: string }) => d.name === 'statevector-simulator',
+      ).id;
       // Longer than the shutdown grace (10 s) on any machine.
       const dep = await ha.post('/api/deployments', {
         name: 'shutdown',
@@ -309,7 +313,9 @@ describe('execution workers', () => {
     try {
       a = await startTestApp({ runWorkers: false, databaseUrl: db.url });
       const ha = new Http(a.baseUrl);
-      const dev = (await ha.get('/api/devices?provider=LOCAL')).body.items[0].id;
+      const dev = (await ha.get('/api/devices?provider=LOCAL')).body.items.find(
+        (d: { name: string }) => d.name === 'statevector-simulator',
+      ).id;
       const dep = await ha.post('/api/deployments', {
         name: 'orphan',
         programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],

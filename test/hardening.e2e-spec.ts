@@ -47,7 +47,9 @@ describe('hardening: hostile input is refused with a 4xx that names it', () => {
     [aliceToken, adminToken] = await Promise.all([token('alice'), token('root', ['admin'])]);
     alice = anon.as(aliceToken);
     admin = anon.as(adminToken);
-    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const dep = await anon.post('/api/deployments', {
       name: 'public',
       programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],

@@ -64,7 +64,9 @@ describe('immutable programs: a job keeps running and keeping what it was submit
     api = await startTestApp({ runWorkers: false });
     http = new Http(api.baseUrl);
     em = api.get<EntityManager>(EntityManager).fork();
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
   });
 
   afterAll(async () => {

@@ -38,7 +38,9 @@ describe('job API: idempotent submission, tags and search, event history', () =>
     alice = anon.as(await token('alice'));
     bob = anon.as(await token('bob'));
     admin = anon.as(await token('root', { roles: ['admin'] }));
-    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     dA = (await alice.post('/api/deployments', bell('alice'))).body.id;
     dP = (await anon.post('/api/deployments', bell('public'))).body.id;
     expect(dA).toBeDefined();

@@ -27,7 +27,9 @@ describe('job lifecycle on PostgreSQL', () => {
     em = t.get<EntityManager>(EntityManager).fork();
     bus = t.get(DomainEventBus);
     bus.subscribe((e) => events.push(e));
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const dep = await http.post('/api/deployments', {
       name: 'life',
       programs: [{ quantumCircuit: BELL_QASM2, assemblerLanguage: 'QASM2' }],

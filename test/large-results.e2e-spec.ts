@@ -71,7 +71,9 @@ describe('large results', () => {
   beforeAll(async () => {
     t = await startTestApp({ runWorkers: true, resultInlineEntries: INLINE, maxResultEntries: MAX_STORED });
     http = new Http(t.baseUrl);
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     socket = connectQunest(t.baseUrl, { socket: { transports: ['websocket'], reconnection: false } });
     await socket.ready();
     socket.onAny((name: ServerEventName, payload: unknown) => events.push({ name, payload }));

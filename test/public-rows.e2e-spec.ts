@@ -45,7 +45,9 @@ describe('public rows: readable by all, changed by admins (auth on)', () => {
     alice = anon.as(await token('alice'));
     bob = anon.as(await token('bob'));
     admin = anon.as(await token('root', { roles: ['admin'] }));
-    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
   });
   afterAll(() => t?.close());
 
@@ -229,7 +231,9 @@ describe('open single-user mode: the anonymous caller is admin and changes publi
   afterAll(() => t?.close());
 
   it('replaces and deletes public deployments and cancels, deletes and reruns public jobs', async () => {
-    const deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    const deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const d = (await http.post('/api/deployments', bell('open'))).body.id;
     const j1 = (await http.post('/api/jobs', { deploymentId: d, deviceId, shots: 10 })).body.id;
     const j2 = (await http.post('/api/jobs', { deploymentId: d, deviceId, shots: 10 })).body.id;

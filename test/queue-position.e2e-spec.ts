@@ -14,7 +14,9 @@ describe('queue position and wait times', () => {
   beforeAll(async () => {
     t = await startTestApp({ workerConcurrency: 1, maxRunningJobsPerUser: 0 });
     http = new Http(t.baseUrl);
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
   });
   afterAll(() => t?.close());
 

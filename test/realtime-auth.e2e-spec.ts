@@ -72,7 +72,9 @@ describe('realtime gateway with authentication', () => {
     http = new Http(t.baseUrl);
     jobs = t.get(JobsService);
     [alice, bob, root] = await Promise.all([token('alice'), token('bob'), token('root', ['admin'])]);
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     // A public deployment (anonymous), on which everyone may run jobs.
     const dep = await http.post('/api/deployments', {
       name: 'shared',

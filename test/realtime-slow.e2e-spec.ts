@@ -38,7 +38,9 @@ describe('realtime gateway and slow clients', () => {
   }
 
   it('closes a client that does not read, and keeps delivering to the others', async () => {
-    const deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    const deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const deploymentId = (
       await http.post('/api/deployments', {
         name: 'big',

@@ -35,7 +35,9 @@ describe('realtime gateway with real workers', () => {
   beforeAll(async () => {
     t = await startTestApp({ runWorkers: true, workerConcurrency: 1 });
     http = new Http(t.baseUrl);
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
   });
   afterAll(async () => {
     for (const s of sockets.splice(0)) s.disconnect();

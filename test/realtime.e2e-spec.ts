@@ -58,7 +58,9 @@ describe('realtime gateway', () => {
     t = await startTestApp({ runWorkers: false });
     http = new Http(t.baseUrl);
     jobs = t.get(JobsService);
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     deploymentId = (await http.post('/api/deployments', { name: 'rt', programs: PROGRAMS })).body.id;
   });
   afterEach(() => {

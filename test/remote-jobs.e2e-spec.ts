@@ -203,7 +203,9 @@ describe('jobs on a remote device (IBM Quantum, against its fake)', () => {
       queuePosition: queued.queuePosition,
     });
     // The one worker (WORKER_CONCURRENCY=1) is free while IBM holds the job: a local job runs to its end.
-    const local = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    const local = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const localJob = await http.post('/api/jobs', { deploymentId: dep, deviceId: local, shots: 200, seed: 3 });
     expect((await ended(localJob.body.id)).state).toBe('FINISHED');
     expect((await row(id)).state).toBe('RUNNING');

@@ -37,7 +37,9 @@ describe('heavy programs (issue #15)', () => {
       parseTimeoutSeconds: 10,
     });
     http = new Http(t.baseUrl);
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
   });
   afterAll(() => t?.close());
 

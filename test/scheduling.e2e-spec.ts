@@ -65,7 +65,9 @@ describe('fair scheduling: WORKER_CONCURRENCY=2, MAX_RUNNING_JOBS_PER_USER=1, au
     const anon = new Http(t.baseUrl);
     alice = anon.as(await token('alice'));
     bob = anon.as(await token('bob'));
-    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
   });
   afterAll(() => t?.close());
 
@@ -127,7 +129,9 @@ describe('fair share check when two workers take two jobs of one owner at the sa
   it('starts one, and hands the other back to the queue as a new entry without spending a retry', async () => {
     const anon = new Http(t.baseUrl);
     const carol = anon.as(await token('carol'));
-    const deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    const deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const dep = await deploy(carol, BELL_QASM2);
     const ids = [await submit(carol, dep, deviceId), await submit(carol, dep, deviceId)];
 
@@ -175,7 +179,9 @@ describe('time limit: JOB_TIMEOUT_SECONDS=2', () => {
     // 4 s: long enough that a Bell job fits in it on a loaded machine, short enough for a test
     t = await startTestApp({ runWorkers: true, workerConcurrency: 2, jobTimeoutSeconds: 4 });
     http = new Http(t.baseUrl);
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
   });
   afterAll(() => t?.close());
 
@@ -218,7 +224,9 @@ describe('shutdown with a job running', () => {
     try {
       a = await startTestApp({ runWorkers: true, workerConcurrency: 1, databaseUrl: db.url });
       const ha = new Http(a.baseUrl);
-      const dev = (await ha.get('/api/devices?provider=LOCAL')).body.items[0].id;
+      const dev = (await ha.get('/api/devices?provider=LOCAL')).body.items.find(
+        (d: { name: string }) => d.name === 'statevector-simulator',
+      ).id;
       // Longer than the shutdown grace (10 s) on any machine.
       const id = await submit(ha, await deploy(ha, longQasm3(20, 1500), 'QASM3'), dev);
       await waitUntil(async () => (await ha.get(`/api/jobs/${id}`)).body.state === 'RUNNING', 'job to run');

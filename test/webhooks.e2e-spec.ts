@@ -109,7 +109,9 @@ describe('signed webhooks (real app, workers, a receiver on 127.0.0.1)', () => {
     alice = anon.as(await token('alice'));
     bob = anon.as(await token('bob'));
     admin = anon.as(await token('root', { roles: ['admin'] }));
-    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await anon.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     aliceDeployment = (await alice.post('/api/deployments', { name: 'alice', programs: PROGRAMS })).body.id;
     publicDeployment = (await anon.post('/api/deployments', { name: 'public', programs: PROGRAMS })).body.id;
   });
@@ -429,7 +431,9 @@ describe('webhook deliveries are durable: written with the change, delivered by 
     const ok = (await dave.post('/api/webhooks', { url: `${receiver.base}/ok`, events: ['job.created'] })).body;
     const dead = (await dave.post('/api/webhooks', { url: `${receiver.base}/dead`, events: ['job.created'] })).body;
     const deploymentId = (await dave.post('/api/deployments', { name: 'd', programs: PROGRAMS })).body.id;
-    const deviceId = (await dave.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    const deviceId = (await dave.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     const jobs: string[] = [];
     for (let i = 0; i < 3; i++)
       jobs.push((await dave.post('/api/jobs', { deploymentId, deviceId, shots: 4 })).body.id as string);

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { NoiseModel } from '../quantum';
 import { uuidv7 } from '../common/uuid';
 import { Provider } from './provider.entity';
 
@@ -21,6 +22,8 @@ export const DeviceSchema = defineEntity({
     status: p.enum(DEVICE_STATUSES).default('online'),
     /** A remote device's id at its provider (a Braket device ARN, an IBM backend name); null for local ones. */
     providerDeviceId: p.string().length(255).nullable(),
+    /** A noisy simulated device's noise model (docs/noise.md); null for ideal and remote devices. */
+    noiseModel: p.json<NoiseModel>().nullable(),
     provider: () => p.manyToOne(Provider).deleteRule('cascade'),
   },
 });

@@ -140,8 +140,13 @@ export class DevicesController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Set a device online or offline (admins)' })
+  @ApiOperation({ summary: "Set a device online or offline, or change a noisy device's noise model (admins)" })
   @ApiOkResponse({ type: DeviceDto })
+  @ApiResponse({ status: 403, description: 'Not an admin' })
+  @ApiResponse({
+    status: 422,
+    description: 'A bad noise model (names the field, e.g. noiseModel.twoQubitDepolarizing), or a device without one',
+  })
   async update(
     @Param('id') id: string,
     @Body() dto: UpdateDeviceDto,

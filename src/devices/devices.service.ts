@@ -8,6 +8,7 @@ import type { DeviceQueryDto, UpdateDeviceDto } from './dto/device.dto';
 import { ProviderCatalog, type LiveDeviceStatus, type RemoteDeviceRef } from './provider-catalog';
 import { Provider } from './provider.entity';
 import { isUuid } from '../common/uuid';
+import { noiseModelProblem, validateNoiseModel } from '../quantum';
 
 @Injectable()
 export class DevicesService {
@@ -47,9 +48,14 @@ export class DevicesService {
           for (const d of described.devices) {
             const device = provider.devices.find((x) => x.name === d.name);
             const providerDeviceId = d.providerDeviceId ?? null;
-            if (!device) em.create(Device, { ...d, providerDeviceId, provider, status: 'online' });
+            const noiseModel = d.noiseModel
+              ? { ...d.noiseModel, readoutError: { ...d.noiseModel.readoutError } }
+              : null;
+            if (!device) em.create(Device, { ...d, providerDeviceId, noiseModel, provider, status: 'online' });
             else {
               if (device.numQubits !== d.numQubits) device.numQubits = d.numQubits;
+              // A model an admin changed is kept; a noisy device that had none gets the seeded one.
+              if (noiseModel && !device.noiseModel) device.noiseModel = noiseModel;
               if ((device.providerDeviceId ?? null) !== providerDeviceId) device.providerDeviceId = providerDeviceId;
             }
           }
@@ -103,9 +109,27 @@ export class DevicesService {
     return device;
   }
 
+  /**
+   * Sets a device's status and/or, for a noisy device, its noise model (checked whole: 422 naming the
+   * first bad field, e.g. `noiseModel.readoutError.p01`). Jobs that start after it run with the new model.
+   */
   async update(id: string, dto: UpdateDeviceDto): Promise<Device> {
+    if (dto.status === undefined && dto.noiseModel === undefined) {
+      throw new Unprocessable('send status and/or noiseModel', { field: 'status' });
+    }
     const device = await this.getDevice(id);
-    device.status = dto.status;
+    if (dto.noiseModel !== undefined) {
+      if (!device.noiseModel) {
+        throw new Unprocessable(
+          `device ${device.provider.name}/${device.name} has no noise model to change: only a noisy local device has one (${device.isLocal ? 'this one is an ideal simulator' : 'this one runs at its provider'})`,
+          { field: 'noiseModel' },
+        );
+      }
+      const problem = noiseModelProblem(dto.noiseModel, 'noiseModel');
+      if (problem) throw new Unprocessable(problem.message, { field: problem.field });
+      device.noiseModel = validateNoiseModel(dto.noiseModel);
+    }
+    if (dto.status !== undefined) device.status = dto.status;
     await this.em.flush();
     return device;
   }
@@ -258,6 +282,15 @@ export class DevicesService {
   /** The provider's calibration (properties) data of a remote device; a local device is ideal: none. */
   async calibration(id: string): Promise<DeviceCalibration> {
     const device = await this.getDevice(id);
+    if (device.isLocal && device.noiseModel) {
+      return {
+        deviceId: device.id,
+        source: 'local',
+        calibration: { noiseModel: device.noiseModel },
+        message: 'a noisy simulator of this service: its calibration is its noise model, known exactly (docs/noise.md)',
+        fetchedAt: new Date().toISOString(),
+      };
+    }
     if (device.isLocal || !this.catalog.isRemote(device.provider.name)) {
       return {
         deviceId: device.id,

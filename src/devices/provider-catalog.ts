@@ -1,3 +1,5 @@
+import type { NoiseModel } from '../quantum';
+
 /** A device a provider has without anyone asking a cloud: seeded at start. */
 export interface DeviceDescription {
   name: string;
@@ -7,6 +9,8 @@ export interface DeviceDescription {
   isLocal: boolean;
   /** A remote device's id at its provider (a Braket device ARN, an IBM backend name). */
   providerDeviceId?: string;
+  /** A noisy simulated device's model, seeded when the device is created (admins may change it later). */
+  noiseModel?: NoiseModel;
 }
 
 /** A provider as its backend describes it. */

@@ -1,3 +1,4 @@
+import type { NoiseModel } from '../quantum';
 import type { Observable } from './job.entity';
 import type { ErrorMitigation, JobType } from './job.enums';
 
@@ -31,6 +32,8 @@ export interface TargetDevice {
   isLocal: boolean;
   /** A remote device's id at its provider (Braket ARN, IBM backend name); null for local devices. */
   providerDeviceId: string | null;
+  /** A noisy local device's noise model: its programs run on the noisy engine. Null or absent otherwise. */
+  noiseModel?: NoiseModel | null;
 }
 
 /** One program of a job, in the language it was stored in. */
@@ -48,4 +51,9 @@ export interface RunSettings {
   observables: Observable[] | null;
   /** `none`, or a method the device's backend applies (admitted only then: see RemoteBackend.errorMitigations). */
   errorMitigation: ErrorMitigation;
+  /**
+   * Circuit cutting: programs wider than this run as recombined fragments of at most this many
+   * qubits (admitted on ideal local devices only). Null or absent: uncut.
+   */
+  cutToWidth?: number | null;
 }

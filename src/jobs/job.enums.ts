@@ -6,10 +6,20 @@ export const JOB_TYPES = ['RUNNER', 'SAMPLER', 'ESTIMATOR'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 /**
- * qunicorn-core's error mitigation methods, plus `none`, and `debiasing` (IonQ's symmetrization and
- * aggregation, applied on IonQ's side). A method a device does not apply is refused at submission.
+ * qunicorn-core's error mitigation methods, plus `none`, `debiasing` (IonQ's symmetrization and
+ * aggregation, applied on IonQ's side) and `twirled_readout_error_extinction` (TREX, applied by the
+ * noisy local device with `readout_mitigation` and `zne`: docs/noise.md). A method a device does not
+ * apply is refused at submission.
  */
-export const ERROR_MITIGATIONS = ['none', 'readout_mitigation', 'zne', 'pec', 'dd', 'debiasing'] as const;
+export const ERROR_MITIGATIONS = [
+  'none',
+  'readout_mitigation',
+  'twirled_readout_error_extinction',
+  'zne',
+  'pec',
+  'dd',
+  'debiasing',
+] as const;
 export type ErrorMitigation = (typeof ERROR_MITIGATIONS)[number];
 
 export const RESULT_TYPES = [

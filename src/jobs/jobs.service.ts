@@ -46,6 +46,7 @@ interface ResultDataTable {
   result_data: { result_id: string; chunk: number; first_entry: number; entry_count: number; entries: string };
 }
 import { TransientJobState } from './transient-job-state.entity';
+import { localMitigationProblem } from './local-mitigation';
 
 /** What a job asks for, as submitted (and as a rerun copies it). */
 type JobSettings = Pick<Job, 'shots' | 'type' | 'errorMitigation'> & {
@@ -344,10 +345,12 @@ export class JobsService implements OnModuleInit {
     this.checkRunnable(run.programs, device);
     // Accepted only where a device applies them (remote ones say which): never stored and ignored.
     if (settings.errorMitigation !== 'none' && device.isLocal) {
-      throw new Unprocessable(
-        `errorMitigation ${settings.errorMitigation} is not applied by the devices of this service's engine yet; send 'none' (or leave it out)`,
-        { field: 'errorMitigation' },
+      const problem = localMitigationProblem(
+        { name: device.name, providerName: device.provider.name, noiseModel: device.noiseModel },
+        settings.errorMitigation,
+        settings.type,
       );
+      if (problem) throw new Unprocessable(problem, { field: 'errorMitigation' });
     }
     if (settings.cutToWidth !== null) {
       throw new Unprocessable('circuit cutting (cutToWidth) is not supported by this service yet; leave it out', {
@@ -688,6 +691,7 @@ export class JobsService implements OnModuleInit {
         acceptedLanguages: device.provider.supportedLanguages,
         isLocal: device.isLocal,
         providerDeviceId: device.providerDeviceId ?? null,
+        noiseModel: device.noiseModel ?? null,
       },
       programs: programs.map((p) => ({
         id: p.id,

@@ -8,6 +8,7 @@ import { Migration20261202140000JobApi } from './Migration20261202140000JobApi';
 import { Migration20261202150000Webhooks } from './Migration20261202150000Webhooks';
 import { Migration20261202160000RemoteJobs } from './Migration20261202160000RemoteJobs';
 import { Migration20261202170000QueueIndexes } from './Migration20261202170000QueueIndexes';
+import { Migration20261202183000NoisyDevices } from './Migration20261202183000NoisyDevices';
 
 /** Checked-in migrations, in order. Listed explicitly so that they run the same from dist/ and under jest. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202150000Webhooks', class: Migration20261202150000Webhooks },
   { name: 'Migration20261202160000RemoteJobs', class: Migration20261202160000RemoteJobs },
   { name: 'Migration20261202170000QueueIndexes', class: Migration20261202170000QueueIndexes },
+  { name: 'Migration20261202183000NoisyDevices', class: Migration20261202183000NoisyDevices },
 ];

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import type { NoiseModel } from '../../quantum';
 import { Type } from 'class-transformer';
 import { PageQueryDto } from '../../common/paging';
 import { QueryBoolean } from '../../common/transforms';
@@ -33,10 +34,53 @@ export class DeviceQueryDto extends PageQueryDto {
   isLocal?: boolean;
 }
 
+/** A noise model as the API shows and takes it (docs/noise.md); every field required. */
+export class ReadoutErrorDto {
+  @ApiProperty({ minimum: 0, maximum: 0.49, description: 'P(read 1 | qubit in |0>)', example: 0.02 }) p01!: number;
+  @ApiProperty({ minimum: 0, maximum: 0.49, description: 'P(read 0 | qubit in |1>)', example: 0.04 }) p10!: number;
+}
+
+export class NoiseModelDto {
+  @ApiProperty({ minimum: 0, maximum: 1, description: 'Depolarizing rate after each one-qubit gate', example: 0.001 })
+  oneQubitDepolarizing!: number;
+  @ApiProperty({
+    minimum: 0,
+    maximum: 1,
+    description: 'Depolarizing rate after each gate on two or more qubits (over all its qubits)',
+    example: 0.01,
+  })
+  twoQubitDepolarizing!: number;
+  @ApiProperty({
+    minimum: 0,
+    maximum: 1,
+    description: 'Amplitude damping (T1-like) of each qubit of a gate, after it',
+    example: 0.001,
+  })
+  amplitudeDamping!: number;
+  @ApiProperty({
+    minimum: 0,
+    maximum: 1,
+    description: 'Phase damping (T2-like) of each qubit of a gate, after it',
+    example: 0.002,
+  })
+  phaseDamping!: number;
+  @ApiProperty({ type: ReadoutErrorDto }) readoutError!: ReadoutErrorDto;
+}
+
 export class UpdateDeviceDto {
-  @ApiProperty({ enum: DEVICE_STATUSES })
+  @ApiPropertyOptional({ enum: DEVICE_STATUSES })
+  @IsOptional()
   @IsIn(DEVICE_STATUSES)
-  status!: DeviceStatus;
+  status?: DeviceStatus;
+
+  @ApiPropertyOptional({
+    type: NoiseModelDto,
+    description:
+      "A noisy device's new noise model (admins), whole; 422 naming the first bad field (e.g. noiseModel.readoutError.p01)",
+  })
+  @IsOptional()
+  @IsObject()
+  noiseModel?: NoiseModel;
 }
 
 export class DeviceDto {
@@ -52,6 +96,12 @@ export class DeviceDto {
   })
   providerDeviceId!: string | null;
   @ApiProperty({ enum: DEVICE_STATUSES }) status!: DeviceStatus;
+  @ApiProperty({
+    type: NoiseModelDto,
+    nullable: true,
+    description: "A noisy simulated device's noise model (docs/noise.md); null for ideal and remote devices",
+  })
+  noiseModel!: NoiseModel | null;
   @ApiProperty({ format: 'uuid' }) providerId!: string;
   @ApiProperty() providerName!: string;
   @ApiProperty({ type: [String] }) supportedLanguages!: string[];
@@ -65,6 +115,7 @@ export class DeviceDto {
       isLocal: d.isLocal,
       providerDeviceId: d.providerDeviceId ?? null,
       status: d.status,
+      noiseModel: d.noiseModel ?? null,
       providerId: d.provider.id,
       providerName: d.provider.name,
       supportedLanguages: [...d.provider.supportedLanguages],

@@ -1,8 +1,15 @@
 import type { DeviceDescription, ProviderDescription } from '../../devices/provider-catalog';
-import { ENGINE_LANGUAGES } from '../../quantum';
+import { DEFAULT_NOISE_MODEL, ENGINE_LANGUAGES } from '../../quantum';
 
 export const LOCAL_PROVIDER = 'LOCAL';
 export const LOCAL_SIMULATOR = 'statevector-simulator';
+/** LOCAL's noisy device: its noise model is part of the device (docs/noise.md). */
+export const NOISY_SIMULATOR = 'noisy-simulator';
+/**
+ * The noisy device's width: density matrix up to DENSITY_MAX_QUBITS (12), trajectories above, whose
+ * cost grows with 2^n times the trajectories (up to 200): 16 keeps a job within seconds to minutes.
+ */
+export const NOISY_SIMULATOR_QUBITS = 16;
 
 /**
  * The providers whose devices run on our own engine: LOCAL, and qunicorn-core's local devices of
@@ -24,7 +31,13 @@ export function localProviders(localDeviceQubits: number): ProviderDescription[]
       name: LOCAL_PROVIDER,
       withToken: false,
       languages: ENGINE_LANGUAGES,
-      devices: [local(LOCAL_SIMULATOR, localDeviceQubits)],
+      devices: [
+        local(LOCAL_SIMULATOR, localDeviceQubits),
+        {
+          ...local(NOISY_SIMULATOR, Math.min(NOISY_SIMULATOR_QUBITS, localDeviceQubits)),
+          noiseModel: DEFAULT_NOISE_MODEL,
+        },
+      ],
     },
     {
       // qunicorn-core's ibm_pilot seeds `aer_simulator` (Qiskit Aer, local); IBM jobs may bring a token.

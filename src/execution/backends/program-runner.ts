@@ -8,6 +8,7 @@ import {
   SimulationWorkerError,
   type Circuit,
   type DistributionChunking,
+  type MitigationMethod,
   type ProgramRequest,
   type ProgramRunOptions,
   type ProgramRunResult,
@@ -195,6 +196,12 @@ export async function runPrograms(
       maxQubits: device.numQubits,
       chunking: limits.resultChunking,
     };
+    // A noisy device runs on the noisy engine, which also applies the job's mitigation (admitted
+    // only where it applies: jobs' localMitigationProblem).
+    if (device.noiseModel) {
+      req.noise = device.noiseModel;
+      if (settings.errorMitigation !== 'none') req.errorMitigation = settings.errorMitigation as MitigationMethod;
+    }
     opts.onProgress?.(i / n);
     let results: SimulationResult[];
     try {
