@@ -115,11 +115,14 @@ function checkAbort(abort: AbortLike | null): void {
 
 /** A 2x2 matrix (interleaved, row-major) on bit t where (i & cmask) === cval. */
 function apply1(d: Float64Array, bits: number, t: number, m: Matrix2, cmask: number, cval: number): void {
-  const N = 2 ** bits;
+  const half = 2 ** (bits - 1);
   const tb = 1 << t;
+  const low = tb - 1;
   const [m0, m1, m2, m3, m4, m5, m6, m7] = m;
-  for (let i = 0; i < N; i++) {
-    if ((i & tb) !== 0 || (i & cmask) !== cval) continue;
+  for (let k = 0; k < half; k++) {
+    // The k-th index with bit t clear.
+    const i = ((k >>> t) << (t + 1)) | (k & low);
+    if ((i & cmask) !== cval) continue;
     const a = 2 * i;
     const b = 2 * (i | tb);
     const ar = d[a],
@@ -131,6 +134,12 @@ function apply1(d: Float64Array, bits: number, t: number, m: Matrix2, cmask: num
     d[b] = m4 * ar - m5 * ai + m6 * br - m7 * bi;
     d[b + 1] = m4 * ai + m5 * ar + m6 * bi + m7 * br;
   }
+}
+
+/** The k-th integer whose bits `sorted` (ascending) are all clear. */
+function withZeros(k: number, sorted: readonly number[]): number {
+  for (const b of sorted) k = ((k >>> b) << (b + 1)) | (k & ((1 << b) - 1));
+  return k;
 }
 
 function swapBits(d: Float64Array, bits: number, a: number, b: number, cmask: number, cval: number): void {
@@ -175,8 +184,6 @@ function gateOnDensity(d: Float64Array, n: number, g: NoisyGate): void {
 function depolarizeDensity(d: Float64Array, n: number, qubits: number[], p: number): void {
   if (p === 0) return;
   const k = qubits.length;
-  let all = 0;
-  for (const q of qubits) all |= (1 << q) | (1 << (q + n));
   const diag: number[] = [];
   for (let c = 0; c < 2 ** k; c++) {
     let off = 0;
@@ -190,11 +197,12 @@ function depolarizeDensity(d: Float64Array, n: number, qubits: number[], p: numb
     for (let j = 0; j < 2 * k; j++) if (c & (1 << j)) off |= 1 << allBits[j];
     offsets.push(off);
   }
-  const N = 2 ** (2 * n);
+  const groups = 2 ** (2 * n - 2 * k);
+  const sorted = [...allBits].sort((x, y) => x - y);
   const keep = 1 - p;
   const share = p / 2 ** k;
-  for (let base = 0; base < N; base++) {
-    if ((base & all) !== 0) continue;
+  for (let g = 0; g < groups; g++) {
+    const base = withZeros(g, sorted);
     let tr = 0;
     let ti = 0;
     for (const off of diag) {
@@ -217,10 +225,14 @@ function dampDensity(d: Float64Array, n: number, q: number, gamma: number, lambd
   if (gamma === 0 && lambda === 0) return;
   const r = 1 << q;
   const c = 1 << (q + n);
-  const N = 2 ** (2 * n);
+  const groups = 2 ** (2 * n - 2);
   const off = Math.sqrt(1 - gamma) * Math.sqrt(1 - lambda);
-  for (let base = 0; base < N; base++) {
-    if ((base & (r | c)) !== 0) continue;
+  const qc = q + n;
+  const lowQ = r - 1;
+  const lowC = c - 1;
+  for (let g = 0; g < groups; g++) {
+    const x = ((g >>> q) << (q + 1)) | (g & lowQ);
+    const base = ((x >>> qc) << (qc + 1)) | (x & lowC);
     const i00 = 2 * base,
       i01 = 2 * (base | c),
       i10 = 2 * (base | r),
