@@ -8,6 +8,7 @@ import { Deployment } from './deployment.entity';
 import type { CreateDeploymentDto, DeploymentQueryDto, ProgramInputDto } from './dto/deployment.dto';
 import type { AssemblerLanguage } from './languages';
 import { ProgramValidator } from './program-validator';
+import type { CutSummary } from '../quantum';
 import { QuantumProgram } from './quantum-program.entity';
 import { isUuid } from '../common/uuid';
 
@@ -116,6 +117,14 @@ export class DeploymentsService implements OnModuleInit {
   async assertVisible(user: Principal, id: string): Promise<void> {
     const visible = isUuid(id) && (await this.em.count(Deployment, { id, ...ownerFilter(user, 'deployedBy') })) > 0;
     if (!visible) throw new NotFound('deployment', id);
+  }
+
+  /**
+   * The circuit cut of a job's `cutToWidth` planned for each program (in an engine thread): null for
+   * a program no wider than the width; a 422 naming `cutToWidth` when one cannot be cut to it.
+   */
+  planCuts(programs: QuantumProgram[], width: number): Promise<(CutSummary | null)[]> {
+    return this.validator.planCuts(programs, width);
   }
 
   /**

@@ -2,7 +2,16 @@ import { availableParallelism } from 'node:os';
 import { HttpException, HttpStatus, Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { canParse, CircuitError, ParseTimeoutError, SimulationWorkerError, SimulatorPool } from '../quantum';
+import {
+  canParse,
+  CircuitError,
+  CutError,
+  MAX_CUT_SUBEXPERIMENTS,
+  ParseTimeoutError,
+  SimulationWorkerError,
+  SimulatorPool,
+  type CutSummary,
+} from '../quantum';
 import type { Principal } from '../auth/principal';
 import { Unprocessable } from '../common/errors';
 import type { ProgramInputDto } from './dto/deployment.dto';
@@ -99,6 +108,55 @@ export class ProgramValidator implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.pool?.close();
+  }
+
+  /**
+   * Plans the circuit cut of a job's `cutToWidth` for each of its programs, in an engine thread of
+   * this pool (as parses are): answers each program's plan (null: no wider than the width, runs
+   * uncut), or refuses with 422 naming `cutToWidth` when a program cannot be cut to that width
+   * within MAX_CUT_SUBEXPERIMENTS sub-experiments (or at all: a gate wider than the width, a
+   * mid-circuit measurement).
+   */
+  async planCuts(
+    programs: { assemblerLanguage: string; quantumCircuit: string }[],
+    width: number,
+  ): Promise<(CutSummary | null)[]> {
+    const out: (CutSummary | null)[] = [];
+    for (let programIndex = 0; programIndex < programs.length; programIndex++) {
+      const program = programs[programIndex];
+      if (!canParse(program.assemblerLanguage)) {
+        throw new Unprocessable(
+          `cutToWidth: program ${programIndex} is written in ${program.assemblerLanguage}, which this service's engine does not read, so it cannot cut it`,
+          { field: 'cutToWidth', programIndex },
+        );
+      }
+      try {
+        const summary = await this.threads().parse(
+          {
+            language: program.assemblerLanguage,
+            source: program.quantumCircuit,
+            maxOperations: this.config.maxCircuitOperations,
+            planCut: { width, maxSubexperiments: MAX_CUT_SUBEXPERIMENTS },
+          },
+          { timeoutMs: this.config.parseTimeoutSeconds * 1000 },
+        );
+        out.push(summary.cut ?? null);
+      } catch (err) {
+        if (err instanceof CutError) {
+          throw new Unprocessable(`cutToWidth ${width}: program ${programIndex} cannot be cut: ${err.message}`, {
+            field: 'cutToWidth',
+            programIndex,
+            reason: err.reason,
+            ...(err.subexperiments !== undefined && {
+              subexperiments: err.subexperiments,
+              maxSubexperiments: err.limit,
+            }),
+          });
+        }
+        throw this.refusal(err, programIndex, false);
+      }
+    }
+    return out;
   }
 
   private async parseAll(programs: ProgramInputDto[]): Promise<void> {

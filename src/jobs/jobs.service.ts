@@ -352,10 +352,23 @@ export class JobsService implements OnModuleInit {
       );
       if (problem) throw new Unprocessable(problem, { field: 'errorMitigation' });
     }
+    // Circuit cutting runs in our engine, on an ideal device, and only within MAX_CUT_SUBEXPERIMENTS
+    // (planned here in an engine thread): refused otherwise, never accepted and ignored.
     if (settings.cutToWidth !== null) {
-      throw new Unprocessable('circuit cutting (cutToWidth) is not supported by this service yet; leave it out', {
-        field: 'cutToWidth',
-      });
+      const label = `${device.provider.name}/${device.name}`;
+      if (!device.isLocal || device.noiseModel) {
+        throw new Unprocessable(
+          `circuit cutting (cutToWidth) runs on the ideal simulators of this service's engine only; device ${label} is ${device.isLocal ? 'a noisy simulator' : 'at a remote provider'}`,
+          { field: 'cutToWidth' },
+        );
+      }
+      if (settings.cutToWidth > device.numQubits) {
+        throw new Unprocessable(
+          `cutToWidth ${settings.cutToWidth} is more than the ${device.numQubits} qubits of device ${label}: fragments must fit the device`,
+          { field: 'cutToWidth' },
+        );
+      }
+      await this.deployments.planCuts(run.programs, settings.cutToWidth);
     }
     if (!device.isLocal) {
       const problem = this.remote.admissionProblem(device.provider.name, {
@@ -705,6 +718,7 @@ export class JobsService implements OnModuleInit {
         type: job.type,
         observables: job.observables ?? null,
         errorMitigation: job.errorMitigation,
+        cutToWidth: job.cutToWidth ?? null,
       },
     };
   }

@@ -85,5 +85,17 @@ export {
 } from './noise';
 export type { NoiseModel, NoiseModelProblem, MitigationMethod, NoisySimulationRequest } from './noise';
 
+// Circuit cutting: wire cuts to fragments of a width, run on the statevector, recombined
+// (ProgramRequest's `cutToWidth` runs it in a pool thread; ProgramText's `planCut` plans at a parse).
+export {
+  planCuts,
+  simulateCut,
+  cutDistribution,
+  CutError,
+  MAX_CUT_SUBEXPERIMENTS,
+  MAX_RECOMBINATION_WORK,
+} from './cutting';
+export type { CutPlan, CutSummary, CutErrorReason, CutOptions, CutMeta } from './cutting';
+
 // Example programs (tests, benchmarks, README).
 export { BELL_QASM2 } from './examples';

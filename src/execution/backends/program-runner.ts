@@ -1,6 +1,7 @@
 import {
   canParse,
   CircuitError,
+  CutError,
   ENGINE_LANGUAGES,
   ParseTimeoutError,
   parseProgram,
@@ -142,6 +143,13 @@ function programFailure(
       { qubits: err.qubits, deviceQubits: device.numQubits },
     );
   }
+  if (err instanceof CutError) {
+    return new ProgramFailure(`${where} cannot be cut as asked (cutToWidth): ${err.message}`, program.id, err, {
+      field: 'cutToWidth',
+      reason: err.reason,
+      ...(err.subexperiments !== undefined && { subexperiments: err.subexperiments, limit: err.limit }),
+    });
+  }
   if (err instanceof ParseTimeoutError) {
     return new ProgramFailure(
       `${where} took too long to parse: more than ${err.timeoutMs / 1000} s (PARSE_TIMEOUT_SECONDS)`,
@@ -196,6 +204,8 @@ export async function runPrograms(
       maxQubits: device.numQubits,
       chunking: limits.resultChunking,
     };
+    // Circuit cutting, in the engine thread (admitted on ideal local devices only: JobsService).
+    if (settings.cutToWidth != null) req.cutToWidth = settings.cutToWidth;
     // A noisy device runs on the noisy engine, which also applies the job's mitigation (admitted
     // only where it applies: jobs' localMitigationProblem).
     if (device.noiseModel) {

@@ -104,7 +104,11 @@ export class CreateJobDto {
   @IsIn(ERROR_MITIGATIONS)
   errorMitigation: ErrorMitigation = 'none';
 
-  @ApiPropertyOptional({ minimum: 1, description: 'Circuit cutting: not supported yet, refused (422) when given' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    description:
+      "Circuit cutting: a program wider than this runs as wire-cut fragments of at most this many qubits, recombined (results' meta.cut says how many cuts, fragments and sub-experiments). Ideal local devices only; at most 4096 sub-experiments a program; else 422 naming cutToWidth. See docs/cutting.md",
+  })
   @IsOptional()
   @IsInt()
   @Min(1)

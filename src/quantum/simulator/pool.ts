@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { CircuitError, type CircuitErrorCode } from '../circuit/circuit';
 import { TranslationError, UnsupportedLanguageError } from '../languages';
+import { CutError, type CutErrorReason } from '../cutting/plan';
 import {
   ParseTimeoutError,
   ProgramTooWideError,
@@ -160,6 +161,14 @@ function deserialize(e: SerializedError): Error {
       break;
     case 'SimulationAbortedError':
       err = new SimulationAbortedError(e.message);
+      break;
+    case 'CutError':
+      err = new CutError(
+        e.message,
+        String(d.reason) as CutErrorReason,
+        d.subexperiments === undefined ? undefined : Number(d.subexperiments),
+        d.limit === undefined ? undefined : Number(d.limit),
+      );
       break;
     case 'SimulationLimitError':
       err = new SimulationLimitError(e.message);

@@ -6,6 +6,8 @@ import { ProgramTooWideError, SimulationInputError, SimulationLimitError } from 
 import type { NoiseModel } from '../noise/model';
 import { simulateNoisy, type MitigationMethod } from '../noise/run';
 import { simulate } from './simulate';
+import { planCuts, summarize, type CutSummary } from '../cutting/plan';
+import { simulateCut } from '../cutting/cut';
 import type { DistributionChunking, SimulateOptions, SimulationRequest, SimulationResult } from './types';
 
 /**
@@ -21,6 +23,11 @@ export interface ProgramText {
   source: string;
   /** Most operations the program may expand to (loops unrolled, gates inlined); see ParseOptions. */
   maxOperations?: number;
+  /**
+   * Plan a circuit cut too (parseTask only): where the program is wider than `width`, ParseSummary's
+   * `cut` answers the plan's size, or planCuts throws CutError (too many sub-experiments, ...).
+   */
+  planCut?: { width: number; maxSubexperiments?: number };
 }
 
 /** What a parse found: the circuit's size, without the circuit. */
@@ -31,6 +38,8 @@ export interface ParseSummary {
   numClbits: number;
   /** Time the parse took in its thread. */
   parseMs: number;
+  /** With ProgramText's `planCut`: the plan's size, or null when the program is no wider than the width. */
+  cut?: CutSummary | null;
 }
 
 /**
@@ -42,6 +51,14 @@ export interface ParseSummary {
 export type ProgramRequest = Omit<SimulationRequest, 'circuit'> & {
   program: ProgramText;
   chunking?: DistributionChunking;
+  /**
+   * Circuit cutting (cutting/cut.ts simulateCut): a program wider than this runs as fragments of at
+   * most this many qubits, recombined; the results' `meta.cut` says how. The program itself may then
+   * be wider than `maxQubits` (the width may not).
+   */
+  cutToWidth?: number;
+  /** The most sub-experiments a cut may need (default MAX_CUT_SUBEXPERIMENTS); more: CutError. */
+  maxSubexperiments?: number;
   /**
    * The device's noise model: the program runs on the noisy engine (../noise: density matrix, or
    * trajectories above `densityMaxQubits`), its measurements all at the end.
@@ -84,7 +101,12 @@ function parseText(program: ProgramText): { circuit: Circuit; summary: ParseSumm
  * UnsupportedLanguageError, as parseProgram does.
  */
 export function parseTask(program: ProgramText): ParseSummary {
-  return parseText(program).summary;
+  const { circuit, summary } = parseText(program);
+  if (program.planCut !== undefined) {
+    const { width, maxSubexperiments } = program.planCut;
+    summary.cut = circuit.numQubits > width ? summarize(planCuts(circuit, width, { maxSubexperiments })) : null;
+  }
+  return summary;
 }
 
 /**
@@ -96,19 +118,29 @@ export function programTask(
   req: ProgramRequest,
   opts: SimulateOptions & { onParsed?: (summary: ParseSummary) => void } = {},
 ): ProgramRunResult {
-  const { program, chunking, noise, errorMitigation, densityMaxQubits, ...rest } = req;
+  const { program, chunking, noise, errorMitigation, densityMaxQubits, cutToWidth, maxSubexperiments, ...rest } = req;
   if (chunking !== undefined) checkChunking(chunking);
   const { circuit, summary } = parseText(program);
   opts.onParsed?.(summary);
-  if (circuit.numQubits > req.maxQubits) throw new ProgramTooWideError(circuit.numQubits, req.maxQubits);
+  // A cut program may be wider than the device: its fragments are at most cutToWidth <= maxQubits wide.
+  if (cutToWidth === undefined && circuit.numQubits > req.maxQubits) {
+    throw new ProgramTooWideError(circuit.numQubits, req.maxQubits);
+  }
   const simOpts = { signal: opts.signal, onProgress: opts.onProgress };
+  if (cutToWidth !== undefined && noise !== undefined) {
+    throw new SimulationInputError(
+      'circuit cutting (cutToWidth) runs on the ideal statevector simulator, not on a noisy device',
+    );
+  }
   if (noise === undefined && errorMitigation !== undefined) {
     throw new SimulationInputError(`errorMitigation ${errorMitigation} needs a noisy device (a noise model)`);
   }
   const results =
     noise !== undefined
       ? simulateNoisy({ ...rest, circuit, noise, errorMitigation, densityMaxQubits }, simOpts)
-      : simulate({ ...rest, circuit }, simOpts);
+      : cutToWidth !== undefined
+        ? simulateCut({ ...rest, circuit }, { width: cutToWidth, maxSubexperiments }, simOpts)
+        : simulate({ ...rest, circuit }, simOpts);
   return { ...summary, results: chunking ? chunkDistributions(results, chunking) : results };
 }
 

@@ -10,6 +10,7 @@ import { CircuitError } from '../circuit/circuit';
 import { TranslationError, UnsupportedLanguageError } from '../languages';
 import { sortedBuffers } from './distribution';
 import { ProgramTooWideError } from './errors';
+import { CutError } from '../cutting/plan';
 import {
   parseTask,
   programTask,
@@ -62,6 +63,11 @@ function serialize(err: unknown): SerializedError {
     else if (err instanceof ProgramTooWideError) data = { qubits: err.qubits, maxQubits: err.maxQubits };
     else if (err instanceof UnsupportedLanguageError) data = { language: err.language, role: err.role };
     else if (err instanceof TranslationError) data = { construct: err.construct, language: err.language };
+    else if (err instanceof CutError) {
+      data = { reason: err.reason };
+      if (err.subexperiments !== undefined) data.subexperiments = err.subexperiments;
+      if (err.limit !== undefined) data.limit = err.limit;
+    }
     return {
       name: err.name,
       message: err.message,
