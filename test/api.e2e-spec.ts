@@ -320,7 +320,8 @@ describe('REST API (foundation)', () => {
         [{ deploymentId, deviceId, shots: 1, errorMitigation: 'magic' }, 400, 'errorMitigation'],
         // accepted fields that no device applies yet are refused, never stored and ignored
         [{ deploymentId, deviceId, shots: 1, errorMitigation: 'zne' }, 422, 'errorMitigation zne is refused'],
-        [{ deploymentId, deviceId, shots: 1, cutToWidth: 2 }, 422, 'cutToWidth'],
+        [{ deploymentId, deviceId, shots: 1, cutToWidth: 0 }, 400, 'cutToWidth must not be less than 1'],
+        [{ deploymentId, deviceId, shots: 1, cutToWidth: 1000 }, 422, 'cutToWidth 1000 is more than the'],
         [{ deploymentId, deviceId, shots: 1, type: 'ESTIMATOR' }, 400, 'observables'],
         [
           { deploymentId, deviceId, shots: 1, type: 'ESTIMATOR', observables: [{ pauli: 'ZQ' }] },
