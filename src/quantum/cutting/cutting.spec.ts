@@ -161,6 +161,27 @@ describe('circuit cutting: with shots', () => {
     expect(counts.meta).toMatchObject({ cut: { needed: false, width: 6 } });
   });
 
+  it('a program wider than the device runs when cut: GHZ-24 (3 qubits measured) on a 20-qubit device, cut to 12', () => {
+    const wide = ghz(24);
+    const measured: Circuit = {
+      ...wide,
+      numClbits: 3,
+      cregs: [{ name: 'c', size: 3, offset: 0 }],
+      ops: [
+        ...wide.ops.filter((op) => op.kind !== 'measure'),
+        { kind: 'measure', qubit: 0, clbit: 0 },
+        { kind: 'measure', qubit: 12, clbit: 1 },
+        { kind: 'measure', qubit: 23, clbit: 2 },
+      ],
+    };
+    const [counts] = simulateCut(
+      { circuit: measured, shots: 1000, seed: 2, type: 'RUNNER', maxQubits: 20 },
+      { width: 12 },
+    );
+    expect(Object.keys(counts.data).sort()).toEqual(['0x0', '0x7']);
+    expect(counts.meta).toMatchObject({ cut: { cuts: 2, fragments: 3 } });
+  });
+
   it('simulateCut refuses a width above the device', () => {
     expect(() => simulateCut({ circuit: ghz(8), shots: 1, type: 'RUNNER', maxQubits: 4 }, { width: 5 })).toThrow(
       expect.objectContaining({ reason: 'bad-width' }),

@@ -1,7 +1,7 @@
 /**
  * Circuit cutting (wire cuts): plan where to cut a circuit so that every fragment fits a width,
  * run the fragments' sub-experiments on the statevector simulator, and recombine the distribution
- * of the measured bits. See README.md beside this file.
+ * of the measured bits. Method, limits and cost: docs/cutting.md.
  */
 export { planCuts, summarize, CutError, MAX_CUT_SUBEXPERIMENTS, MAX_RECOMBINATION_WORK } from './plan';
 export type { CutPlan, CutSummary, CutErrorReason, Fragment, WireCut, PlanOptions } from './plan';
