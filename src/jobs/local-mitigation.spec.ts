@@ -1,0 +1,27 @@
+import { DEFAULT_NOISE_MODEL } from '../quantum';
+import { localMitigationProblem } from './local-mitigation';
+
+describe('localMitigationProblem', () => {
+  const noisy = { providerName: 'LOCAL', name: 'noisy-simulator', noiseModel: DEFAULT_NOISE_MODEL };
+  const ideal = { providerName: 'LOCAL', name: 'statevector-simulator', noiseModel: null };
+
+  it('admits the engine methods on a noisy device for SAMPLER and ESTIMATOR jobs, and none anywhere', () => {
+    for (const method of ['readout_mitigation', 'twirled_readout_error_extinction', 'zne'] as const) {
+      expect(localMitigationProblem(noisy, method, 'SAMPLER')).toBeNull();
+      expect(localMitigationProblem(noisy, method, 'ESTIMATOR')).toBeNull();
+    }
+    expect(localMitigationProblem(ideal, 'none', 'RUNNER')).toBeNull();
+    expect(localMitigationProblem(noisy, 'none', 'RUNNER')).toBeNull();
+  });
+
+  it('says why it refuses: an ideal device, a method the engine does not apply, a RUNNER job', () => {
+    expect(localMitigationProblem(ideal, 'zne', 'ESTIMATOR')).toContain(
+      'device LOCAL/statevector-simulator is an ideal simulator',
+    );
+    expect(localMitigationProblem(noisy, 'pec', 'ESTIMATOR')).toBe(
+      'device LOCAL/noisy-simulator does not apply errorMitigation pec (it applies readout_mitigation, twirled_readout_error_extinction, zne)',
+    );
+    expect(localMitigationProblem(noisy, 'debiasing', 'SAMPLER')).toContain('does not apply errorMitigation debiasing');
+    expect(localMitigationProblem(noisy, 'zne', 'RUNNER')).toContain('use type SAMPLER or ESTIMATOR');
+  });
+});
