@@ -197,6 +197,31 @@ describe('circuit cutting (cutToWidth)', () => {
     expect(ring.body.reason).toBe('recombination-too-large');
   });
 
+  it('ESTIMATOR on a 22-qubit GHZ (wider than the 20-qubit device) cut to 11: Z on one qubit runs, Z on all 22 is refused (422: more than 20 measured qubits)', async () => {
+    const ghz22 = `OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[22];\nh q[0];\n${Array.from({ length: 21 }, (_, i) => `cx q[${i}],q[${i + 1}];`).join('\n')}\n`;
+    const deploymentId = await deploy(ghz22);
+    const one = await run({
+      deploymentId,
+      shots: 10,
+      type: 'ESTIMATOR',
+      observables: [{ pauli: 'I'.repeat(21) + 'Z' }, { pauli: 'ZZ' + 'I'.repeat(20) }],
+      cutToWidth: 11,
+    });
+    expect(one.state).toBe('FINISHED');
+    expect(one.results.map((r: any) => r.data.value)).toEqual([0, 1].map((v) => expect.closeTo(v, 9)));
+    const all = await http.post('/api/jobs', {
+      deploymentId,
+      deviceId,
+      shots: 10,
+      type: 'ESTIMATOR',
+      observables: [{ pauli: 'Z'.repeat(22) }],
+      cutToWidth: 11,
+    });
+    expect(all.status).toBe(422);
+    expect(all.body.field).toBe('cutToWidth');
+    expect(all.body.reason).toBe('too-many-measured-qubits');
+  });
+
   it('refuses a width below 1 (400), above the device (422), a gate wider than the width (422), and devices that cannot cut (422)', async () => {
     const deploymentId = await deploy(GHZ8);
     for (const bad of [0, -1, 2.5]) {

@@ -123,8 +123,8 @@ export class DeploymentsService implements OnModuleInit {
    * The circuit cut of a job's `cutToWidth` planned for each program (in an engine thread): null for
    * a program no wider than the width; a 422 naming `cutToWidth` when one cannot be cut to it.
    */
-  planCuts(programs: QuantumProgram[], width: number): Promise<(CutSummary | null)[]> {
-    return this.validator.planCuts(programs, width);
+  planCuts(programs: QuantumProgram[], width: number, observables?: string[]): Promise<(CutSummary | null)[]> {
+    return this.validator.planCuts(programs, width, observables);
   }
 
   /**

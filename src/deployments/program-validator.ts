@@ -115,11 +115,13 @@ export class ProgramValidator implements OnApplicationShutdown {
    * this pool (as parses are): answers each program's plan (null: no wider than the width, runs
    * uncut), or refuses with 422 naming `cutToWidth` when a program cannot be cut to that width
    * within MAX_CUT_SUBEXPERIMENTS sub-experiments (or at all: a gate wider than the width, a
-   * mid-circuit measurement).
+   * mid-circuit measurement). With an ESTIMATOR job's `observables`, each program is planned as
+   * measured in each observable's basis (what the run cuts).
    */
   async planCuts(
     programs: { assemblerLanguage: string; quantumCircuit: string }[],
     width: number,
+    observables?: string[],
   ): Promise<(CutSummary | null)[]> {
     const out: (CutSummary | null)[] = [];
     for (let programIndex = 0; programIndex < programs.length; programIndex++) {
@@ -136,7 +138,7 @@ export class ProgramValidator implements OnApplicationShutdown {
             language: program.assemblerLanguage,
             source: program.quantumCircuit,
             maxOperations: this.config.maxCircuitOperations,
-            planCut: { width, maxSubexperiments: MAX_CUT_SUBEXPERIMENTS },
+            planCut: { width, maxSubexperiments: MAX_CUT_SUBEXPERIMENTS, observables },
           },
           { timeoutMs: this.config.parseTimeoutSeconds * 1000 },
         );

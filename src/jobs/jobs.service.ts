@@ -368,7 +368,8 @@ export class JobsService implements OnModuleInit {
           { field: 'cutToWidth' },
         );
       }
-      await this.deployments.planCuts(run.programs, settings.cutToWidth);
+      const observables = settings.type === 'ESTIMATOR' ? settings.observables?.map((o) => o.pauli) : undefined;
+      await this.deployments.planCuts(run.programs, settings.cutToWidth, observables);
     }
     if (!device.isLocal) {
       const problem = this.remote.admissionProblem(device.provider.name, {

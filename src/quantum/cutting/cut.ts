@@ -100,6 +100,30 @@ export function cutDistribution(
   };
 }
 
+/**
+ * The plan of the largest cut a job needs: of the circuit itself, or (for an ESTIMATOR job's
+ * observables) of the circuit measured in each observable's basis. Observables that are the identity
+ * or do not fit the circuit are left out (the run reports those). Null when the circuit is no wider
+ * than the width. Throws CutError as planCuts does.
+ */
+export function planForJob(
+  circuit: Circuit,
+  width: number,
+  opts: PlanOptions & { observables?: string[] } = {},
+): CutSummary | null {
+  if (circuit.numQubits <= width) return null;
+  const paulis = [...new Set((opts.observables ?? []).map((p) => String(p).toUpperCase()))].filter(
+    (p) => p.length === circuit.numQubits && /^[IXYZ]*$/.test(p) && /[XYZ]/.test(p),
+  );
+  if (opts.observables === undefined) return summarize(planCuts(circuit, width, opts));
+  let largest: CutSummary | null = null;
+  for (const p of paulis) {
+    const s = summarize(planCuts(observableCircuit(circuit, p), width, opts));
+    if (largest === null || s.subexperiments > largest.subexperiments) largest = s;
+  }
+  return largest;
+}
+
 /** `shots` draws from a distribution over clbit values, as '0'/'1' strings (clbit 0 first) -> count. */
 function sample(distribution: Map<number, number>, numClbits: number, shots: number, rng: Rng): Map<string, number> {
   const entries = [...distribution.entries()].sort(([a], [b]) => a - b);
@@ -247,7 +271,7 @@ function parity(key: number): boolean {
  * The circuit's gates followed by, on every qubit the Pauli string acts on, a rotation into its
  * basis (X: H; Y: S^dagger then H) and a measurement into clbits 0, 1, ... (qubit order).
  */
-function observableCircuit(circuit: Circuit, pauli: string): Circuit {
+export function observableCircuit(circuit: Circuit, pauli: string): Circuit {
   const ops: Op[] = circuit.ops.filter((op) => op.kind !== 'measure');
   let clbit = 0;
   const n = circuit.numQubits;

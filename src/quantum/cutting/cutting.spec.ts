@@ -1,7 +1,7 @@
 import type { Circuit, Op } from '../circuit/circuit';
 import { parseQasm } from '../qasm';
 import { simulate } from '../simulator/simulate';
-import { CutError, cutDistribution, exactDistribution, planCuts, simulateCut } from '.';
+import { CutError, cutDistribution, exactDistribution, planCuts, planForJob, simulateCut } from '.';
 import { blockCircuit, ghz } from './testing';
 
 /** The exact distribution of a circuit's clbits, uncut, from its state vector. */
@@ -61,6 +61,19 @@ describe('circuit cutting: plan', () => {
     expect((err as CutError).reason).toBe('too-many-subexperiments');
     expect((err as CutError).subexperiments).toBeGreaterThan(100);
     expect((err as CutError).limit).toBe(100);
+  });
+
+  it('refuses a cut circuit measuring more than 20 qubits (the recombined distribution covers them all)', () => {
+    expect(() => planCuts(ghz(22), 12)).toThrow(expect.objectContaining({ reason: 'too-many-measured-qubits' }));
+  });
+
+  it('planForJob plans an ESTIMATOR job per observable: its measured qubits are those the observable acts on', () => {
+    const wide = ghz(22);
+    expect(planForJob(wide, 11, { observables: ['I'.repeat(21) + 'Z'] })).toMatchObject({ cuts: 2, fragments: 3 });
+    expect(() => planForJob(wide, 11, { observables: ['Z'.repeat(22)] })).toThrow(
+      expect.objectContaining({ reason: 'too-many-measured-qubits' }),
+    );
+    expect(planForJob(ghz(8), 8)).toBeNull();
   });
 
   it('refuses gates wider than the width and circuits with reset or mid-circuit measurement', () => {

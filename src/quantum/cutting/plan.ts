@@ -25,11 +25,22 @@ export const MAX_CUT_SUBEXPERIMENTS = 4096;
  */
 export const MAX_RECOMBINATION_WORK = 2 ** 28;
 
+/**
+ * Most measured qubits of a cut circuit: the recombination holds distributions over all of them
+ * (2^20 entries, 8 MiB a copy). An ESTIMATOR job measures the qubits its observable acts on.
+ */
+export const MAX_CUT_MEASURED_QUBITS = 20;
+
 /** Wire entries the plan search may visit (a few seconds of work at most). */
-const SEARCH_BUDGET = 200_000_000;
+const SEARCH_BUDGET = 60_000_000;
 
 export type CutErrorReason =
-  'too-many-subexperiments' | 'recombination-too-large' | 'gate-wider-than-width' | 'unsupported-circuit' | 'bad-width';
+  | 'too-many-subexperiments'
+  | 'recombination-too-large'
+  | 'gate-wider-than-width'
+  | 'unsupported-circuit'
+  | 'too-many-measured-qubits'
+  | 'bad-width';
 
 /** The circuit cannot be cut as asked; `reason` says why. Survives the trip through a pool thread. */
 export class CutError extends Error {
@@ -178,22 +189,25 @@ export function planCuts(circuit: Circuit, width: number, opts: PlanOptions = {}
   const entries = multi.reduce((s, m) => s + m.qubits.length, 0) + n;
   let work = 0;
   const spent = () => work > SEARCH_BUDGET;
+  // Labels: the greedy's are below m, the blocks' at most n; `improve` opens fresh ones up to the bound.
+  const maxLabels = 2 * multi.length + n + 2;
+  const widths = new Int32Array(maxLabels);
+  const ins = new Int32Array(maxLabels);
+  const outs = new Int32Array(maxLabels);
+  const touched: number[] = [];
   const evaluate = (labels: Int32Array): Evaluation => {
     work += entries;
-    const widths = new Map<number, number>();
-    const ins = new Map<number, number>();
-    const outs = new Map<number, number>();
     let cuts = 0;
     for (const seq of wires) {
       let prev = -1;
       for (const j of seq) {
         const l = labels[j];
         if (l !== prev) {
-          widths.set(l, (widths.get(l) ?? 0) + 1);
+          if (widths[l]++ === 0) touched.push(l);
           if (prev >= 0) {
             cuts++;
-            outs.set(prev, (outs.get(prev) ?? 0) + 1);
-            ins.set(l, (ins.get(l) ?? 0) + 1);
+            outs[prev]++;
+            ins[l]++;
           }
           prev = l;
         }
@@ -201,10 +215,12 @@ export function planCuts(circuit: Circuit, width: number, opts: PlanOptions = {}
     }
     let overflow = 0;
     let subexperiments = 0;
-    for (const [l, w] of widths) {
-      overflow += Math.max(0, w - width);
-      subexperiments += 4 ** (ins.get(l) ?? 0) * 3 ** (outs.get(l) ?? 0);
+    for (const l of touched) {
+      overflow += Math.max(0, widths[l] - width);
+      subexperiments += 4 ** ins[l] * 3 ** outs[l];
+      widths[l] = ins[l] = outs[l] = 0;
     }
+    touched.length = 0;
     return { overflow, subexperiments, cuts };
   };
   const better = (a: Evaluation, b: Evaluation) =>
@@ -277,7 +293,7 @@ export function planCuts(circuit: Circuit, width: number, opts: PlanOptions = {}
     for (let sweep = 0; sweep < 50 && !spent(); sweep++) {
       let changed = false;
       for (let j = 0; j < multi.length && !spent(); j++) {
-        const options = new Set<number>([fresh]);
+        const options = new Set<number>(fresh < maxLabels ? [fresh] : []);
         for (const q of multi[j].qubits) {
           const seq = wires[q];
           const at = seq.indexOf(j);
@@ -323,6 +339,12 @@ export function planCuts(circuit: Circuit, width: number, opts: PlanOptions = {}
     );
   }
   const plan = build(circuit, width, multi, wires, best.labels);
+  if (plan.outputs.length > MAX_CUT_MEASURED_QUBITS) {
+    throw new CutError(
+      `a cut circuit may measure at most ${MAX_CUT_MEASURED_QUBITS} qubits (the recombined distribution covers them all); this one measures ${plan.outputs.length}`,
+      'too-many-measured-qubits',
+    );
+  }
   if (plan.subexperiments > maxSub) {
     throw new CutError(
       `cutting to width ${width} needs ${plan.subexperiments} sub-experiments (${plan.cuts.length} cuts, ${plan.fragments.length} fragments), more than the limit of ${maxSub}`,

@@ -6,8 +6,8 @@ import { ProgramTooWideError, SimulationInputError, SimulationLimitError } from 
 import type { NoiseModel } from '../noise/model';
 import { simulateNoisy, type MitigationMethod } from '../noise/run';
 import { simulate } from './simulate';
-import { planCuts, summarize, type CutSummary } from '../cutting/plan';
-import { simulateCut } from '../cutting/cut';
+import type { CutSummary } from '../cutting/plan';
+import { planForJob, simulateCut } from '../cutting/cut';
 import type { DistributionChunking, SimulateOptions, SimulationRequest, SimulationResult } from './types';
 
 /**
@@ -25,9 +25,10 @@ export interface ProgramText {
   maxOperations?: number;
   /**
    * Plan a circuit cut too (parseTask only): where the program is wider than `width`, ParseSummary's
-   * `cut` answers the plan's size, or planCuts throws CutError (too many sub-experiments, ...).
+   * `cut` answers the plan's size, or planCuts throws CutError (too many sub-experiments, ...). With
+   * `observables` (an ESTIMATOR job's), the circuit measured in each one's basis is planned.
    */
-  planCut?: { width: number; maxSubexperiments?: number };
+  planCut?: { width: number; maxSubexperiments?: number; observables?: string[] };
 }
 
 /** What a parse found: the circuit's size, without the circuit. */
@@ -103,8 +104,8 @@ function parseText(program: ProgramText): { circuit: Circuit; summary: ParseSumm
 export function parseTask(program: ProgramText): ParseSummary {
   const { circuit, summary } = parseText(program);
   if (program.planCut !== undefined) {
-    const { width, maxSubexperiments } = program.planCut;
-    summary.cut = circuit.numQubits > width ? summarize(planCuts(circuit, width, { maxSubexperiments })) : null;
+    const { width, maxSubexperiments, observables } = program.planCut;
+    summary.cut = planForJob(circuit, width, { maxSubexperiments, observables });
   }
   return summary;
 }
