@@ -1,5 +1,6 @@
 import type { Circuit, Op } from '../circuit/circuit';
 import { parseQasm } from '../qasm';
+import { SimulationAbortedError } from '../simulator/errors';
 import { simulate } from '../simulator/simulate';
 import { CutError, cutDistribution, exactDistribution, planCuts, planForJob, simulateCut } from '.';
 import { blockCircuit, ghz } from './testing';
@@ -193,6 +194,27 @@ describe('circuit cutting: with shots', () => {
     );
     expect(Object.keys(counts.data).sort()).toEqual(['0x0', '0x7']);
     expect(counts.meta).toMatchObject({ cut: { cuts: 2, fragments: 3 } });
+  });
+
+  it('reports progress and stops when its signal is aborted (SimulationAbortedError)', () => {
+    const fractions: number[] = [];
+    const signal = { aborted: false };
+    expect(() =>
+      simulateCut(
+        { circuit: blockCircuit(10, 4, 15), shots: 10, type: 'RUNNER', maxQubits: 26 },
+        { width: 4 },
+        {
+          signal,
+          onProgress: (f) => {
+            fractions.push(f);
+            if (fractions.length === 5) signal.aborted = true;
+          },
+        },
+      ),
+    ).toThrow(SimulationAbortedError);
+    expect(fractions).toHaveLength(5);
+    expect(fractions[4]).toBeGreaterThan(0);
+    expect(fractions[4]).toBeLessThan(1);
   });
 
   it('simulateCut refuses a width above the device', () => {
