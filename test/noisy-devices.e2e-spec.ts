@@ -78,7 +78,7 @@ describe('noisy-simulator and error mitigation', () => {
     expect(plain.resultType).toBe('VALUE_AND_VARIANCE');
     const rawError = Math.abs(plain.data.value - 1);
     expect(rawError).toBeGreaterThan(0.05);
-    for (const method of ['readout_mitigation', 'twirled_readout_error_extinction', 'zne']) {
+    for (const method of ['readout_mitigation', 'twirled_readout_error_extinction', 'zne', 'pec']) {
       const job = await run({ type: 'ESTIMATOR', observables, errorMitigation: method });
       expect(job.errorMitigation).toBe(method);
       const [result] = job.results;
@@ -110,7 +110,7 @@ describe('noisy-simulator and error mitigation', () => {
       expect(res.body.message).toContain(words);
     };
     await refused({ deviceId: ideal, type: 'SAMPLER', errorMitigation: 'zne' }, 'ideal simulator');
-    await refused({ deviceId: noisy, type: 'SAMPLER', errorMitigation: 'pec' }, 'does not apply errorMitigation pec');
+    await refused({ deviceId: noisy, type: 'SAMPLER', errorMitigation: 'pec' }, 'use type ESTIMATOR');
     await refused({ deviceId: noisy, type: 'SAMPLER', errorMitigation: 'dd' }, 'does not apply errorMitigation dd');
     await refused({ deviceId: noisy, type: 'RUNNER', errorMitigation: 'zne' }, 'use type SAMPLER or ESTIMATOR');
   });

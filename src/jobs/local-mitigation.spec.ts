@@ -10,6 +10,7 @@ describe('localMitigationProblem', () => {
       expect(localMitigationProblem(noisy, method, 'SAMPLER')).toBeNull();
       expect(localMitigationProblem(noisy, method, 'ESTIMATOR')).toBeNull();
     }
+    expect(localMitigationProblem(noisy, 'pec', 'ESTIMATOR')).toBeNull();
     expect(localMitigationProblem(ideal, 'none', 'RUNNER')).toBeNull();
     expect(localMitigationProblem(noisy, 'none', 'RUNNER')).toBeNull();
   });
@@ -18,8 +19,11 @@ describe('localMitigationProblem', () => {
     expect(localMitigationProblem(ideal, 'zne', 'ESTIMATOR')).toContain(
       'device LOCAL/statevector-simulator is an ideal simulator',
     );
-    expect(localMitigationProblem(noisy, 'pec', 'ESTIMATOR')).toBe(
-      'device LOCAL/noisy-simulator does not apply errorMitigation pec (it applies readout_mitigation, twirled_readout_error_extinction, zne)',
+    expect(localMitigationProblem(noisy, 'dd', 'ESTIMATOR')).toBe(
+      'device LOCAL/noisy-simulator does not apply errorMitigation dd (it applies readout_mitigation, twirled_readout_error_extinction, zne, pec)',
+    );
+    expect(localMitigationProblem(noisy, 'pec', 'SAMPLER')).toBe(
+      'errorMitigation pec gives expectation values: use type ESTIMATOR',
     );
     expect(localMitigationProblem(noisy, 'debiasing', 'SAMPLER')).toContain('does not apply errorMitigation debiasing');
     expect(localMitigationProblem(noisy, 'zne', 'RUNNER')).toContain('use type SAMPLER or ESTIMATOR');

@@ -1,12 +1,13 @@
-import { MITIGATION_METHODS } from '../quantum';
+import { MITIGATION_JOB_TYPES, MITIGATION_METHODS, type MitigationMethod } from '../quantum';
 import type { ErrorMitigation, JobType } from './job.enums';
 
 /**
  * Why a local device cannot apply a job's `errorMitigation` (answered 422 naming the field), or null
  * when it can. Our engine mitigates only on a noisy device (one with a noise model): on an ideal
  * simulator there is no noise to mitigate, and answering "applied: false" would be a field accepted
- * and ignored. It applies the engine's methods (MITIGATION_METHODS) to SAMPLER and ESTIMATOR jobs;
- * a RUNNER job's counts cannot be mitigated and stay counts. See docs/noise.md.
+ * and ignored. It applies the engine's methods (MITIGATION_METHODS) to the job types each gives
+ * results of (MITIGATION_JOB_TYPES: SAMPLER and ESTIMATOR, PEC ESTIMATOR only); a RUNNER job's counts
+ * cannot be mitigated and stay counts. See docs/noise.md.
  */
 export function localMitigationProblem(
   device: { name: string; providerName: string; noiseModel?: unknown },
@@ -22,8 +23,10 @@ export function localMitigationProblem(
   if (!(MITIGATION_METHODS as readonly string[]).includes(method)) {
     return `device ${label} does not apply errorMitigation ${method} (it applies ${applied})`;
   }
-  if (type === 'RUNNER') {
-    return `errorMitigation ${method} gives mitigated quasi-probabilities or expectation values: use type SAMPLER or ESTIMATOR (a RUNNER job's counts cannot be mitigated)`;
+  const types: readonly string[] = MITIGATION_JOB_TYPES[method as MitigationMethod];
+  if (!types.includes(type)) {
+    const gives = method === 'pec' ? 'expectation values' : 'mitigated quasi-probabilities or expectation values';
+    return `errorMitigation ${method} gives ${gives}: use type ${types.join(' or ')}${type === 'RUNNER' ? " (a RUNNER job's counts cannot be mitigated)" : ''}`;
   }
   return null;
 }

@@ -248,19 +248,72 @@ function dampDensity(d: Float64Array, n: number, q: number, gamma: number, lambd
   }
 }
 
-function densityProbabilities(c: NoisyCircuit, noise: NoiseModel, abort: AbortLike | null): Float64Array {
+/**
+ * The inverse of the Pauli channel of fidelities (1, fx, fx, fz) on qubit q (fx of X and Y, fz of Z):
+ * the Pauli-twirled damping of the model, inverted (PEC).
+ */
+function inversePauliDamping(d: Float64Array, n: number, q: number, fx: number, fz: number): void {
+  const gx = 1 / fx;
+  const gz = 1 / fz;
+  const a = (1 + gz) / 2;
+  const b = (1 - gz) / 2;
+  const r = 1 << q;
+  const c = 1 << (q + n);
+  const groups = 2 ** (2 * n - 2);
+  const qc = q + n;
+  for (let g = 0; g < groups; g++) {
+    const x = ((g >>> q) << (q + 1)) | (g & (r - 1));
+    const base = ((x >>> qc) << (qc + 1)) | (x & (c - 1));
+    const i00 = 2 * base,
+      i01 = 2 * (base | c),
+      i10 = 2 * (base | r),
+      i11 = 2 * (base | r | c);
+    for (let im = 0; im < 2; im++) {
+      const p0 = d[i00 + im];
+      const p1 = d[i11 + im];
+      d[i00 + im] = a * p0 + b * p1;
+      d[i11 + im] = b * p0 + a * p1;
+      d[i01 + im] *= gx;
+      d[i10 + im] *= gx;
+    }
+  }
+}
+
+/** Pauli fidelities of the model's damping of one qubit, twirled: X and Y, and Z. */
+export function dampingFidelities(noise: NoiseModel): { fx: number; fz: number } {
+  return {
+    fx: Math.sqrt(1 - noise.amplitudeDamping) * Math.sqrt(1 - noise.phaseDamping),
+    fz: 1 - noise.amplitudeDamping,
+  };
+}
+
+function densityProbabilities(
+  c: NoisyCircuit,
+  noise: NoiseModel,
+  abort: AbortLike | null,
+  cancel: boolean,
+): Float64Array {
   const n = c.numQubits;
   const d = new Float64Array(2 * 2 ** (2 * n));
   d[0] = 1;
+  const { fx, fz } = dampingFidelities(noise);
   for (const g of c.gates) {
     checkAbort(abort);
     gateOnDensity(d, n, g);
-    depolarizeDensity(d, n, g.qubits, g.qubits.length === 1 ? noise.oneQubitDepolarizing : noise.twoQubitDepolarizing);
+    const dep = g.qubits.length === 1 ? noise.oneQubitDepolarizing : noise.twoQubitDepolarizing;
+    depolarizeDensity(d, n, g.qubits, dep);
     for (const q of g.qubits) dampDensity(d, n, q, noise.amplitudeDamping, noise.phaseDamping);
+    if (cancel) {
+      // PEC in expectation: the inverse of the gate's Pauli-twirled noise (fidelities 1 - dep of the
+      // depolarizing, fx and fz of each qubit's damping); the damping's non-unital part stays.
+      for (const q of g.qubits) if (fx !== 1 || fz !== 1) inversePauliDamping(d, n, q, fx, fz);
+      if (dep > 0) depolarizeDensity(d, n, g.qubits, 1 - 1 / (1 - dep));
+    }
   }
   const dim = 2 ** n;
   const p = new Float64Array(dim);
-  for (let i = 0; i < dim; i++) p[i] = Math.max(0, d[2 * (i + i * dim)]);
+  // Quasi-probabilities under `cancel` (may be slightly negative); probabilities otherwise.
+  for (let i = 0; i < dim; i++) p[i] = cancel ? d[2 * (i + i * dim)] : Math.max(0, d[2 * (i + i * dim)]);
   return p;
 }
 
@@ -349,6 +402,11 @@ export interface NoisyRunOptions {
   densityMaxQubits?: number;
   /** Trajectories averaged above that width (default MAX_TRAJECTORIES). */
   trajectories?: number;
+  /**
+   * Probabilistic error cancellation in expectation: after each gate's noise, the inverse of its
+   * Pauli-twirled noise (density matrix only; quasi-probabilities come back).
+   */
+  cancel?: boolean;
   maxMemoryBytes?: number;
   signal?: AbortLike;
 }
@@ -376,7 +434,12 @@ export function noisyProbabilities(
   const abort = opts.signal ?? null;
   if (n <= (opts.densityMaxQubits ?? DENSITY_MAX_QUBITS)) {
     checkMemory(2 * n, 1, opts.maxMemoryBytes);
-    return { p: densityProbabilities(c, noise, abort), method: 'density-matrix' };
+    return { p: densityProbabilities(c, noise, abort, opts.cancel ?? false), method: 'density-matrix' };
+  }
+  if (opts.cancel) {
+    throw new SimulationInputError(
+      `probabilistic error cancellation is done on the density matrix, up to ${opts.densityMaxQubits ?? DENSITY_MAX_QUBITS} qubits; this circuit has ${n}`,
+    );
   }
   checkMemory(n, 2, opts.maxMemoryBytes);
   const trajectories = Math.max(1, opts.trajectories ?? MAX_TRAJECTORIES);

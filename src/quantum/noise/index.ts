@@ -15,6 +15,7 @@ export type { NoisyCircuit, NoisyGate, NoisyRunOptions, NoisyProbabilities } fro
 export {
   simulateNoisy,
   MITIGATION_METHODS,
+  MITIGATION_JOB_TYPES,
   ZNE_SCALE_FACTORS,
   MITIGATION_MAX_CLBITS,
   richardson,

@@ -210,7 +210,7 @@ describe('noisy runs', () => {
     return { value: value(r), raw };
   };
 
-  it.each(['readout_mitigation', 'twirled_readout_error_extinction', 'zne'] as const)(
+  it.each(['readout_mitigation', 'twirled_readout_error_extinction', 'zne', 'pec'] as const)(
     '%s brings <Z..Z> of GHZ-4 and <ZIZZ> of a random circuit closer to the exact value',
     (method) => {
       const plainRaw = (c: Circuit, pauli: string) =>
@@ -228,6 +228,34 @@ describe('noisy runs', () => {
       expect(Math.abs(rm.value - exact)).toBeLessThan(Math.abs(plainRaw(r, 'ZIZZ') - exact));
     },
   );
+
+  it('PEC, with the model known exactly, leaves only the non-unital part of the damping', () => {
+    const m = mitigated(ghz(6), zs(6), 'pec');
+    expect(Math.abs(m.raw - 1)).toBeGreaterThan(0.3);
+    expect(Math.abs(m.value - 1)).toBeLessThan(0.01);
+    // Without amplitude damping, the twirled noise is the noise: PEC is exact.
+    const pauliOnly = { ...DEFAULT_NOISE_MODEL, amplitudeDamping: 0 };
+    expect(mitigated(randomCircuit(4, 16, 8, { maxControls: 1 }), 'ZIZZ', 'pec', pauliOnly).value).toBeCloseTo(
+      value(
+        simulate({
+          circuit: randomCircuit(4, 16, 8, { maxControls: 1 }),
+          shots: 1,
+          type: 'ESTIMATOR',
+          observables: [{ pauli: 'ZIZZ' }],
+          maxQubits: 5,
+        }),
+      ),
+      10,
+    );
+    const r = simulateNoisy(
+      req(ghz(6), { type: 'ESTIMATOR', observables: [{ pauli: zs(6) }], errorMitigation: 'pec' }),
+    );
+    const meta = (r[0].meta as unknown as { errorMitigation: { gamma: number; samplingOverhead: number } })
+      .errorMitigation;
+    expect(meta.gamma).toBeGreaterThan(1);
+    expect(meta.samplingOverhead).toBeCloseTo(meta.gamma ** 2, 10);
+    expect(() => simulateNoisy(req(ghz(3), { errorMitigation: 'pec' }))).toThrow('use ESTIMATOR, not SAMPLER');
+  });
 
   it('ZNE at least halves the error of <ZZZZZZ> on GHZ-6 at a two-qubit error rate of 1 %', () => {
     const noise = { ...DEFAULT_NOISE_MODEL, readoutError: { p01: 0, p10: 0 } };

@@ -11,6 +11,7 @@ import type {
   ValueAndVarianceResult,
 } from '../simulator/types';
 import {
+  dampingFidelities,
   DENSITY_MAX_QUBITS,
   foldGates,
   MAX_TRAJECTORIES,
@@ -30,8 +31,50 @@ import { gatesAreNoiseless, NoiseModelError, validateNoiseModel, type NoiseModel
  */
 
 /** The methods the engine applies (names of the job field `errorMitigation`). */
-export const MITIGATION_METHODS = ['readout_mitigation', 'twirled_readout_error_extinction', 'zne'] as const;
+export const MITIGATION_METHODS = ['readout_mitigation', 'twirled_readout_error_extinction', 'zne', 'pec'] as const;
 export type MitigationMethod = (typeof MITIGATION_METHODS)[number];
+
+/** The job types each method applies to: all give mitigated values; PEC expectation values only. */
+export const MITIGATION_JOB_TYPES: Readonly<Record<MitigationMethod, readonly ('SAMPLER' | 'ESTIMATOR')[]>> = {
+  readout_mitigation: ['SAMPLER', 'ESTIMATOR'],
+  twirled_readout_error_extinction: ['SAMPLER', 'ESTIMATOR'],
+  zne: ['SAMPLER', 'ESTIMATOR'],
+  pec: ['ESTIMATOR'],
+};
+
+/** 1-norm of the quasi-probabilities of the inverse of k-qubit depolarizing p (PEC's cost factor). */
+function inverseDepolarizingNorm(k: number, p: number): number {
+  if (p === 0) return 1;
+  const g = 1 / (1 - p);
+  const d = 4 ** k;
+  return Math.abs(1 + (d - 1) * g) / d + ((d - 1) * Math.abs(1 - g)) / d;
+}
+
+/** 1-norm of the quasi-probabilities of the inverse Pauli channel of fidelities (1, fx, fx, fz). */
+function inverseDampingNorm(fx: number, fz: number): number {
+  const gx = 1 / fx;
+  const gz = 1 / fz;
+  return (Math.abs(1 + 2 * gx + gz) + 2 * Math.abs(1 - gz) + Math.abs(1 - 2 * gx + gz)) / 4;
+}
+
+/**
+ * PEC's gamma for a circuit and the readout of `measured` qubits: the product over its gates of the
+ * 1-norms of their inverse noise's quasi-probabilities, times, for each measured qubit, the largest
+ * magnitude a shot's inverted readout can take. A device needs about gamma^2 times the shots for the
+ * precision of an unmitigated estimate.
+ */
+function pecGamma(c: NoisyCircuit, noise: NoiseModel, measured: number): number {
+  const { fx, fz } = dampingFidelities(noise);
+  const damp = inverseDampingNorm(fx, fz);
+  let gamma = 1;
+  for (const g of c.gates) {
+    const k = g.qubits.length;
+    gamma *= inverseDepolarizingNorm(k, k === 1 ? noise.oneQubitDepolarizing : noise.twoQubitDepolarizing);
+    gamma *= damp ** k;
+  }
+  const { p01: a, p10: b } = noise.readoutError;
+  return gamma * ((1 + Math.abs(a - b)) / (1 - a - b)) ** popcount(measured);
+}
 
 /** Noise scale factors of zero-noise extrapolation (gate folding G (G^dagger G)^k). */
 export const ZNE_SCALE_FACTORS = [1, 3, 5] as const;
@@ -88,9 +131,10 @@ class NoisyRun {
     this.flip = { a: noise.readoutError.p01, b: noise.readoutError.p10 };
   }
 
-  probabilities(c: NoisyCircuit): Float64Array {
+  probabilities(c: NoisyCircuit, cancel = false): Float64Array {
     this.circuitsRun++;
     const r = noisyProbabilities(c, this.noise, this.rng, {
+      cancel,
       densityMaxQubits: this.req.densityMaxQubits ?? DENSITY_MAX_QUBITS,
       trajectories: gatesAreNoiseless(this.noise) ? 1 : Math.min(this.req.shots, MAX_TRAJECTORIES),
       maxMemoryBytes: this.req.maxMemoryBytes,
@@ -357,6 +401,7 @@ function estimator(run: NoisyRun, c: NoisyCircuit, t0: number): ValueAndVariance
     let value: number;
     let details: Record<string, unknown> | null = null;
     let rawValue: number;
+    let pecGammaOf = 0;
     if (method === 'zne') {
       const ys = ZNE_SCALE_FACTORS.map((s) =>
         parity(s === 1 ? probs(circuit, basis) : probs(foldGates(circuit, s), `${basis}@${s}`), support, plain),
@@ -371,6 +416,23 @@ function estimator(run: NoisyRun, c: NoisyCircuit, t0: number): ValueAndVariance
         exponential: ((e) => (e === null ? null : coefficient * e))(exponentialExtrapolation(ZNE_SCALE_FACTORS, ys)),
         extraCircuits: ZNE_SCALE_FACTORS.length - 1,
         extraShots: (ZNE_SCALE_FACTORS.length - 1) * shots,
+      };
+    } else if (method === 'pec') {
+      rawValue = parity(probs(circuit, basis), support, plain);
+      // The expectation of the PEC estimator: the gates' noise cancelled on the density matrix, the
+      // readout inverted with the model's exact rates (so read bits count as the true ones).
+      value = parity(run.probabilities(circuit, true), support, (_q, bit) => (bit === 0 ? 1 : -1));
+      const gamma = pecGamma(circuit, run.noise, support);
+      pecGammaOf = gamma;
+      details = {
+        noiseModel: "known exactly (the device's)",
+        twirling: "the inverse of each gate's Pauli-twirled noise; the damping's non-unital part is not cancelled",
+        expectation:
+          'the mean of the PEC estimator over infinitely many sampled circuits, computed on the density matrix',
+        gamma,
+        samplingOverhead: gamma * gamma,
+        extraCircuits: 0,
+        extraShots: Math.ceil((gamma * gamma - 1) * shots),
       };
     } else if (calibration && method === 'readout_mitigation') {
       const flips = clbitFlips(all, calibration.zeros, calibration.ones, shots);
@@ -411,15 +473,17 @@ function estimator(run: NoisyRun, c: NoisyCircuit, t0: number): ValueAndVariance
       value = rawValue;
     }
     const ev = Math.max(-1, Math.min(1, value));
+    // PEC's single-shot estimator takes the values ±gamma: its variance is gamma^2 - <O>^2.
+    const spread = method === 'pec' ? pecGammaOf * pecGammaOf : 1;
     const result: ValueAndVarianceResult = {
       resultType: 'VALUE_AND_VARIANCE',
-      data: { value: coefficient * value, variance: coefficient * coefficient * (1 - ev * ev) },
+      data: { value: coefficient * value, variance: coefficient * coefficient * Math.max(0, spread - ev * ev) },
       meta: {
         observable: String(o.pauli).toUpperCase(),
         coefficient,
         // Exact: the noisy state's expectation (readout error included) without sampling noise;
         // not with trajectories or with sampled calibration shots.
-        exact: run.method === 'density-matrix' && (method === undefined || method === 'zne'),
+        exact: run.method === 'density-matrix' && (method === undefined || method === 'zne' || method === 'pec'),
         shots,
         timeTakenMs: 0,
       },
@@ -481,9 +545,10 @@ export function simulateNoisy(req: NoisySimulationRequest, opts: SimulateOptions
       `errorMitigation ${String(req.errorMitigation)} is not applied by the engine (it applies ${MITIGATION_METHODS.join(', ')})`,
     );
   }
-  if (req.errorMitigation && req.type === 'RUNNER') {
+  if (req.errorMitigation && !(MITIGATION_JOB_TYPES[req.errorMitigation] as readonly string[]).includes(req.type)) {
+    const gives = req.errorMitigation === 'pec' ? 'expectation values' : 'quasi-probabilities or values';
     throw new SimulationInputError(
-      'error mitigation gives quasi-probabilities or values: use SAMPLER or ESTIMATOR, not RUNNER',
+      `errorMitigation ${req.errorMitigation} gives ${gives}: use ${MITIGATION_JOB_TYPES[req.errorMitigation].join(' or ')}, not ${req.type}`,
     );
   }
   if (req.circuit.numQubits > req.maxQubits) {
