@@ -64,6 +64,18 @@ describe('circuit cutting: plan', () => {
     expect((err as CutError).limit).toBe(100);
   });
 
+  it('refuses a cut whose recombination would take too long or hold too much (recombination-too-large)', () => {
+    // GHZ-8 to 4: 2 cuts, 8 measured qubits: 4^2 x 2^8 = 4096 terms. Its fragments (3, 3 and 2
+    // measured qubits; cuts out, in and out, in) hold 48 + 32 + 192 + 128 + 16 + 16 = 432 numbers.
+    expect(() => planCuts(ghz(8), 4, { maxRecombinationWork: 4095 })).toThrow(
+      expect.objectContaining({ reason: 'recombination-too-large' }),
+    );
+    expect(() => planCuts(ghz(8), 4, { maxHeldEntries: 100 })).toThrow(
+      expect.objectContaining({ reason: 'recombination-too-large' }),
+    );
+    expect(planCuts(ghz(8), 4, { maxRecombinationWork: 4096, maxHeldEntries: 1000 }).cuts).toHaveLength(2);
+  });
+
   it('refuses a cut circuit measuring more than 20 qubits (the recombined distribution covers them all)', () => {
     expect(() => planCuts(ghz(22), 12)).toThrow(expect.objectContaining({ reason: 'too-many-measured-qubits' }));
   });

@@ -31,6 +31,12 @@ export const MAX_RECOMBINATION_WORK = 2 ** 28;
  */
 export const MAX_CUT_MEASURED_QUBITS = 20;
 
+/**
+ * Most numbers the recombination may hold at once (the fragments' variant distributions and Pauli
+ * terms): 2^24, 128 MiB of doubles.
+ */
+export const MAX_CUT_HELD_ENTRIES = 2 ** 24;
+
 /** Wire entries the plan search may visit (a few seconds of work at most). */
 const SEARCH_BUDGET = 60_000_000;
 
@@ -97,6 +103,8 @@ export interface PlanOptions {
   maxSubexperiments?: number;
   /** Default MAX_RECOMBINATION_WORK. */
   maxRecombinationWork?: number;
+  /** Default MAX_CUT_HELD_ENTRIES. */
+  maxHeldEntries?: number;
   /** Random restarts of the search (default 24). */
   restarts?: number;
 }
@@ -358,8 +366,21 @@ export function planCuts(circuit: Circuit, width: number, opts: PlanOptions = {}
     throw new CutError(
       `recombining ${plan.cuts.length} cuts over ${plan.outputs.length} measured qubits takes 4^${plan.cuts.length} x 2^${plan.outputs.length} terms, more than the limit of ${maxWork}`,
       'recombination-too-large',
-      plan.subexperiments,
-      maxSub,
+    );
+  }
+  // What the recombination holds at once: every variant's distribution (over the fragment's measured
+  // qubits and outgoing cuts) and every Pauli term's tensor (over its measured qubits).
+  let held = 0;
+  for (const f of plan.fragments) {
+    const a = f.inCuts.length;
+    const b = f.outCuts.length;
+    held += 4 ** a * 3 ** b * 2 ** (f.outputs.length + b) + 4 ** (a + b) * 2 ** f.outputs.length;
+  }
+  const maxHeld = opts.maxHeldEntries ?? MAX_CUT_HELD_ENTRIES;
+  if (held > maxHeld) {
+    throw new CutError(
+      `recombining this cut would hold ${held} numbers at once (the fragments' distributions and Pauli terms), more than the limit of ${maxHeld}`,
+      'recombination-too-large',
     );
   }
   return plan;
