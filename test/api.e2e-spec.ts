@@ -1,4 +1,4 @@
-import { DEFAULT_NOISE_MODEL } from '../src/quantum';
+import { DEFAULT_NOISE_MODEL, NOISE_PRESETS } from '../src/quantum';
 import { BELL_QASM2, Http } from './helpers/http';
 import { startTestApp, type TestApp } from './helpers/app';
 
@@ -46,6 +46,12 @@ describe('REST API (foundation)', () => {
           status: 'online',
           noiseModel: DEFAULT_NOISE_MODEL,
         }),
+        expect.objectContaining({
+          name: 'noisy-superconducting',
+          numQubits: 16,
+          noiseModel: NOISE_PRESETS.superconducting,
+        }),
+        expect.objectContaining({ name: 'noisy-trapped-ion', numQubits: 16, noiseModel: NOISE_PRESETS.trappedIon }),
         expect.objectContaining({
           name: 'statevector-simulator',
           numQubits: 20,
@@ -96,7 +102,7 @@ describe('REST API (foundation)', () => {
       const wide = (await http.get('/api/devices?minQubits=21')).body.items as { name: string; isLocal: boolean }[];
       expect(wide.map((d) => d.name).sort()).toEqual(['SV1', 'TN1', 'simulator']);
       expect(wide.every((d) => !d.isLocal)).toBe(true);
-      expect((await http.get('/api/devices?isLocal=true&minQubits=6')).body.total).toBe(5);
+      expect((await http.get('/api/devices?isLocal=true&minQubits=6')).body.total).toBe(7);
       expect((await http.get('/api/devices?isLocal=true&isSimulator=false')).body.total).toBe(0);
       expect((await http.get('/api/devices?provider=IBM')).body.items.map((d: { name: string }) => d.name)).toEqual([
         'aer_simulator',

@@ -73,6 +73,7 @@ export type {
 // Noisy devices and error mitigation (the noisy engine runs a ProgramRequest with `noise`).
 export {
   DEFAULT_NOISE_MODEL,
+  NOISE_PRESETS,
   noiseModelProblem,
   validateNoiseModel,
   NoiseModelError,

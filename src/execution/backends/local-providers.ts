@@ -1,5 +1,5 @@
 import type { DeviceDescription, ProviderDescription } from '../../devices/provider-catalog';
-import { DEFAULT_NOISE_MODEL, ENGINE_LANGUAGES } from '../../quantum';
+import { DEFAULT_NOISE_MODEL, ENGINE_LANGUAGES, NOISE_PRESETS } from '../../quantum';
 
 export const LOCAL_PROVIDER = 'LOCAL';
 export const LOCAL_SIMULATOR = 'statevector-simulator';
@@ -36,6 +36,15 @@ export function localProviders(localDeviceQubits: number): ProviderDescription[]
         {
           ...local(NOISY_SIMULATOR, Math.min(NOISY_SIMULATOR_QUBITS, localDeviceQubits)),
           noiseModel: DEFAULT_NOISE_MODEL,
+        },
+        // Device-like presets (docs/noise.md): noisy simulators too, with their own models.
+        {
+          ...local('noisy-superconducting', Math.min(NOISY_SIMULATOR_QUBITS, localDeviceQubits)),
+          noiseModel: NOISE_PRESETS.superconducting,
+        },
+        {
+          ...local('noisy-trapped-ion', Math.min(NOISY_SIMULATOR_QUBITS, localDeviceQubits)),
+          noiseModel: NOISE_PRESETS.trappedIon,
         },
       ],
     },

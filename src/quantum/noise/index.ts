@@ -4,6 +4,7 @@
  */
 export {
   DEFAULT_NOISE_MODEL,
+  NOISE_PRESETS,
   noiseModelProblem,
   validateNoiseModel,
   NoiseModelError,

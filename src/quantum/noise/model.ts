@@ -33,6 +33,32 @@ export const DEFAULT_NOISE_MODEL: NoiseModel = Object.freeze({
   readoutError: Object.freeze({ p01: 0.02, p10: 0.04 }),
 }) as NoiseModel;
 
+/**
+ * Device-like presets, of the order of published figures (not a copy of any one device's
+ * calibration): `superconducting` after the median errors IBM publishes for its Heron-class
+ * processors (about 3e-4 single-qubit and 3e-3 two-qubit gate error, T1 in the hundreds of µs
+ * against gates of tens of ns, 1-2 % readout error); `trappedIon` after IonQ's Aria-class figures
+ * (about 5e-4 and 4e-3 gate error, no amplitude damping to speak of (T1 of seconds and more), 0.4 %
+ * state preparation and measurement error). A depolarizing rate p gives a gate error of 3p/4 (one
+ * qubit) and 15p/16 (two).
+ */
+export const NOISE_PRESETS: Readonly<Record<'superconducting' | 'trappedIon', NoiseModel>> = Object.freeze({
+  superconducting: Object.freeze({
+    oneQubitDepolarizing: 0.0004,
+    twoQubitDepolarizing: 0.0032,
+    amplitudeDamping: 0.0003,
+    phaseDamping: 0.0005,
+    readoutError: Object.freeze({ p01: 0.01, p10: 0.02 }),
+  }) as NoiseModel,
+  trappedIon: Object.freeze({
+    oneQubitDepolarizing: 0.0007,
+    twoQubitDepolarizing: 0.0043,
+    amplitudeDamping: 0,
+    phaseDamping: 0.0005,
+    readoutError: Object.freeze({ p01: 0.004, p10: 0.004 }),
+  }) as NoiseModel,
+});
+
 /** What is wrong with a noise model: the field (a path from `prefix`, e.g. `noiseModel.readoutError.p01`) and why. */
 export interface NoiseModelProblem {
   field: string;

@@ -8,6 +8,7 @@ import type { QuasiDistResult, SimulationResult, ValueAndVarianceResult } from '
 import {
   DEFAULT_NOISE_MODEL,
   foldGates,
+  NOISE_PRESETS,
   noiseModelProblem,
   noisyCircuit,
   noisyProbabilities,
@@ -54,6 +55,7 @@ const value = (r: SimulationResult[]) => (r[0] as ValueAndVarianceResult).data.v
 describe('noise model validation', () => {
   it('accepts the default model and names the first bad field', () => {
     expect(noiseModelProblem(DEFAULT_NOISE_MODEL)).toBeNull();
+    for (const preset of Object.values(NOISE_PRESETS)) expect(noiseModelProblem(preset)).toBeNull();
     expect(noiseModelProblem({ ...DEFAULT_NOISE_MODEL, twoQubitDepolarizing: 1.5 })?.field).toBe(
       'noiseModel.twoQubitDepolarizing',
     );
