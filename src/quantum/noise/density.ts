@@ -287,6 +287,115 @@ export function dampingFidelities(noise: NoiseModel): { fx: number; fz: number }
   };
 }
 
+/** The gate, then its noise (and, with `cancel`, the inverse of its Pauli-twirled noise), on rho of n qubits. */
+function gateStep(d: Float64Array, n: number, g: NoisyGate, noise: NoiseModel, cancel: boolean): void {
+  gateOnDensity(d, n, g);
+  const dep = g.qubits.length === 1 ? noise.oneQubitDepolarizing : noise.twoQubitDepolarizing;
+  depolarizeDensity(d, n, g.qubits, dep);
+  for (const q of g.qubits) dampDensity(d, n, q, noise.amplitudeDamping, noise.phaseDamping);
+  if (cancel) {
+    // PEC in expectation: the inverse of the gate's Pauli-twirled noise (fidelities 1 - dep of the
+    // depolarizing, fx and fz of each qubit's damping); the damping's non-unital part stays.
+    const { fx, fz } = dampingFidelities(noise);
+    for (const q of g.qubits) if (fx !== 1 || fz !== 1) inversePauliDamping(d, n, q, fx, fz);
+    if (dep > 0) depolarizeDensity(d, n, g.qubits, 1 - 1 / (1 - dep));
+  }
+}
+
+/**
+ * A gate's step (gateStep) as a sparse superoperator on its k qubits: row r of the 4^k x 4^k matrix
+ * acting on the vectorised k-qubit density matrix (local bit i = row of qubits[i], bit k + i = its
+ * column) is `cols[r]` with complex weights `re[r]`, `im[r]`. Built by running the step on each
+ * basis element of a k-qubit density matrix: the whole step then costs one pass over rho.
+ */
+interface Superoperator {
+  size: number;
+  cols: Int32Array[];
+  re: Float64Array[];
+  im: Float64Array[];
+}
+
+function superoperator(g: NoisyGate, noise: NoiseModel, cancel: boolean): Superoperator {
+  const k = g.qubits.length;
+  const local = (q: number) => g.qubits.indexOf(q);
+  let cmask = 0;
+  let cval = 0;
+  for (const q of g.qubits) {
+    if ((g.cmask >>> q) & 1) {
+      cmask |= 1 << local(q);
+      if ((g.cval >>> q) & 1) cval |= 1 << local(q);
+    }
+  }
+  const qubits = g.qubits.map((_, i) => i);
+  const lg: NoisyGate =
+    g.kind === 'gate'
+      ? { kind: 'gate', target: local(g.target), matrix: g.matrix, cmask, cval, qubits }
+      : { kind: 'swap', a: local(g.a), b: local(g.b), cmask, cval, qubits };
+  const size = 4 ** k;
+  const rows: { c: number; re: number; im: number }[][] = Array.from({ length: size }, () => []);
+  const buf = new Float64Array(2 * size);
+  for (let j = 0; j < size; j++) {
+    buf.fill(0);
+    buf[2 * j] = 1;
+    gateStep(buf, k, lg, noise, cancel);
+    for (let r = 0; r < size; r++) {
+      const re = buf[2 * r];
+      const im = buf[2 * r + 1];
+      if (Math.abs(re) > 1e-15 || Math.abs(im) > 1e-15) rows[r].push({ c: j, re, im });
+    }
+  }
+  return {
+    size,
+    cols: rows.map((row) => Int32Array.from(row, (e) => e.c)),
+    re: rows.map((row) => Float64Array.from(row, (e) => e.re)),
+    im: rows.map((row) => Float64Array.from(row, (e) => e.im)),
+  };
+}
+
+/**
+ * Applies a gate's superoperator to rho of n qubits, one group of 4^k numbers at a time, skipping
+ * the groups where a qubit in `idle` (no gate has touched it: it is still |0>, so rho is zero
+ * wherever its row or column bit is set) has a bit set.
+ */
+function applySuperoperator(d: Float64Array, n: number, qubits: number[], s: Superoperator, idle: number[]): void {
+  const k = qubits.length;
+  const global = [...qubits, ...qubits.map((q) => q + n)];
+  const sorted = [...global, ...idle, ...idle.map((q) => q + n)].sort((a, b) => a - b);
+  const offsets = new Int32Array(s.size);
+  for (let j = 0; j < s.size; j++) {
+    let off = 0;
+    for (let i = 0; i < 2 * k; i++) if ((j >>> i) & 1) off |= 1 << global[i];
+    offsets[j] = off;
+  }
+  const inRe = new Float64Array(s.size);
+  const inIm = new Float64Array(s.size);
+  const groups = 2 ** (2 * n - sorted.length);
+  for (let g = 0; g < groups; g++) {
+    const base = withZeros(g, sorted);
+    for (let j = 0; j < s.size; j++) {
+      const a = 2 * (base + offsets[j]);
+      inRe[j] = d[a];
+      inIm[j] = d[a + 1];
+    }
+    for (let r = 0; r < s.size; r++) {
+      const cols = s.cols[r];
+      const wr = s.re[r];
+      const wi = s.im[r];
+      let sr = 0;
+      let si = 0;
+      for (let e = 0; e < cols.length; e++) {
+        const xr = inRe[cols[e]];
+        const xi = inIm[cols[e]];
+        sr += wr[e] * xr - wi[e] * xi;
+        si += wr[e] * xi + wi[e] * xr;
+      }
+      const a = 2 * (base + offsets[r]);
+      d[a] = sr;
+      d[a + 1] = si;
+    }
+  }
+}
+
 function densityProbabilities(
   c: NoisyCircuit,
   noise: NoiseModel,
@@ -296,19 +405,13 @@ function densityProbabilities(
   const n = c.numQubits;
   const d = new Float64Array(2 * 2 ** (2 * n));
   d[0] = 1;
-  const { fx, fz } = dampingFidelities(noise);
+  let touched = 0;
   for (const g of c.gates) {
     checkAbort(abort);
-    gateOnDensity(d, n, g);
-    const dep = g.qubits.length === 1 ? noise.oneQubitDepolarizing : noise.twoQubitDepolarizing;
-    depolarizeDensity(d, n, g.qubits, dep);
-    for (const q of g.qubits) dampDensity(d, n, q, noise.amplitudeDamping, noise.phaseDamping);
-    if (cancel) {
-      // PEC in expectation: the inverse of the gate's Pauli-twirled noise (fidelities 1 - dep of the
-      // depolarizing, fx and fz of each qubit's damping); the damping's non-unital part stays.
-      for (const q of g.qubits) if (fx !== 1 || fz !== 1) inversePauliDamping(d, n, q, fx, fz);
-      if (dep > 0) depolarizeDensity(d, n, g.qubits, 1 - 1 / (1 - dep));
-    }
+    for (const q of g.qubits) touched |= 1 << q;
+    const idle: number[] = [];
+    for (let q = 0; q < n; q++) if (((touched >>> q) & 1) === 0) idle.push(q);
+    applySuperoperator(d, n, g.qubits, superoperator(g, noise, cancel), idle);
   }
   const dim = 2 ** n;
   const p = new Float64Array(dim);
