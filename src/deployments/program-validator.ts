@@ -155,7 +155,13 @@ export class ProgramValidator implements OnApplicationShutdown {
             }),
           });
         }
-        throw this.refusal(err, programIndex, false);
+        const refused = this.refusal(err, programIndex, false);
+        if (refused !== err) throw refused;
+        // Anything else the engine threw while planning: still this job's setting, never a 500.
+        throw new Unprocessable(
+          `cutToWidth ${width}: the cut of program ${programIndex} could not be planned: ${(err as Error)?.message ?? String(err)}`,
+          { field: 'cutToWidth', programIndex },
+        );
       }
     }
     return out;

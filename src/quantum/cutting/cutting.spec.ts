@@ -1,4 +1,5 @@
 import type { Circuit, Op } from '../circuit/circuit';
+import { X } from '../circuit/gates';
 import { parseQasm } from '../qasm';
 import { SimulationAbortedError } from '../simulator/errors';
 import { simulate } from '../simulator/simulate';
@@ -74,6 +75,16 @@ describe('circuit cutting: plan', () => {
       expect.objectContaining({ reason: 'recombination-too-large' }),
     );
     expect(planCuts(ghz(8), 4, { maxRecombinationWork: 4096, maxHeldEntries: 1000 }).cuts).toHaveLength(2);
+  });
+
+  it('a circuit of 150,000 two-qubit gates is planned within the search budget (here: refused, too many cuts), without overflowing', () => {
+    const ops: Op[] = [];
+    for (let g = 0; g < 150_000; g++) {
+      const a = g % 19;
+      ops.push({ kind: 'gate', name: 'cx', target: a + 1, matrix: X, controls: [a] });
+    }
+    const circuit: Circuit = { numQubits: 20, numClbits: 0, qregs: [], cregs: [], ops };
+    expect(() => planCuts(circuit, 10)).toThrow(CutError);
   });
 
   it('refuses a cut circuit measuring more than 20 qubits (the recombined distribution covers them all)', () => {

@@ -38,7 +38,7 @@ export const MAX_CUT_MEASURED_QUBITS = 20;
 export const MAX_CUT_HELD_ENTRIES = 2 ** 24;
 
 /** Wire entries the plan search may visit (a few seconds of work at most). */
-const SEARCH_BUDGET = 60_000_000;
+const SEARCH_BUDGET = 30_000_000;
 
 export type CutErrorReason =
   | 'too-many-subexperiments'
@@ -243,11 +243,17 @@ export function planCuts(circuit: Circuit, width: number, opts: PlanOptions = {}
     const current = new Int32Array(n).fill(-1);
     const widths: number[] = [];
     multi.forEach((m, j) => {
-      const candidates = [...new Set(m.qubits.map((q) => current[q]).filter((l) => l >= 0))];
+      const qs = m.qubits;
       let best = -1;
       let bestCuts = Infinity;
       let bestTie = 0;
-      for (const l of candidates) {
+      // The candidates: the fragments its wires are in (each once). No allocation per gate.
+      for (let i = 0; i < qs.length; i++) {
+        const l = current[qs[i]];
+        if (l < 0) continue;
+        let seen = false;
+        for (let k = 0; k < i && !seen; k++) seen = current[qs[k]] === l;
+        if (seen) continue;
         let segs = 0;
         let cuts = 0;
         for (const q of m.qubits) {
@@ -281,15 +287,24 @@ export function planCuts(circuit: Circuit, width: number, opts: PlanOptions = {}
 
   const blocks = (size: number, shift: number): Int32Array => {
     const labels = new Int32Array(multi.length);
+    const blockOf = (q: number) => Math.floor((q + shift) / size);
     multi.forEach((m, j) => {
       // The block most of its qubits are in (the target's on a tie).
-      const votes = new Map<number, number>();
-      for (const q of m.qubits) {
-        const b = Math.floor((q + shift) / size);
-        votes.set(b, (votes.get(b) ?? 0) + 1);
+      const qs = m.qubits;
+      const votesFor = (b: number) => {
+        let v = 0;
+        for (const q of qs) if (blockOf(q) === b) v++;
+        return v;
+      };
+      let best = blockOf(qs[qs.length - 1]);
+      let bestVotes = votesFor(best);
+      for (const q of qs) {
+        const v = votesFor(blockOf(q));
+        if (v > bestVotes) {
+          best = blockOf(q);
+          bestVotes = v;
+        }
       }
-      let best = Math.floor((m.qubits[m.qubits.length - 1] + shift) / size);
-      for (const [b, v] of votes) if (v > (votes.get(best) ?? 0)) best = b;
       labels[j] = best;
     });
     return labels;
@@ -297,7 +312,7 @@ export function planCuts(circuit: Circuit, width: number, opts: PlanOptions = {}
 
   const improve = (labels: Int32Array): { labels: Int32Array; score: Evaluation } => {
     let score = evaluate(labels);
-    let fresh = Math.max(-1, ...labels) + 1;
+    let fresh = maxOf(labels, -1) + 1;
     for (let sweep = 0; sweep < 50 && !spent(); sweep++) {
       let changed = false;
       for (let j = 0; j < multi.length && !spent(); j++) {
@@ -328,17 +343,17 @@ export function planCuts(circuit: Circuit, width: number, opts: PlanOptions = {}
   };
 
   let best = improve(greedy(null));
-  const consider = (labels: Int32Array) => {
+  const consider = (candidate: () => Int32Array) => {
     if (spent()) return;
-    const c = improve(labels);
+    const c = improve(candidate());
     if (better(c.score, best.score)) best = c;
   };
   for (let size = width; size >= Math.max(1, width - 1); size--) {
-    for (let shift = 0; shift < size; shift++) consider(blocks(size, shift));
+    for (let shift = 0; shift < size; shift++) consider(() => blocks(size, shift));
   }
   const rng = new Rng(0x5eed);
   const restarts = opts.restarts ?? 24;
-  for (let r = 0; r < restarts; r++) consider(greedy(rng));
+  for (let r = 0; r < restarts; r++) consider(() => greedy(rng));
 
   if (best.score.overflow > 0) {
     throw new CutError(
@@ -386,6 +401,13 @@ export function planCuts(circuit: Circuit, width: number, opts: PlanOptions = {}
   return plan;
 }
 
+/** The largest of `xs`, or `empty` (no spread: a circuit may have millions of gates). */
+function maxOf(xs: ArrayLike<number>, empty: number): number {
+  let m = empty;
+  for (let i = 0; i < xs.length; i++) if (xs[i] > m) m = xs[i];
+  return m;
+}
+
 /** Builds the fragments of a labelling: segments, local qubits, cuts, ops and outputs. */
 function build(
   circuit: Circuit,
@@ -417,7 +439,7 @@ function build(
   const used = [...new Set(labels)];
   const widthOf = new Map<number, number>(used.map((l) => [l, 0]));
   for (const ls of segLabels) for (const l of ls) widthOf.set(l, widthOf.get(l)! + 1);
-  let nextLabel = used.length > 0 ? Math.max(...used) + 1 : 0;
+  let nextLabel = maxOf(used, -1) + 1;
   for (let q = 0; q < n; q++) {
     if (segLabels[q].length > 0 || !measured.has(q)) continue;
     let home = -1;
@@ -469,11 +491,14 @@ function build(
       });
     }
   }
-  // The segment of wire q at op index t: the last segment that starts at or before t.
+  // The segment of wire q at op index t: the last segment that starts at or before t. Ops are visited
+  // in order, so each wire's segment only moves forward.
+  const current = new Int32Array(n);
   const segmentAt = (q: number, t: number): number => {
     const starts = segStarts[q];
-    let s = 0;
+    let s = current[q];
     while (s + 1 < starts.length && starts[s + 1] <= t) s++;
+    current[q] = s;
     return s;
   };
   circuit.ops.forEach((op, t) => {
