@@ -316,7 +316,7 @@ function sampler(run: NoisyRun, c: NoisyCircuit, type: 'RUNNER' | 'SAMPLER', t0:
   const [result] = format(raw, baseMeta()) as [QuasiDistResult];
   const rawData = result.data;
   result.data = sparse(mitigated);
-  (result.meta as Record<string, unknown>).errorMitigation = { method, applied: true, ...details, raw: rawData };
+  result.meta.errorMitigation = { method, applied: true, extraCircuits: 0, extraShots: 0, ...details, raw: rawData };
   return [result];
 }
 
@@ -488,7 +488,7 @@ function estimator(run: NoisyRun, c: NoisyCircuit, t0: number): ValueAndVariance
         timeTakenMs: 0,
       },
     };
-    const meta = result.meta as Record<string, unknown>;
+    const meta = result.meta;
     meta.noise = {
       simulation: run.method,
       ...(run.method === 'trajectories' ? { trajectories: run.trajectories } : {}),
@@ -497,6 +497,8 @@ function estimator(run: NoisyRun, c: NoisyCircuit, t0: number): ValueAndVariance
       meta.errorMitigation = {
         method,
         applied: true,
+        extraCircuits: 0,
+        extraShots: 0,
         ...details,
         raw: {
           value: coefficient * rawValue,

@@ -61,6 +61,22 @@ export type RegisterInfo = { name: string; size: number };
  */
 export type SamplingMode = 'sampled-once' | 'per-shot' | 'no-measurements';
 
+/** How a noisy device simulated a result (../noise): exactly, or averaging trajectories. */
+export type NoiseInfo = { simulation: 'density-matrix' | 'trajectories'; trajectories?: number };
+
+/**
+ * The mitigation a noisy device applied: the method, what it cost (extra circuits and shots), its
+ * method's details (calibration, scale factors, gamma, ...) and the raw, unmitigated result's data.
+ */
+export type ErrorMitigationInfo = {
+  method: string;
+  applied: true;
+  extraCircuits: number;
+  extraShots: number;
+  raw: unknown;
+  [detail: string]: unknown;
+};
+
 export type CountsMeta = {
   format: 'hex';
   shots: number;
@@ -69,6 +85,8 @@ export type CountsMeta = {
   seed: number;
   timeTakenMs: number;
   mode: SamplingMode;
+  /** On a noisy device. */
+  noise?: NoiseInfo;
 };
 
 /** How `runProgram` (or `chunkDistributions`) answers distributions of more than `inlineEntries` entries. */
@@ -146,6 +164,10 @@ export type QuasiDistMeta = {
   seed: number;
   timeTakenMs: number;
   mode: SamplingMode;
+  /** On a noisy device. */
+  noise?: NoiseInfo;
+  /** A mitigated distribution (`data`): the method, and the raw distribution in `raw`. */
+  errorMitigation?: ErrorMitigationInfo;
 };
 
 /** Outcome → relative frequency over the shots (sums to 1), as qiskit's Sampler with `shots` set. */
@@ -170,6 +192,10 @@ export type ValueAndVarianceMeta = {
   /** The job's shots, for the caller's standard error: sqrt(variance / shots). */
   shots: number;
   timeTakenMs: number;
+  /** On a noisy device. */
+  noise?: NoiseInfo;
+  /** A mitigated value (`data`): the method, and the raw `{value, variance}` in `raw`. */
+  errorMitigation?: ErrorMitigationInfo;
 };
 
 /**
