@@ -401,13 +401,16 @@ function densityProbabilities(
   noise: NoiseModel,
   abort: AbortLike | null,
   cancel: boolean,
+  progress: (fraction: number) => void,
 ): Float64Array {
   const n = c.numQubits;
   const d = new Float64Array(2 * 2 ** (2 * n));
   d[0] = 1;
   let touched = 0;
-  for (const g of c.gates) {
+  for (let i = 0; i < c.gates.length; i++) {
+    const g = c.gates[i];
     checkAbort(abort);
+    if (i > 0) progress(i / c.gates.length);
     for (const q of g.qubits) touched |= 1 << q;
     const idle: number[] = [];
     for (let q = 0; q < n; q++) if (((touched >>> q) & 1) === 0) idle.push(q);
@@ -468,6 +471,7 @@ function trajectoryProbabilities(
   trajectories: number,
   rng: Rng,
   abort: AbortLike | null,
+  progress: (fraction: number) => void,
 ): Float64Array {
   const n = c.numQubits;
   const dim = 2 ** n;
@@ -476,6 +480,7 @@ function trajectoryProbabilities(
   // Phase damping lambda is a Z with probability (1 - sqrt(1 - lambda)) / 2 (the same channel).
   const pz = (1 - Math.sqrt(1 - noise.phaseDamping)) / 2;
   for (let t = 0; t < trajectories; t++) {
+    if (t > 0) progress(t / trajectories);
     d.fill(0);
     d[0] = 1;
     for (const g of c.gates) {
@@ -510,6 +515,8 @@ export interface NoisyRunOptions {
    * Pauli-twirled noise (density matrix only; quasi-probabilities come back).
    */
   cancel?: boolean;
+  /** Fraction of this circuit done, 0..1, non-decreasing: after each gate, or each trajectory. */
+  onProgress?: (fraction: number) => void;
   maxMemoryBytes?: number;
   signal?: AbortLike;
 }
@@ -535,9 +542,10 @@ export function noisyProbabilities(
 ): NoisyProbabilities {
   const n = c.numQubits;
   const abort = opts.signal ?? null;
+  const progress = opts.onProgress ?? (() => {});
   if (n <= (opts.densityMaxQubits ?? DENSITY_MAX_QUBITS)) {
     checkMemory(2 * n, 1, opts.maxMemoryBytes);
-    return { p: densityProbabilities(c, noise, abort, opts.cancel ?? false), method: 'density-matrix' };
+    return { p: densityProbabilities(c, noise, abort, opts.cancel ?? false, progress), method: 'density-matrix' };
   }
   if (opts.cancel) {
     throw new SimulationInputError(
@@ -546,5 +554,9 @@ export function noisyProbabilities(
   }
   checkMemory(n, 2, opts.maxMemoryBytes);
   const trajectories = Math.max(1, opts.trajectories ?? MAX_TRAJECTORIES);
-  return { p: trajectoryProbabilities(c, noise, trajectories, rng, abort), method: 'trajectories', trajectories };
+  return {
+    p: trajectoryProbabilities(c, noise, trajectories, rng, abort, progress),
+    method: 'trajectories',
+    trajectories,
+  };
 }

@@ -180,6 +180,18 @@ describe('noisy runs', () => {
     }
   });
 
+  it('reports progress over all its circuits, non-decreasing, ending at 1', () => {
+    const seen: number[] = [];
+    simulateNoisy(
+      req(ghz(4), { type: 'ESTIMATOR', observables: [{ pauli: 'ZZZZ' }, { pauli: 'XXXX' }], errorMitigation: 'zne' }),
+      { onProgress: (f) => seen.push(f) },
+    );
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.every((f, i) => i === 0 || f >= seen[i - 1])).toBe(true);
+    expect(seen.filter((f) => f > 0.4 && f < 0.6).length).toBeGreaterThan(0);
+    expect(seen[seen.length - 1]).toBe(1);
+  });
+
   it('runs from program text through programTask with `noise`, and refuses mitigation without it', () => {
     const source =
       'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n';

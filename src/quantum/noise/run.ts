@@ -120,6 +120,10 @@ class NoisyRun {
   circuitsRun = 0;
   method: 'density-matrix' | 'trajectories' = 'density-matrix';
   trajectories = 0;
+  /** Circuits this run expects to simulate (an estimate, for progress); those done so far. */
+  expected = 1;
+  private done = 0;
+  private reported = 0;
 
   constructor(
     readonly req: NoisySimulationRequest,
@@ -131,9 +135,20 @@ class NoisyRun {
     this.flip = { a: noise.readoutError.p01, b: noise.readoutError.p10 };
   }
 
+  /** Reports progress over all the run's circuits: non-decreasing, below 1 until the run ends. */
+  private progress(fraction: number): void {
+    const f = Math.min(0.99, (this.done + fraction) / Math.max(this.expected, this.done + 1));
+    if (f > this.reported) {
+      this.reported = f;
+      this.opts.onProgress?.(f);
+    }
+  }
+
   probabilities(c: NoisyCircuit, cancel = false): Float64Array {
     this.circuitsRun++;
+    const onProgress = this.opts.onProgress ? (f: number) => this.progress(f) : undefined;
     const r = noisyProbabilities(c, this.noise, this.rng, {
+      onProgress,
       cancel,
       densityMaxQubits: this.req.densityMaxQubits ?? DENSITY_MAX_QUBITS,
       trajectories: gatesAreNoiseless(this.noise) ? 1 : Math.min(this.req.shots, MAX_TRAJECTORIES),
@@ -142,6 +157,8 @@ class NoisyRun {
     });
     this.method = r.method;
     this.trajectories = Math.max(this.trajectories, r.trajectories ?? 0);
+    this.done++;
+    this.progress(0);
     return r.p;
   }
 
@@ -513,6 +530,25 @@ function estimator(run: NoisyRun, c: NoisyCircuit, t0: number): ValueAndVariance
   return out;
 }
 
+/** How many circuits a run simulates (calibration circuits included), for its progress. */
+function expectedCircuits(req: NoisySimulationRequest): number {
+  const method = req.errorMitigation;
+  const extra = method === 'readout_mitigation' ? 2 : method === 'twirled_readout_error_extinction' ? 1 : 0;
+  const per = method === 'zne' ? ZNE_SCALE_FACTORS.length : method === 'pec' ? 2 : 1;
+  if (req.type !== 'ESTIMATOR') return per + extra;
+  const bases = new Set(
+    (req.observables ?? []).map((o) => {
+      try {
+        const m = parsePauli(o.pauli, req.circuit.numQubits);
+        return `${m.x}:${m.z & m.x}`;
+      } catch {
+        return '';
+      }
+    }),
+  );
+  return Math.max(1, bases.size) * per + extra;
+}
+
 function popcount(x: number): number {
   let n = 0;
   for (; x; x &= x - 1) n++;
@@ -563,6 +599,7 @@ export function simulateNoisy(req: NoisySimulationRequest, opts: SimulateOptions
   }
   const c = noisyCircuit(req.circuit);
   const run = new NoisyRun(req, noise, req.seed ?? randomSeed(), opts);
+  run.expected = expectedCircuits(req);
   const results = req.type === 'ESTIMATOR' ? estimator(run, c, t0) : sampler(run, c, req.type, t0);
   opts.onProgress?.(1);
   return results;
