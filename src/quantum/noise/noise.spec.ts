@@ -180,6 +180,16 @@ describe('noisy runs', () => {
     }
   });
 
+  it('answers empty results for a circuit without measurement, as the ideal simulator does', () => {
+    for (const type of ['RUNNER', 'SAMPLER'] as const) {
+      const shape = (rs: SimulationResult[]) =>
+        rs.map((x) => [x.resultType, x.data, (x.meta as { mode: string }).mode]);
+      expect(shape(simulateNoisy(req(ghz(2, false), { type })))).toEqual(
+        shape(simulate({ circuit: ghz(2, false), shots: 10, type, maxQubits: 5 })),
+      );
+    }
+  });
+
   it('reports progress over all its circuits, non-decreasing, ending at 1', () => {
     const seen: number[] = [];
     simulateNoisy(

@@ -285,6 +285,11 @@ function sampler(run: NoisyRun, c: NoisyCircuit, type: 'RUNNER' | 'SAMPLER', t0:
       [...outcomes].map(([k, n]) => [bitString(k, c.numClbits), n] as const),
       extra,
     ) as SimulationResult[];
+  // As the ideal simulator: a circuit without measurement answers empty results.
+  if (c.measurements.length === 0) {
+    if (method) throw new SimulationInputError(`errorMitigation ${method} needs a circuit that measures`);
+    return format(new Map(), { ...baseMeta(), mode: 'no-measurements' });
+  }
   if (!method) return format(run.sample(c, shots, false), baseMeta());
   if (c.numClbits > MITIGATION_MAX_CLBITS) {
     throw new SimulationInputError(
