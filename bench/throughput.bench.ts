@@ -48,6 +48,15 @@ const WAIT_MS = 10 * 60_000;
 /** Jobs submitted one at a time on an idle app, for the latency without a backlog. */
 const QUIET_JOBS = Number(process.env.BENCH_QUIET_JOBS ?? 100);
 const BELL = BELL_QASM2;
+/**
+ * Phases to run (BENCH_PHASES, comma separated; all by default): warmup, anatomy, submit, drain, e2e,
+ * split (API + worker process), boss (pg-boss alone). A partial run is for A/B comparisons of one
+ * phase; the ratio line needs e2e or split and boss.
+ */
+const PHASES = new Set(
+  (process.env.BENCH_PHASES ?? 'warmup,anatomy,submit,drain,e2e,split,boss').split(',').map((s) => s.trim()),
+);
+const phase = (name: string) => PHASES.has(name);
 
 const now = () => performance.now();
 
@@ -278,7 +287,7 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   try {
     // Warm-up (JIT, connection pools, simulator threads), not measured.
-    {
+    if (phase('warmup')) {
       const s = await start(await configFor('bench_warm', true));
       const ids = await setUp(s);
       const jobs = await submitAll(s, 200, ids);
@@ -288,8 +297,8 @@ async function main(): Promise<void> {
     }
 
     // 0: the anatomy of one job, on an app without workers (the bench makes the worker's calls).
-    let anatomyRows: string[];
-    {
+    let anatomyRows: string[] = [];
+    if (phase('anatomy')) {
       const s = await start(await configFor('bench_anatomy', false));
       anatomyRows = await anatomy(s, Number(process.env.BENCH_ANATOMY_JOBS ?? 200), await setUp(s));
       await s.app.close();
@@ -301,7 +310,7 @@ async function main(): Promise<void> {
     const e2eRates: { what: string; rate: number }[] = [];
     let workerConcurrency = CONCURRENCIES[0];
     const splitCfg = async (name: string) => ({ ...(await configFor(name, false)), workerConcurrency });
-    {
+    if (phase('submit')) {
       const api = await start(await splitCfg('bench_submit'));
       const ids = await setUp(api);
       const t = now();
@@ -319,7 +328,7 @@ async function main(): Promise<void> {
     for (const c of CONCURRENCIES) {
       workerConcurrency = c;
       // 2: drain only: a READY backlog (submitted without workers), then an app with workers on it.
-      {
+      if (phase('drain')) {
         const cfg = await splitCfg(`bench_drain_${c}`);
         const api = await start(cfg);
         const submitted = await submitAll(api, JOBS, await setUp(api));
@@ -339,7 +348,7 @@ async function main(): Promise<void> {
         await api.app.close();
       }
       // 3: end to end.
-      {
+      if (phase('e2e')) {
         const e2e = await start({ ...(await configFor(`bench_e2e_${c}`, true)), workerConcurrency: c });
         const ids = await setUp(e2e);
         const firstPost = now();
@@ -380,7 +389,7 @@ async function main(): Promise<void> {
     }
 
     // 3b: end to end with the workers in their own process (`npm run worker`), the API in this one.
-    for (const c of [CONCURRENCIES[CONCURRENCIES.length - 1]]) {
+    for (const c of phase('split') ? [CONCURRENCIES[CONCURRENCIES.length - 1]] : []) {
       const cfg = await configFor(`bench_split_proc_${c}`, false);
       const api = await start(cfg);
       const child = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'worker.js')], {
@@ -417,42 +426,54 @@ async function main(): Promise<void> {
     }
 
     // 4: baseline, pg-boss alone.
-    const boss = new PgBoss({ connectionString: await createDatabase(db.url, 'bench_boss'), schema: 'pgboss', max: 5 });
-    boss.on('error', (err: Error) => log(`pg-boss: ${err.message}`));
-    await boss.start();
-    await boss.createQueue('bench', { retryLimit: 2, heartbeatSeconds: 10 });
-    const sentAt = new Map<string, number>();
-    const doneAt = new Map<string, number>();
-    const slotIds: (string | undefined)[] = [];
-    const busy: boolean[] = [];
-    for (let i = 0; i < concurrency; i++) {
-      busy.push(false);
-      slotIds.push(
-        await boss.work<{ k: number }>(
-          'bench',
-          { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 2 },
-          async (batch) => {
-            busy[i] = true;
-            for (const j of batch) doneAt.set(String(j.data.k), now());
-            busy[i] = false;
-            if (slotIds[i]) boss.notifyWorker(slotIds[i]!);
-          },
-        ),
+    let bossRate = NaN;
+    const bossRows: string[] = [];
+    if (phase('boss')) {
+      const boss = new PgBoss({
+        connectionString: await createDatabase(db.url, 'bench_boss'),
+        schema: 'pgboss',
+        max: 5,
+      });
+      boss.on('error', (err: Error) => log(`pg-boss: ${err.message}`));
+      await boss.start();
+      await boss.createQueue('bench', { retryLimit: 2, heartbeatSeconds: 10 });
+      const sentAt = new Map<string, number>();
+      const doneAt = new Map<string, number>();
+      const slotIds: (string | undefined)[] = [];
+      const busy: boolean[] = [];
+      for (let i = 0; i < concurrency; i++) {
+        busy.push(false);
+        slotIds.push(
+          await boss.work<{ k: number }>(
+            'bench',
+            { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 2 },
+            async (batch) => {
+              busy[i] = true;
+              for (const j of batch) doneAt.set(String(j.data.k), now());
+              busy[i] = false;
+              if (slotIds[i]) boss.notifyWorker(slotIds[i]!);
+            },
+          ),
+        );
+      }
+      const bossStart = now();
+      const bossCpu = cpuMeter();
+      await pool(JOBS, CLIENTS, async (k) => {
+        sentAt.set(String(k), now());
+        await boss.send('bench', { k });
+        for (let i = 0; i < concurrency; i++) if (!busy[i] && slotIds[i]) boss.notifyWorker(slotIds[i]!);
+      });
+      await waitFor(() => doneAt.size >= JOBS, 'pg-boss baseline');
+      const bossSecs = (Math.max(...doneAt.values()) - bossStart) / 1000;
+      const bossCpuUsed = bossCpu();
+      const bossLat = [...doneAt.entries()].map(([k, d]) => d - sentAt.get(k)!);
+      log(`pg-boss alone: ${(JOBS / bossSecs).toFixed(0)} jobs/s`);
+      await boss.stop({ graceful: false, timeout: 1000 });
+      bossRate = JOBS / bossSecs;
+      bossRows.push(
+        `| baseline: pg-boss alone (send, work with an empty handler) | ${concurrency} | ${(JOBS / bossSecs).toFixed(0)} | ${ms(pct(bossLat, 50))} ms | ${ms(pct(bossLat, 99))} ms | 0 | ${bossCpuUsed} |`,
       );
     }
-    const bossStart = now();
-    const bossCpu = cpuMeter();
-    await pool(JOBS, CLIENTS, async (k) => {
-      sentAt.set(String(k), now());
-      await boss.send('bench', { k });
-      for (let i = 0; i < concurrency; i++) if (!busy[i] && slotIds[i]) boss.notifyWorker(slotIds[i]!);
-    });
-    await waitFor(() => doneAt.size >= JOBS, 'pg-boss baseline');
-    const bossSecs = (Math.max(...doneAt.values()) - bossStart) / 1000;
-    const bossCpuUsed = bossCpu();
-    const bossLat = [...doneAt.entries()].map(([k, d]) => d - sentAt.get(k)!);
-    log(`pg-boss alone: ${(JOBS / bossSecs).toFixed(0)} jobs/s`);
-    await boss.stop({ graceful: false, timeout: 1000 });
 
     const cpu = cpus();
     lines.push(
@@ -466,16 +487,19 @@ async function main(): Promise<void> {
       '| phase | worker concurrency | jobs/s | latency p50 | latency p99 | failed | CPU cores: this process / our PostgreSQL / whole machine (CPU time of ours a job) |',
       '|---|---|---|---|---|---|---|',
       ...rows,
-      `| baseline: pg-boss alone (send, work with an empty handler) | ${concurrency} | ${(JOBS / bossSecs).toFixed(0)} | ${ms(pct(bossLat, 50))} ms | ${ms(pct(bossLat, 99))} ms | 0 | ${bossCpuUsed} |`,
+      ...bossRows,
     );
-    const bossRate = JOBS / bossSecs;
-    lines.push(
-      '',
-      `**End to end against pg-boss alone in this run (${bossRate.toFixed(0)} jobs/s):** ` +
-        e2eRates.map((r) => `${(r.rate / bossRate).toFixed(2)}x (${r.what}, ${r.rate.toFixed(0)} jobs/s)`).join('; ') +
-        '.',
-    );
-    lines.push('', ...anatomyRows);
+    if (bossRows.length > 0 && e2eRates.length > 0) {
+      lines.push(
+        '',
+        `**End to end against pg-boss alone in this run (${bossRate.toFixed(0)} jobs/s):** ` +
+          e2eRates
+            .map((r) => `${(r.rate / bossRate).toFixed(2)}x (${r.what}, ${r.rate.toFixed(0)} jobs/s)`)
+            .join('; ') +
+          '.',
+      );
+    }
+    if (anatomyRows.length > 0) lines.push('', ...anatomyRows);
   } finally {
     await db.stop();
   }
