@@ -154,6 +154,23 @@ export class DeploymentsService implements OnModuleInit {
   }
 
   /**
+   * Several deployments for the jobs about to run them (JobsService's group commit of submissions):
+   * read FOR SHARE in `em`'s transaction, in id order, with their programs (two queries in all).
+   * Who may see each is the caller's check (`canSee` of its `deployedBy`), since the batch mixes users.
+   */
+  async lockForJobs(ids: string[], em: EntityManager): Promise<Map<string, Deployment>> {
+    const valid = [...new Set(ids.filter(isUuid))].sort();
+    if (valid.length === 0) return new Map();
+    const found = await em.find(
+      Deployment,
+      { id: { $in: valid } },
+      { lockMode: LockMode.PESSIMISTIC_READ, orderBy: { id: 'asc' } },
+    );
+    if (found.length > 0) await em.populate(found, ['programs']);
+    return new Map(found.map((d) => [d.id, d]));
+  }
+
+  /**
    * With `idempotencyKey`, the key is claimed first in the transaction (common/idempotency.ts): a
    * replay answers the deployment the first request created (as it is now), a racing one waits for it.
    */

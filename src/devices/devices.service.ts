@@ -99,6 +99,14 @@ export class DevicesService {
     return device;
   }
 
+  /** Several devices with their providers, in one query (JobsService's group commit of submissions). */
+  async getDevices(ids: string[], em: EntityManager = this.em): Promise<Map<string, Device>> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (valid.length === 0) return new Map();
+    const found = await em.find(Device, { id: { $in: valid } }, { populate: ['provider'] });
+    return new Map(found.map((d) => [d.id, d]));
+  }
+
   async findByName(providerName: string, deviceName: string, em: EntityManager = this.em): Promise<Device> {
     const device = await em.findOne(
       Device,

@@ -71,6 +71,11 @@ export interface QueueConsumer {
 export abstract class JobQueue {
   /** Adds the job to the queue inside `em`'s transaction, as entry `entryId` (a UUID the caller made). */
   abstract enqueue(jobId: string, em: EntityManager, entryId: string, options?: EnqueueOptions): Promise<void>;
+  /** {@link enqueue} of several jobs, in one statement. */
+  abstract enqueueMany(
+    entries: { jobId: string; entryId: string; options?: EnqueueOptions }[],
+    em: EntityManager,
+  ): Promise<void>;
   /** Takes a waiting job off the queue inside `em`'s transaction (no-op when it is no longer waiting). */
   abstract remove(entryId: string, em: EntityManager): Promise<void>;
 

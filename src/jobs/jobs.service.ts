@@ -1,6 +1,6 @@
 import { EntityManager, LockMode, OptimisticLockError, type FilterQuery } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { assertCanChange, ownerFilter, type Principal } from '../auth/principal';
+import { HttpException, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { assertCanChange, canSee, ownerFilter, type Principal } from '../auth/principal';
 import { PROVIDER_TOKEN_KEY, ProviderTokens } from '../auth/provider-tokens';
 import { Conflict, NotFound, Unprocessable } from '../common/errors';
 import {
@@ -56,6 +56,22 @@ type JobSettings = Pick<Job, 'shots' | 'type' | 'errorMitigation'> & {
   observables: Job['observables'];
   tags: string[];
 };
+
+/** A submission's answer from the group commit: its job, or why it was refused. */
+type Created = { job: Job } | { error: unknown };
+
+function settingsOf(dto: CreateJobDto): JobSettings {
+  return {
+    name: dto.name ?? null,
+    shots: dto.shots,
+    type: dto.type,
+    errorMitigation: dto.errorMitigation,
+    cutToWidth: dto.cutToWidth ?? null,
+    seed: dto.seed ?? null,
+    observables: dto.observables?.map((o) => ({ pauli: o.pauli, coefficient: o.coefficient ?? 1 })) ?? null,
+    tags: dto.tags ?? [],
+  };
+}
 
 const MAX_LOCK_RETRIES = 8;
 
@@ -302,6 +318,13 @@ export class JobsService implements OnModuleInit {
       );
     }
     const claim = idempotencyClaim(user.userId, 'jobs', idempotencyKey, dto);
+    // The common case joins the group commit of submissions; a replayable one, or one that names its
+    // device by provider and name, goes alone.
+    if (!claim && dto.deviceId) {
+      const created = await this.creates.submit({ user, dto });
+      if ('error' in created) throw created.error;
+      return created.job;
+    }
     return this.em.transactional(async (em) => {
       const first = claim ? await claimIdempotencyKey(em, claim) : null;
       if (first !== null) return this.get(user, first, false, em);
@@ -311,21 +334,87 @@ export class JobsService implements OnModuleInit {
       const device = dto.deviceId
         ? await this.devices.getDevice(dto.deviceId, em)
         : await this.devices.findByName(dto.providerName!, dto.deviceName!, em);
-      const settings: JobSettings = {
-        name: dto.name ?? null,
-        shots: dto.shots,
-        type: dto.type,
-        errorMitigation: dto.errorMitigation,
-        cutToWidth: dto.cutToWidth ?? null,
-        seed: dto.seed ?? null,
-        observables: dto.observables?.map((o) => ({ pauli: o.pauli, coefficient: o.coefficient ?? 1 })) ?? null,
-        tags: dto.tags ?? [],
-      };
       const programs = { revision: deployment.revision, programs: deployment.programs.getItems() };
-      const job = await this.submit(em, deployment, programs, device, user.userId, settings, dto.token);
+      const job = await this.submit(em, deployment, programs, device, user.userId, settingsOf(dto), dto.token);
       if (claim) await completeIdempotencyKey(em, claim, job.id);
       return job;
     });
+  }
+
+  /**
+   * Group commit of the submissions that arrive while one is being written (as for the workers'
+   * starts and saves): one transaction reads their deployments (FOR SHARE, in id order) with their
+   * programs and their devices, inserts every job, its program links, its event and its queue entry
+   * (one statement each for the lot), and commits once. A submission that is refused (4xx: a
+   * deployment or device not found or not visible, a device that cannot run it) gets its own answer
+   * and writes nothing; any other error fails the batch, and its submissions then go alone.
+   */
+  private readonly creates = new GroupCommit<{ user: Principal; dto: CreateJobDto }, Created>(
+    GROUP_COMMIT_MAX,
+    (items) => this.createTogether(items),
+  );
+
+  private async createTogether(items: { user: Principal; dto: CreateJobDto }[]): Promise<Created[]> {
+    if (items.length > 1) {
+      try {
+        return await this.em.fork().transactional(async (em) => {
+          const deployments = await this.deployments.lockForJobs(
+            items.map((i) => i.dto.deploymentId),
+            em,
+          );
+          const devices = await this.devices.getDevices(
+            items.map((i) => i.dto.deviceId!),
+            em,
+          );
+          const entries: Parameters<JobQueue['enqueueMany']>[0] = [];
+          const out: Created[] = [];
+          for (const { user, dto } of items) {
+            const deployment = deployments.get(dto.deploymentId);
+            const device = devices.get(dto.deviceId!);
+            try {
+              if (!deployment || !canSee(user, deployment.deployedBy))
+                throw new NotFound('deployment', dto.deploymentId);
+              if (!device) throw new NotFound('device', dto.deviceId!);
+              const programs = { revision: deployment.revision, programs: deployment.programs.getItems() };
+              const job = await this.submit(
+                em,
+                deployment,
+                programs,
+                device,
+                user.userId,
+                settingsOf(dto),
+                dto.token,
+                (e) => entries.push(e),
+              );
+              out.push({ job });
+            } catch (error) {
+              // A refusal (its checks all come before submit creates anything) is this submission's answer.
+              if (!(error instanceof HttpException)) throw error;
+              out.push({ error });
+            }
+          }
+          await this.queue.enqueueMany(entries, em);
+          return out;
+        });
+      } catch (err) {
+        this.logger.debug(`a group commit of ${items.length} submissions failed (${String(err)}); each goes alone`);
+      }
+    }
+    return Promise.all(
+      items.map(({ user, dto }) =>
+        this.em
+          .fork()
+          .transactional(async (em): Promise<Created> => {
+            const deployment = await this.deployments.get(user, dto.deploymentId, em, { lock: 'share' });
+            const device = await this.devices.getDevice(dto.deviceId!, em);
+            const programs = { revision: deployment.revision, programs: deployment.programs.getItems() };
+            return {
+              job: await this.submit(em, deployment, programs, device, user.userId, settingsOf(dto), dto.token),
+            };
+          })
+          .catch((error: unknown): Created => ({ error })),
+      ),
+    );
   }
 
   /**
@@ -341,7 +430,10 @@ export class JobsService implements OnModuleInit {
     owner: string | null,
     settings: JobSettings,
     token?: string,
+    enqueueLater?: (entry: Parameters<JobQueue['enqueueMany']>[0][number]) => void,
   ): Promise<Job> {
+    // Every check comes before the first em.create: the group commit of submissions relies on a
+    // refused submission having written nothing.
     this.checkRunnable(run.programs, device);
     // Accepted only where a device applies them (remote ones say which): never stored and ignored.
     if (settings.errorMitigation !== 'none' && device.isLocal) {
@@ -398,7 +490,9 @@ export class JobsService implements OnModuleInit {
     if (token !== undefined) {
       em.create(TransientJobState, { job, data: { [PROVIDER_TOKEN_KEY]: this.providerTokens.seal(job.id, token) } });
     }
-    await this.queue.enqueue(job.id, em, job.queueJobId!, { group: this.shareGroup(owner) });
+    const entry = { jobId: job.id, entryId: job.queueJobId!, options: { group: this.shareGroup(owner) } };
+    if (enqueueLater) enqueueLater(entry);
+    else await this.queue.enqueue(entry.jobId, em, entry.entryId, entry.options);
     return job;
   }
 

@@ -139,6 +139,27 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
     if (id !== entryId) throw new Error(`pg-boss did not accept job ${jobId}`);
   }
 
+  async enqueueMany(
+    entries: { jobId: string; entryId: string; options?: EnqueueOptions }[],
+    em: EntityManager,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    // insert() takes the queue's settings (retries, expiry, heartbeat, dead letter) as send() does.
+    const ids = await this.boss.insert(
+      JOBS_QUEUE,
+      entries.map(({ jobId, entryId, options = {} }) => ({
+        id: entryId,
+        data: { jobId } satisfies QueuedJobData,
+        ...(options.group && { group: { id: options.group } }),
+        ...(options.startAfterSeconds && { startAfter: options.startAfterSeconds }),
+      })),
+      { db: this.db(em), returnId: true },
+    );
+    if (ids?.length !== entries.length) {
+      throw new Error(`pg-boss accepted ${ids?.length ?? 0} of ${entries.length} queue entries`);
+    }
+  }
+
   async enqueueFollow(
     jobId: string,
     em: EntityManager,
