@@ -25,6 +25,7 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -57,6 +58,26 @@ const PHASES = new Set(
   (process.env.BENCH_PHASES ?? 'warmup,anatomy,submit,drain,e2e,split,boss').split(',').map((s) => s.trim()),
 );
 const phase = (name: string) => PHASES.has(name);
+
+/**
+ * With BENCH_PROFILE=<phase> (submit, drain), a CPU profile of this process during that phase only,
+ * written to BENCH_PROFILE_FILE (default /tmp/<phase>.cpuprofile; open it in Chrome's DevTools).
+ * Returns the function that stops it.
+ */
+async function profileIf(name: string): Promise<() => Promise<void>> {
+  if (process.env.BENCH_PROFILE !== name) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    const file = process.env.BENCH_PROFILE_FILE ?? path.join(tmpdir(), `${name}.cpuprofile`);
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    log(`wrote the CPU profile of ${name} to ${file}`);
+  };
+}
 
 const now = () => performance.now();
 
@@ -314,8 +335,10 @@ async function main(): Promise<void> {
       const api = await start(await splitCfg('bench_submit'));
       const ids = await setUp(api);
       const t = now();
+      const profile = await profileIf('submit');
       const cpu = cpuMeter();
       const submitted = await submitAll(api, JOBS, ids);
+      await profile();
       const secs = (now() - t) / 1000;
       const cpuUsed = cpu();
       const lat = submitted.map((j) => j.submitMs);
@@ -333,9 +356,11 @@ async function main(): Promise<void> {
         const api = await start(cfg);
         const submitted = await submitAll(api, JOBS, await setUp(api));
         const workers = await start({ ...cfg, runWorkers: true });
+        const profile = await profileIf('drain');
         const drainStart = now();
         const cpu = cpuMeter();
         await waitFor(() => submitted.every((j) => workers.finishedAt.has(j.id) || workers.failed.has(j.id)), 'drain');
+        await profile();
         const drainEnd = Math.max(...submitted.map((j) => workers.finishedAt.get(j.id) ?? 0));
         const secs = (drainEnd - drainStart) / 1000;
         const cpuUsed = cpu();
