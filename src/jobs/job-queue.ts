@@ -15,6 +15,11 @@ export interface QueueEntry {
    */
   kind?: 'run' | 'follow';
   follow?: FollowState;
+  /**
+   * Set (after its commit) by a use case that ended this entry inside its own transaction, as
+   * saveResults does: the queue then does not complete it a second time.
+   */
+  settled?: boolean;
 }
 
 /** How a job at a remote provider has been followed so far, carried from one follow entry to the next. */
@@ -84,6 +89,9 @@ export abstract class JobQueue {
    * replaced by a new one (a job handed back for fair scheduling). No-op when the claim has lapsed.
    */
   abstract finish(entry: QueueEntry, em: EntityManager): Promise<void>;
+
+  /** {@link finish} of several entries of the jobs queue, in one statement. */
+  abstract finishMany(entries: QueueEntry[], em: EntityManager): Promise<void>;
 
   /**
    * Schedules a look at a job that is at a remote provider, inside `em`'s transaction, as entry

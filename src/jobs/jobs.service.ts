@@ -864,7 +864,12 @@ export class JobsService implements OnModuleInit {
    * A distribution larger than RESULT_INLINE_ENTRIES keeps its most probable entries inline and is
    * stored whole (up to MAX_RESULT_ENTRIES) in result_data chunks, in the same commit (result-data.ts).
    */
-  async saveResults(jobId: string, results: ResultInput[], state: JobState = 'FINISHED'): Promise<MutationOutcome> {
+  async saveResults(
+    jobId: string,
+    results: ResultInput[],
+    state: JobState = 'FINISHED',
+    entry?: QueueEntry,
+  ): Promise<MutationOutcome> {
     const limits: ResultLimits = {
       inlineEntries: this.config.resultInlineEntries,
       maxEntries: this.config.maxResultEntries,
@@ -873,8 +878,8 @@ export class JobsService implements OnModuleInit {
     // A result the engine sorted and chunked in its thread (`sorted`) costs O(chunks) here.
     const shaped = results.map((r) => ({ input: r, ...shapeResult(r, limits) }));
     // Results stored in chunks go alone (their own flushes); the others join a group commit.
-    if (shaped.some((r) => r.stored)) return this.saveShaped({ jobId, shaped, state });
-    return this.saves.submit({ jobId, shaped, state });
+    if (shaped.some((r) => r.stored)) return this.saveShaped({ jobId, shaped, state, entry });
+    return this.saves.submit({ jobId, shaped, state, entry });
   }
 
   /**
@@ -908,8 +913,11 @@ export class JobsService implements OnModuleInit {
           return { job, applied };
         });
         if (ended.length > 0) await em.nativeDelete(TransientJobState, { job: { $in: ended } });
+        // The workers' queue entries end in the same commit (whatever the jobs' outcomes).
+        await this.queue.finishMany(entriesOf(items), em);
         return outcomes;
       });
+      settle(items);
     } catch {
       return Promise.all(items.map((i) => this.saveShaped(i)));
     }
@@ -925,9 +933,11 @@ export class JobsService implements OnModuleInit {
     }));
   }
 
-  private async saveShaped({ jobId, shaped, state }: ShapedSave): Promise<MutationOutcome> {
-    return (await this.mutate(jobId, async (job, em) => {
-      const applied = job.saveResults(this.newResults({ jobId, shaped, state }, em), state);
+  private async saveShaped(item: ShapedSave): Promise<MutationOutcome> {
+    const { jobId, shaped, state } = item;
+    const outcome = (await this.mutate(jobId, async (job, em) => {
+      await this.queue.finishMany(entriesOf([item]), em);
+      const applied = job.saveResults(this.newResults(item, em), state);
       if (!applied) return false;
       await this.deleteTransientState(job, em);
       const added = job.results.getItems(false);
@@ -962,6 +972,8 @@ export class JobsService implements OnModuleInit {
       }
       return true;
     }))!;
+    settle([item]);
+    return outcome;
   }
 
   /** saveError: an ERROR result with message and stack, state ERROR, transient state deleted; one commit. */
@@ -1222,6 +1234,15 @@ interface ShapedSave {
   jobId: string;
   shaped: (ReturnType<typeof shapeResult> & { input: ResultInput })[];
   state: JobState;
+  /** The worker's queue entry, ended in the same commit. */
+  entry?: QueueEntry;
+}
+
+const entriesOf = (items: ShapedSave[]): QueueEntry[] => items.flatMap((i) => (i.entry ? [i.entry] : []));
+
+/** After the commit that ended them: their queue does not complete them again. */
+function settle(items: ShapedSave[]): void {
+  for (const i of items) if (i.entry) i.entry.settled = true;
 }
 
 /**

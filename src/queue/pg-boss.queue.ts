@@ -40,10 +40,11 @@ export interface QueuedJobData {
   follow?: FollowState;
 }
 
-/** A consumer slot: one pg-boss worker with one entry at a time, woken by id. */
-interface Slot {
-  id: string;
-  busy: boolean;
+/** An entry of the jobs queue this process has claimed and is running. */
+interface Claimed {
+  job: BossJob<QueuedJobData>;
+  /** Aborted when a heartbeat finds the claim gone (another worker may have the entry now). */
+  claim: AbortController;
 }
 
 /**
@@ -57,9 +58,20 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
   private readonly logger = new Logger(PgBossQueue.name);
   /** The pg-boss instance; public for tests and benchmarks that look underneath the port. */
   readonly boss: PgBoss;
-  private readonly slots: Slot[] = [];
-  private nextWake = 0;
   private consuming = false;
+  private consumer?: QueueConsumer;
+  /** Claims of entries of the jobs queue held by this process, by claimKey. */
+  private readonly claimed = new Map<string, Claimed>();
+  private fetching = false;
+  /** A wake (or a freed slot) arrived while a fetch was in flight: fetch again after it. */
+  private fetchAgain = false;
+  private pollTimer?: NodeJS.Timeout;
+  private heartbeatTimer?: NodeJS.Timeout;
+  /** Resolves when the last claimed entry has been settled (stopConsuming waits on it). */
+  private idle?: { promise: Promise<void>; resolve: () => void };
+  private readonly completions = new Batcher<BossJob<QueuedJobData>>((jobs) =>
+    this.boss.complete(JOBS_QUEUE, jobs.map(attemptOf)).then(() => undefined),
+  );
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     super();
@@ -181,6 +193,19 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
     await this.boss.complete(entry.kind === 'follow' ? FOLLOW_QUEUE : JOBS_QUEUE, target, null, { db: this.db(em) });
   }
 
+  async finishMany(entries: QueueEntry[], em: EntityManager): Promise<void> {
+    if (entries.length === 0) return;
+    if (entries.some((e) => e.kind === 'follow')) throw new Error('finishMany settles entries of the jobs queue only');
+    // Fenced to the claims this process holds (their attempts), as finish() is.
+    const fenced = entries.every((e) => e.attempt !== undefined);
+    await this.boss.complete(
+      JOBS_QUEUE,
+      fenced ? entries.map((e) => ({ id: e.id, retryCount: e.attempt! })) : entries.map((e) => e.id),
+      null,
+      { db: this.db(em) },
+    );
+  }
+
   async remove(entryId: string, em: EntityManager): Promise<void> {
     await this.boss.cancel(JOBS_QUEUE, entryId, { db: this.db(em) });
   }
@@ -190,38 +215,15 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
   async consume(consumer: QueueConsumer): Promise<void> {
     if (this.consuming) throw new Error('this process already consumes the jobs queue');
     this.consuming = true;
-    // One pg-boss worker per slot (rather than localConcurrency: n) so that each can be woken by id:
-    // pg-boss waits out its polling interval after every entry unless woken, and this process hears
-    // of new jobs through the domain event bus at once (see wake).
-    for (let i = 0; i < consumer.concurrency; i++) {
-      const slot: Slot = { id: '', busy: false };
-      slot.id = await this.boss.work<QueuedJobData>(
-        JOBS_QUEUE,
-        {
-          batchSize: 1,
-          localConcurrency: 1,
-          pollingIntervalSeconds: 2,
-          // Fair scheduling: the fetch skips the entries of a group (owner) with this many active
-          // entries, in the database, so across all processes (docs/decisions/0004-fair-scheduling.md).
-          ...(consumer.maxRunningPerGroup && { groupConcurrency: consumer.maxRunningPerGroup }),
-        },
-        async (batch) => {
-          slot.busy = true;
-          try {
-            for (const job of batch) {
-              const entry = toEntry(job);
-              if (entry) await consumer.run(entry);
-              else this.logger.warn(`queue entry ${job.id} has no jobId; dropped`);
-            }
-          } finally {
-            slot.busy = false;
-            // Fetch again at once instead of after the polling interval: there may be more.
-            if (this.consuming) this.boss.notifyWorker(slot.id);
-          }
-        },
-      );
-      this.slots.push(slot);
-    }
+    this.consumer = consumer;
+    // The jobs queue has our own fetch loop rather than pg-boss's work(): one fetch claims as many
+    // entries as there are free slots, one statement completes the entries that ended meanwhile, and
+    // one heartbeat refreshes every claim; each entry still runs on its own, and a slot that frees is
+    // filled at once (docs/benchmarks.md, "End-to-end throughput").
+    this.pollTimer = setInterval(() => void this.fill(), JOBS_POLL_MS);
+    const heartbeatMs = (this.config.jobHeartbeatSeconds * 1000) / 2;
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatMs);
+    void this.fill();
     const follow = consumer.follow?.bind(consumer);
     if (follow) {
       await this.boss.work<QueuedJobData>(
@@ -243,27 +245,131 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
     });
   }
 
-  /** Wakes one idle slot (round robin), not all of them: one new entry needs one fetch. */
-  wake(): void {
-    if (!this.consuming) return;
-    const n = this.slots.length;
-    for (let k = 0; k < n; k++) {
-      const slot = this.slots[(this.nextWake + k) % n];
-      if (!slot.busy) {
-        this.nextWake = (this.nextWake + k + 1) % n;
-        this.boss.notifyWorker(slot.id);
-        return;
+  /**
+   * Claims entries for the free slots, one fetch for all of them (fair scheduling in the fetch: the
+   * entries of a group with `maxRunningPerGroup` active ones are skipped, across all processes; see
+   * docs/decisions/0004-fair-scheduling.md), and starts each. Runs one fetch at a time; a call made
+   * meanwhile makes it fetch again once it is done.
+   */
+  private async fill(): Promise<void> {
+    if (!this.consuming || !this.consumer) return;
+    if (this.fetching) {
+      this.fetchAgain = true;
+      return;
+    }
+    this.fetching = true;
+    try {
+      do {
+        this.fetchAgain = false;
+        const free = this.consumer.concurrency - this.claimed.size;
+        if (free <= 0) break;
+        const maxPerGroup = this.consumer.maxRunningPerGroup;
+        let jobs: BossJob<QueuedJobData>[];
+        try {
+          jobs = await this.boss.fetch<QueuedJobData>(JOBS_QUEUE, {
+            batchSize: free,
+            ...(maxPerGroup && { groupConcurrency: maxPerGroup }),
+          } as Parameters<PgBoss['fetch']>[1]);
+        } catch (err) {
+          this.logger.warn(`could not fetch from the jobs queue: ${String(err)}`);
+          break;
+        }
+        for (const job of jobs) this.run(job);
+        // As many as asked: there may be more (filled when a slot frees). Fewer: the queue is empty
+        // for us now; a wake or the poll fetches again.
+      } while (this.fetchAgain && this.consuming);
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  /** Runs one claimed entry: returning completes it (batched), throwing fails it (a retry, or the dead letter queue). */
+  private run(job: BossJob<QueuedJobData>): void {
+    const claim = new AbortController();
+    // A new claim of an entry this process still holds proves the old claim gone (the entry was
+    // failed, e.g. for a missed heartbeat, and handed out again): the old run stops.
+    for (const c of this.claimed.values()) {
+      if (c.job.id === job.id) c.claim.abort(new Error(`queue entry ${job.id} was handed out again`));
+    }
+    const key = claimKey(job);
+    this.claimed.set(key, { job, claim });
+    const entry = toEntry(job);
+    void (async () => {
+      try {
+        if (!entry) {
+          this.logger.warn(`queue entry ${job.id} has no jobId; dropped`);
+        } else {
+          entry.signal = claim.signal;
+          await this.consumer!.run(entry);
+        }
+        // Completed here unless the run's last write did it in its own transaction (saveResults). A
+        // claim lost meanwhile is not completed: the attempt fence leaves the entry to its new holder.
+        if (!entry?.settled) await this.completions.submit(job);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        await this.boss
+          .fail(JOBS_QUEUE, attemptOf(job), { message })
+          .catch((e: unknown) => this.logger.warn(`could not fail queue entry ${job.id}: ${String(e)}`));
+      }
+    })()
+      .catch((err: unknown) => this.logger.warn(`could not complete queue entry ${job.id}: ${String(err)}`))
+      .finally(() => {
+        this.claimed.delete(key);
+        if (this.claimed.size === 0) this.idle?.resolve();
+        void this.fill();
+      });
+  }
+
+  /**
+   * Refreshes every claim of this process in one statement (pg-boss fails an entry whose heartbeat is
+   * overdue, and retries it elsewhere). A claim it did not refresh is gone: its run is aborted. A
+   * heartbeat that could not run says nothing about the claims, so nothing is aborted then.
+   */
+  private async heartbeat(): Promise<void> {
+    const held = [...this.claimed.values()].filter((c) => !c.claim.signal.aborted);
+    if (held.length === 0) return;
+    let settled: string[] | undefined;
+    try {
+      const touched = await this.boss.touch(
+        JOBS_QUEUE,
+        held.map((c) => attemptOf(c.job)),
+      );
+      // touch() answers the ids it refreshed (fenced to the attempts this process claimed).
+      settled = (touched as { settled?: string[] }).settled;
+    } catch (err) {
+      this.logger.warn(`could not refresh the claims on the jobs queue: ${String(err)}`);
+      return;
+    }
+    if (!settled) return;
+    const refreshed = new Set(settled);
+    for (const c of held) {
+      if (!refreshed.has(c.job.id) && this.claimed.get(claimKey(c.job)) === c) {
+        c.claim.abort(new Error(`queue entry ${c.job.id} is no longer claimed by this process`));
       }
     }
+  }
+
+  /** A new entry is waiting: fetch now (for the free slots) instead of at the next poll. */
+  wake(): void {
+    if (this.consuming) void this.fill();
   }
 
   async stopConsuming(): Promise<void> {
     if (!this.consuming) return;
     this.consuming = false;
-    await this.boss.offWork(JOBS_QUEUE, { wait: true });
+    clearInterval(this.pollTimer);
+    // Claims stay refreshed until their runs end.
+    if (this.claimed.size > 0) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.idle = { promise, resolve };
+      await promise;
+    }
+    clearInterval(this.heartbeatTimer);
+    await this.completions.flushed();
     await this.boss.offWork(FOLLOW_QUEUE, { wait: true }).catch(() => undefined);
     await this.boss.offWork(JOBS_DEAD_QUEUE, { wait: true });
-    this.slots.length = 0;
+    this.consumer = undefined;
   }
 
   async fate(entryId: string): Promise<QueueEntryFate> {
@@ -281,6 +387,57 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
       case 'completed':
       case 'cancelled':
         return { kind: 'lost', state: entry.state };
+    }
+  }
+}
+
+/** How often an idle process looks at the jobs queue (a wake fetches at once; this catches what no wake announced). */
+const JOBS_POLL_MS = 2000;
+
+/** A claim of an entry: one attempt of it (a retry is a new claim of the same entry). */
+const claimKey = (job: BossJob<QueuedJobData>) => `${job.id}/${job.retryCount}`;
+
+/** An entry as settled: fenced to the attempt this process claimed, so no later claim is touched. */
+function attemptOf(job: BossJob<QueuedJobData>): { id: string; retryCount: number } {
+  return { id: job.id, retryCount: job.retryCount };
+}
+
+/**
+ * Writes items in batches: one given while no write is in flight goes at once; those given meanwhile
+ * are written together when it is done. Each caller learns whether its batch was written.
+ */
+class Batcher<T> {
+  private waiting: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private writing: Promise<void> | null = null;
+
+  constructor(private readonly write: (items: T[]) => Promise<void>) {}
+
+  submit(item: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
+
+  /** Resolves when nothing is waiting or being written. */
+  async flushed(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting;
+        this.waiting = [];
+        try {
+          await this.write(batch.map((b) => b.item));
+          for (const b of batch) b.resolve();
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.writing = null;
     }
   }
 }

@@ -34,8 +34,12 @@ type AbortReason = 'canceled' | 'deleted' | 'claim-lost' | 'shutdown' | 'timeout
 
 interface ActiveRun {
   jobId: string;
+  /** The queue entry it runs under. */
+  entryId: string;
   controller: AbortController;
   reason: AbortReason | null;
+  /** Resolves when the run has returned. */
+  done: Promise<void>;
 }
 
 /**
@@ -151,12 +155,21 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
   /** Runs one queue entry. Returns normally when the entry is done with (whatever the job's outcome). */
   private async execute(entry: QueueEntry): Promise<void> {
     const { jobId } = entry;
-    if (this.active.has(jobId)) {
-      // Cannot happen while the queue holds one claim per entry; guard anyway against a second entry.
+    const previous = this.active.get(jobId);
+    if (previous && previous.entryId === entry.id) {
+      // The queue handed out the entry of a run still going here: its claim is gone (failed for a
+      // missed heartbeat, say), so that run stops, writing nothing, and this claim takes over.
+      this.logger.warn(`job ${jobId}: its queue entry was handed out again while it ran here; the earlier run stops`);
+      this.abort(jobId, 'claim-lost');
+      await previous.done;
+    } else if (previous) {
+      // A second entry of one job: only one of them is the job's (startWithinShare tells); keep the one running.
       this.logger.error(`job ${jobId} is already running in this process; entry ${entry.id} dropped`);
       return;
     }
-    const run: ActiveRun = { jobId, controller: new AbortController(), reason: null };
+    let finished!: () => void;
+    const done = new Promise<void>((r) => (finished = r));
+    const run: ActiveRun = { jobId, entryId: entry.id, controller: new AbortController(), reason: null, done };
     this.active.set(jobId, run);
     const onClaimLost = () => this.abort(jobId, 'claim-lost');
     entry.signal?.addEventListener('abort', onClaimLost, { once: true });
@@ -192,7 +205,7 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
       await progress.stop();
       if (run.reason) return await this.stopped(run, entry);
       const { applied, job } = await this.whileUnavailable(`save the results of job ${jobId}`, () =>
-        this.jobs.saveResults(jobId, results),
+        this.jobs.saveResults(jobId, results, 'FINISHED', entry),
       );
       if (!applied) this.logger.log(`job ${jobId} ended as ${job.state} while running; results dropped`);
     } catch (err) {
@@ -205,7 +218,8 @@ export class ExecutionWorker implements OnApplicationBootstrap, BeforeApplicatio
     } finally {
       clearTimeout(timeLimit);
       entry.signal?.removeEventListener('abort', onClaimLost);
-      this.active.delete(jobId);
+      if (this.active.get(jobId) === run) this.active.delete(jobId);
+      finished();
     }
   }
 
