@@ -318,9 +318,10 @@ export class JobsService implements OnModuleInit {
       );
     }
     const claim = idempotencyClaim(user.userId, 'jobs', idempotencyKey, dto);
-    // The common case joins the group commit of submissions; a replayable one, or one that names its
-    // device by provider and name, goes alone.
-    if (!claim && dto.deviceId) {
+    // The common case joins the group commit of submissions; a replayable one, one that names its
+    // device by provider and name, or one to cut (its cut is planned in an engine thread, which the
+    // batch's transaction should not wait on) goes alone.
+    if (!claim && dto.deviceId && dto.cutToWidth == null) {
       const created = await this.creates.submit({ user, dto });
       if ('error' in created) throw created.error;
       return created.job;
