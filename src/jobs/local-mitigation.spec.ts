@@ -1,4 +1,4 @@
-import { DEFAULT_NOISE_MODEL } from '../quantum';
+import { DEFAULT_NOISE_MODEL, NOISE_PRESETS } from '../quantum';
 import { localMitigationProblem } from './local-mitigation';
 
 describe('localMitigationProblem', () => {
@@ -11,6 +11,13 @@ describe('localMitigationProblem', () => {
       expect(localMitigationProblem(noisy, method, 'ESTIMATOR')).toBeNull();
     }
     expect(localMitigationProblem(noisy, 'pec', 'ESTIMATOR')).toBeNull();
+    const superconducting = {
+      providerName: 'LOCAL',
+      name: 'noisy-superconducting',
+      noiseModel: NOISE_PRESETS.superconducting,
+    };
+    expect(localMitigationProblem(superconducting, 'dd', 'ESTIMATOR')).toBeNull();
+    expect(localMitigationProblem(superconducting, 'dd', 'SAMPLER')).toBeNull();
     expect(localMitigationProblem(ideal, 'none', 'RUNNER')).toBeNull();
     expect(localMitigationProblem(noisy, 'none', 'RUNNER')).toBeNull();
   });
@@ -20,8 +27,13 @@ describe('localMitigationProblem', () => {
       'device LOCAL/statevector-simulator is an ideal simulator',
     );
     expect(localMitigationProblem(noisy, 'dd', 'ESTIMATOR')).toBe(
-      'device LOCAL/noisy-simulator does not apply errorMitigation dd (it applies readout_mitigation, twirled_readout_error_extinction, zne, pec)',
+      'device LOCAL/noisy-simulator does not apply errorMitigation dd: its noise model has no idle noise (a qubit that waits is not disturbed), so dynamical decoupling could not change anything',
     );
+    const markovian = {
+      ...noisy,
+      noiseModel: { ...DEFAULT_NOISE_MODEL, idle: { detuning: 0, amplitudeDamping: 0.01, phaseDamping: 0 } },
+    };
+    expect(localMitigationProblem(markovian, 'dd', 'SAMPLER')).toContain('no coherent detuning');
     expect(localMitigationProblem(noisy, 'pec', 'SAMPLER')).toBe(
       'errorMitigation pec gives expectation values: use type ESTIMATOR',
     );

@@ -1,4 +1,10 @@
-import { MITIGATION_JOB_TYPES, MITIGATION_METHODS, type MitigationMethod } from '../quantum';
+import {
+  decouplingProblem,
+  MITIGATION_JOB_TYPES,
+  MITIGATION_METHODS,
+  type MitigationMethod,
+  type NoiseModel,
+} from '../quantum';
 import type { ErrorMitigation, JobType } from './job.enums';
 
 /**
@@ -7,7 +13,8 @@ import type { ErrorMitigation, JobType } from './job.enums';
  * simulator there is no noise to mitigate, and answering "applied: false" would be a field accepted
  * and ignored. It applies the engine's methods (MITIGATION_METHODS) to the job types each gives
  * results of (MITIGATION_JOB_TYPES: SAMPLER and ESTIMATOR, PEC ESTIMATOR only); a RUNNER job's counts
- * cannot be mitigated and stay counts. See docs/noise.md.
+ * cannot be mitigated and stay counts. Dynamical decoupling (`dd`) only where the model's idle
+ * noise has a coherent detuning, the noise it cancels. See docs/noise.md.
  */
 export function localMitigationProblem(
   device: { name: string; providerName: string; noiseModel?: unknown },
@@ -22,6 +29,10 @@ export function localMitigationProblem(
   }
   if (!(MITIGATION_METHODS as readonly string[]).includes(method)) {
     return `device ${label} does not apply errorMitigation ${method} (it applies ${applied})`;
+  }
+  if (method === 'dd') {
+    const problem = decouplingProblem(device.noiseModel as NoiseModel);
+    if (problem) return `device ${label} does not apply errorMitigation dd: ${problem}`;
   }
   const types: readonly string[] = MITIGATION_JOB_TYPES[method as MitigationMethod];
   if (!types.includes(type)) {

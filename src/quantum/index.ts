@@ -77,6 +77,7 @@ export {
   noiseModelProblem,
   validateNoiseModel,
   NoiseModelError,
+  decouplingProblem,
   simulateNoisy,
   MITIGATION_METHODS,
   MITIGATION_JOB_TYPES,
@@ -85,7 +86,7 @@ export {
   MAX_TRAJECTORIES,
   MITIGATION_MAX_CLBITS,
 } from './noise';
-export type { NoiseModel, NoiseModelProblem, MitigationMethod, NoisySimulationRequest } from './noise';
+export type { NoiseModel, IdleNoise, NoiseModelProblem, MitigationMethod, NoisySimulationRequest } from './noise';
 
 // Circuit cutting: wire cuts to fragments of a width, run on the statevector, recombined
 // (ProgramRequest's `cutToWidth` runs it in a pool thread; ProgramText's `planCut` plans at a parse).

@@ -40,6 +40,25 @@ export class ReadoutErrorDto {
   @ApiProperty({ minimum: 0, maximum: 0.49, description: 'P(read 0 | qubit in |1>)', example: 0.04 }) p10!: number;
 }
 
+export class IdleNoiseDto {
+  @ApiProperty({
+    minimum: -Math.PI,
+    maximum: Math.PI,
+    description: 'Coherent detuning: Rz(detuning) radians per layer on each waiting qubit (what dd cancels)',
+    example: 0.0126,
+  })
+  detuning!: number;
+  @ApiProperty({
+    minimum: 0,
+    maximum: 1,
+    description: 'Amplitude damping of a waiting qubit per layer',
+    example: 0.0003,
+  })
+  amplitudeDamping!: number;
+  @ApiProperty({ minimum: 0, maximum: 1, description: 'Phase damping of a waiting qubit per layer', example: 0.0004 })
+  phaseDamping!: number;
+}
+
 export class NoiseModelDto {
   @ApiProperty({ minimum: 0, maximum: 1, description: 'Depolarizing rate after each one-qubit gate', example: 0.001 })
   oneQubitDepolarizing!: number;
@@ -65,6 +84,12 @@ export class NoiseModelDto {
   })
   phaseDamping!: number;
   @ApiProperty({ type: ReadoutErrorDto }) readoutError!: ReadoutErrorDto;
+  @ApiPropertyOptional({
+    type: IdleNoiseDto,
+    description:
+      'Idle noise of the qubits that wait in a layer of the (ALAP) schedule; absent: none (docs/noise.md). dd needs a detuning',
+  })
+  idle?: IdleNoiseDto;
 }
 
 export class UpdateDeviceDto {

@@ -4,7 +4,7 @@ import { SimulationAbortedError, SimulationInputError } from '../simulator/error
 import type { Rng } from '../simulator/random';
 import { checkMemory } from '../simulator/statevector';
 import type { AbortLike } from '../simulator/types';
-import type { NoiseModel } from './model';
+import { hasIdleNoise, type IdleNoise, type NoiseModel } from './model';
 
 /**
  * The noisy engine: the probabilities of the basis states at the end of a circuit run under a
@@ -31,6 +31,52 @@ export interface NoisyCircuit {
   numClbits: number;
   gates: NoisyGate[];
   measurements: { qubit: number; clbit: number }[];
+  /**
+   * The layer of each gate (0-based), when the circuit was scheduled by hand (dynamical decoupling
+   * places its pulses in idle windows); absent: ALAP (`schedule`). Gates of one layer act on
+   * distinct qubits, and a gate's layer is after the layers of the gates before it on its qubits.
+   */
+  layers?: number[];
+}
+
+/**
+ * The layer of each gate, ALAP: measurements all come at the end, so each gate is placed as late
+ * as the gates after it on its qubits allow (what a device's scheduler does before dynamical
+ * decoupling: a qubit starts late rather than wait prepared, and a final basis change comes right
+ * before its measurement). `c.layers` when given. The depth is the number of layers.
+ */
+export function schedule(c: NoisyCircuit): { layers: number[]; depth: number } {
+  if (c.layers) return { layers: c.layers, depth: c.layers.reduce((m, l) => Math.max(m, l + 1), 0) };
+  const fromEnd = new Array<number>(c.gates.length);
+  const next = new Array<number>(c.numQubits).fill(0);
+  let depth = 0;
+  for (let i = c.gates.length - 1; i >= 0; i--) {
+    let r = 0;
+    for (const q of c.gates[i].qubits) r = Math.max(r, next[q]);
+    r++;
+    for (const q of c.gates[i].qubits) next[q] = r;
+    fromEnd[i] = r;
+    depth = Math.max(depth, r);
+  }
+  return { layers: fromEnd.map((r) => depth - r), depth };
+}
+
+/**
+ * The circuit's layers in order: each layer's gates (indices into c.gates) and the mask of the
+ * qubits that wait in it (acted on in an earlier layer, no gate in this one): they get the idle noise.
+ */
+export function idleLayers(c: NoisyCircuit): { gates: number[]; idle: number }[] {
+  const { layers, depth } = schedule(c);
+  const out = Array.from({ length: depth }, () => ({ gates: [] as number[], idle: 0 }));
+  layers.forEach((l, i) => out[l].gates.push(i));
+  let touched = 0;
+  for (const layer of out) {
+    let busy = 0;
+    for (const i of layer.gates) for (const q of c.gates[i].qubits) busy |= 1 << q;
+    layer.idle = touched & ~busy;
+    touched |= busy;
+  }
+  return out;
 }
 
 function controlBits(controls: number[], states: (0 | 1)[] | undefined): { cmask: number; cval: number } {
@@ -103,7 +149,8 @@ export function foldGates(c: NoisyCircuit, scale: number): NoisyCircuit {
     const inverse: NoisyGate = g.kind === 'gate' ? { ...g, matrix: adjoint(g.matrix) } : g;
     for (let k = 0; k < (scale - 1) / 2; k++) gates.push(inverse, g);
   }
-  return { ...c, gates };
+  // Scheduled again (ALAP): the folded circuit is longer, so its qubits also wait longer.
+  return { ...c, gates, layers: undefined };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +292,68 @@ function dampDensity(d: Float64Array, n: number, q: number, gamma: number, lambd
     d[i01 + 1] *= off;
     d[i10] *= off;
     d[i10 + 1] *= off;
+  }
+}
+
+function popcount(x: number): number {
+  let k = 0;
+  for (; x; x &= x - 1) k++;
+  return k;
+}
+
+/**
+ * The idle noise of one layer on the qubits of `mask` (rho of n qubits): Rz(detuning), then
+ * amplitude and phase damping, on each of them. The coherences get, per qubit whose row bit is 1
+ * and column bit 0 (u of them) or the reverse (v), kappa^(u+v) e^(i detuning (u - v)) with kappa =
+ * sqrt(1 - gamma) sqrt(1 - lambda): one pass over rho; amplitude damping's population transfer
+ * (|1><1| -> |0><0|) one pass per qubit.
+ */
+function idleDensity(d: Float64Array, n: number, mask: number, idle: IdleNoise): void {
+  const { detuning, amplitudeDamping: gamma, phaseDamping: lambda } = idle;
+  if (mask === 0 || (detuning === 0 && gamma === 0 && lambda === 0)) return;
+  const k = popcount(mask);
+  const kappa = Math.sqrt(1 - gamma) * Math.sqrt(1 - lambda);
+  // factor[u * (k + 1) + v]
+  const fr = new Float64Array((k + 1) * (k + 1));
+  const fi = new Float64Array((k + 1) * (k + 1));
+  for (let u = 0; u <= k; u++) {
+    for (let v = 0; v <= k; v++) {
+      const m = kappa ** (u + v);
+      fr[u * (k + 1) + v] = m * Math.cos(detuning * (u - v));
+      fi[u * (k + 1) + v] = m * Math.sin(detuning * (u - v));
+    }
+  }
+  const dim = 2 ** n;
+  for (let j = 0; j < dim; j++) {
+    const jm = j & mask;
+    const base = j * dim;
+    for (let i = 0; i < dim; i++) {
+      const diff = (i & mask) ^ jm;
+      if (diff === 0) continue;
+      const t = popcount(diff & i) * (k + 1) + popcount(diff & j);
+      const a = 2 * (base + i);
+      const re = d[a];
+      const im = d[a + 1];
+      d[a] = fr[t] * re - fi[t] * im;
+      d[a + 1] = fr[t] * im + fi[t] * re;
+    }
+  }
+  if (gamma === 0) return;
+  for (let q = 0; q < n; q++) {
+    if (!((mask >>> q) & 1)) continue;
+    const r = 1 << q;
+    const c = 1 << (q + n);
+    const qc = q + n;
+    for (let g = 0; g < 2 ** (2 * n - 2); g++) {
+      const x = ((g >>> q) << (q + 1)) | (g & (r - 1));
+      const base = ((x >>> qc) << (qc + 1)) | (x & (c - 1));
+      const i00 = 2 * base;
+      const i11 = 2 * (base | r | c);
+      d[i00] += gamma * d[i11];
+      d[i00 + 1] += gamma * d[i11 + 1];
+      d[i11] *= 1 - gamma;
+      d[i11 + 1] *= 1 - gamma;
+    }
   }
 }
 
@@ -407,14 +516,26 @@ function densityProbabilities(
   const d = new Float64Array(2 * 2 ** (2 * n));
   d[0] = 1;
   let touched = 0;
-  for (let i = 0; i < c.gates.length; i++) {
-    const g = c.gates[i];
+  let done = 0;
+  const step = (g: NoisyGate) => {
     checkAbort(abort);
-    if (i > 0) progress(i / c.gates.length);
+    if (done > 0) progress(done / c.gates.length);
+    done++;
     for (const q of g.qubits) touched |= 1 << q;
-    const idle: number[] = [];
-    for (let q = 0; q < n; q++) if (((touched >>> q) & 1) === 0) idle.push(q);
-    applySuperoperator(d, n, g.qubits, superoperator(g, noise, cancel), idle);
+    const untouched: number[] = [];
+    for (let q = 0; q < n; q++) if (((touched >>> q) & 1) === 0) untouched.push(q);
+    applySuperoperator(d, n, g.qubits, superoperator(g, noise, cancel), untouched);
+  };
+  if (noise.idle && hasIdleNoise(noise)) {
+    // Layer by layer: its gates, then the idle noise of the qubits that wait in it (PEC's `cancel`
+    // inverts gate noise only).
+    for (const layer of idleLayers(c)) {
+      for (const i of layer.gates) step(c.gates[i]);
+      checkAbort(abort);
+      idleDensity(d, n, layer.idle, noise.idle);
+    }
+  } else {
+    for (const g of c.gates) step(g);
   }
   const dim = 2 ** n;
   const p = new Float64Array(dim);
@@ -479,30 +600,70 @@ function trajectoryProbabilities(
   const d = new Float64Array(2 * dim);
   // Phase damping lambda is a Z with probability (1 - sqrt(1 - lambda)) / 2 (the same channel).
   const pz = (1 - Math.sqrt(1 - noise.phaseDamping)) / 2;
+  const idle = noise.idle && hasIdleNoise(noise) ? noise.idle : null;
+  const layers = idle ? idleLayers(c) : [{ gates: c.gates.map((_, i) => i), idle: 0 }];
+  // Idle phase damping is a Z with probability (1 - sqrt(1 - lambda)) / 2 on each waiting qubit.
+  const idleZ = idle ? (1 - Math.sqrt(1 - idle.phaseDamping)) / 2 : 0;
   for (let t = 0; t < trajectories; t++) {
     if (t > 0) progress(t / trajectories);
     d.fill(0);
     d[0] = 1;
-    for (const g of c.gates) {
-      checkAbort(abort);
-      if (g.kind === 'gate') apply1(d, n, g.target, g.matrix, g.cmask, g.cval);
-      else swapBits(d, n, g.a, g.b, g.cmask, g.cval);
-      const dep = g.qubits.length === 1 ? noise.oneQubitDepolarizing : noise.twoQubitDepolarizing;
-      // Depolarizing p: with probability p, a uniformly random Pauli (identity included) on the qubits.
-      if (dep > 0 && rng.next() < dep) {
-        for (const q of g.qubits) {
-          const k = Math.floor(rng.next() * 4);
-          if (k > 0) apply1(d, n, q, PAULI[k - 1], 0, 0);
-        }
-      }
-      for (const q of g.qubits) {
-        dampTrajectory(d, n, q, noise.amplitudeDamping, rng);
-        if (pz > 0 && rng.next() < pz) apply1(d, n, q, PAULI[2], 0, 0);
-      }
+    for (const layer of layers) {
+      for (const i of layer.gates) gateTrajectory(c.gates[i]);
+      if (idle && layer.idle !== 0) idleTrajectory(d, n, layer.idle, idle, idleZ, rng);
     }
     for (let i = 0; i < dim; i++) p[i] += (d[2 * i] * d[2 * i] + d[2 * i + 1] * d[2 * i + 1]) / trajectories;
   }
   return p;
+
+  function gateTrajectory(g: NoisyGate): void {
+    checkAbort(abort);
+    if (g.kind === 'gate') apply1(d, n, g.target, g.matrix, g.cmask, g.cval);
+    else swapBits(d, n, g.a, g.b, g.cmask, g.cval);
+    const dep = g.qubits.length === 1 ? noise.oneQubitDepolarizing : noise.twoQubitDepolarizing;
+    // Depolarizing p: with probability p, a uniformly random Pauli (identity included) on the qubits.
+    if (dep > 0 && rng.next() < dep) {
+      for (const q of g.qubits) {
+        const k = Math.floor(rng.next() * 4);
+        if (k > 0) apply1(d, n, q, PAULI[k - 1], 0, 0);
+      }
+    }
+    for (const q of g.qubits) {
+      dampTrajectory(d, n, q, noise.amplitudeDamping, rng);
+      if (pz > 0 && rng.next() < pz) apply1(d, n, q, PAULI[2], 0, 0);
+    }
+  }
+}
+
+/**
+ * One trajectory's idle noise on the qubits of `mask`: Rz(detuning) on each (a phase
+ * e^(i detuning popcount(i & mask)) on amplitude i, up to a global phase) and Z with probability
+ * `pz` (phase damping), in one pass; then amplitude damping's Kraus operator drawn per qubit.
+ */
+function idleTrajectory(d: Float64Array, n: number, mask: number, idle: IdleNoise, pz: number, rng: Rng): void {
+  let zmask = 0;
+  if (pz > 0) for (let q = 0; q < n; q++) if ((mask >>> q) & 1 && rng.next() < pz) zmask |= 1 << q;
+  if (idle.detuning !== 0 || zmask !== 0) {
+    const k = popcount(mask);
+    const cr = new Float64Array(k + 1);
+    const ci = new Float64Array(k + 1);
+    for (let u = 0; u <= k; u++) {
+      cr[u] = Math.cos(idle.detuning * u);
+      ci[u] = Math.sin(idle.detuning * u);
+    }
+    const N = 2 ** n;
+    for (let i = 0; i < N; i++) {
+      const u = popcount(i & mask);
+      const sign = popcount(i & zmask) & 1 ? -1 : 1;
+      const re = d[2 * i];
+      const im = d[2 * i + 1];
+      d[2 * i] = sign * (cr[u] * re - ci[u] * im);
+      d[2 * i + 1] = sign * (cr[u] * im + ci[u] * re);
+    }
+  }
+  if (idle.amplitudeDamping > 0) {
+    for (let q = 0; q < n; q++) if ((mask >>> q) & 1) dampTrajectory(d, n, q, idle.amplitudeDamping, rng);
+  }
 }
 
 export interface NoisyRunOptions {

@@ -9,9 +9,21 @@ export {
   validateNoiseModel,
   NoiseModelError,
   gatesAreNoiseless,
+  hasIdleNoise,
+  decouplingProblem,
 } from './model';
-export type { NoiseModel, NoiseModelProblem } from './model';
-export { DENSITY_MAX_QUBITS, MAX_TRAJECTORIES, noisyCircuit, foldGates, noisyProbabilities } from './density';
+export type { NoiseModel, NoiseModelProblem, IdleNoise } from './model';
+export { withDynamicalDecoupling, decouplingMinWindow, DD_MIN_WINDOW } from './decoupling';
+export type { DecoupledCircuit } from './decoupling';
+export {
+  DENSITY_MAX_QUBITS,
+  MAX_TRAJECTORIES,
+  noisyCircuit,
+  foldGates,
+  noisyProbabilities,
+  schedule,
+  idleLayers,
+} from './density';
 export type { NoisyCircuit, NoisyGate, NoisyRunOptions, NoisyProbabilities } from './density';
 export {
   simulateNoisy,

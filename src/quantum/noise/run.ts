@@ -20,7 +20,15 @@ import {
   type NoisyCircuit,
   type NoisyGate,
 } from './density';
-import { gatesAreNoiseless, NoiseModelError, validateNoiseModel, type NoiseModel } from './model';
+import { withDynamicalDecoupling } from './decoupling';
+import {
+  decouplingProblem,
+  gatesAreNoiseless,
+  hasIdleNoise,
+  NoiseModelError,
+  validateNoiseModel,
+  type NoiseModel,
+} from './model';
 
 /**
  * Noisy runs and error mitigation: a SimulationRequest run under a NoiseModel (`simulateNoisy`),
@@ -31,7 +39,13 @@ import { gatesAreNoiseless, NoiseModelError, validateNoiseModel, type NoiseModel
  */
 
 /** The methods the engine applies (names of the job field `errorMitigation`). */
-export const MITIGATION_METHODS = ['readout_mitigation', 'twirled_readout_error_extinction', 'zne', 'pec'] as const;
+export const MITIGATION_METHODS = [
+  'readout_mitigation',
+  'twirled_readout_error_extinction',
+  'zne',
+  'pec',
+  'dd',
+] as const;
 export type MitigationMethod = (typeof MITIGATION_METHODS)[number];
 
 /** The job types each method applies to: all give mitigated values; PEC expectation values only. */
@@ -40,6 +54,7 @@ export const MITIGATION_JOB_TYPES: Readonly<Record<MitigationMethod, readonly ('
   twirled_readout_error_extinction: ['SAMPLER', 'ESTIMATOR'],
   zne: ['SAMPLER', 'ESTIMATOR'],
   pec: ['ESTIMATOR'],
+  dd: ['SAMPLER', 'ESTIMATOR'],
 };
 
 /** 1-norm of the quasi-probabilities of the inverse of k-qubit depolarizing p (PEC's cost factor). */
@@ -151,7 +166,8 @@ class NoisyRun {
       onProgress,
       cancel,
       densityMaxQubits: this.req.densityMaxQubits ?? DENSITY_MAX_QUBITS,
-      trajectories: gatesAreNoiseless(this.noise) ? 1 : Math.min(this.req.shots, MAX_TRAJECTORIES),
+      trajectories:
+        gatesAreNoiseless(this.noise) && !hasIdleNoise(this.noise) ? 1 : Math.min(this.req.shots, MAX_TRAJECTORIES),
       maxMemoryBytes: this.req.maxMemoryBytes,
       signal: this.opts.signal,
     });
@@ -299,7 +315,12 @@ function sampler(run: NoisyRun, c: NoisyCircuit, type: 'RUNNER' | 'SAMPLER', t0:
   let mitigated: Float64Array;
   let raw: Map<number, number>;
   let details: Record<string, unknown>;
-  if (method === 'zne') {
+  if (method === 'dd') {
+    const dd = withDynamicalDecoupling(c, run.noise);
+    raw = run.sample(c, shots, false);
+    mitigated = dense(run.sample(dd.circuit, shots, false), shots, c.numClbits);
+    details = decouplingDetails(dd);
+  } else if (method === 'zne') {
     const folded = ZNE_SCALE_FACTORS.map((s) => dense(run.sample(foldGates(c, s), shots, false), shots, c.numClbits));
     raw = new Map();
     for (let i = 0; i < folded[0].length; i++) if (folded[0][i] > 0) raw.set(i, Math.round(folded[0][i] * shots));
@@ -342,6 +363,20 @@ function sampler(run: NoisyRun, c: NoisyCircuit, type: 'RUNNER' | 'SAMPLER', t0:
   return [result];
 }
 
+/** meta.errorMitigation of dynamical decoupling: its cost is its pulses (extra gates), no extra circuit. */
+function decouplingDetails(dd: ReturnType<typeof withDynamicalDecoupling>): Record<string, unknown> {
+  return {
+    sequence: 'X-X',
+    placement: 'a idle layers, X, b, X, c with b = a + c (CPMG-like), in each idle window of at least minWindow layers',
+    scheduling: 'ALAP',
+    minWindow: dd.minWindow,
+    windows: dd.windows,
+    extraGates: dd.pulses,
+    extraCircuits: 0,
+    extraShots: 0,
+  };
+}
+
 function bitString(key: number, numClbits: number): string {
   let s = '';
   for (let c = 0; c < numClbits; c++) s += (key >>> c) & 1 ? '1' : '0';
@@ -364,7 +399,7 @@ function rotated(c: NoisyCircuit, masks: { x: number; z: number }): NoisyCircuit
     if ((masks.z >>> q) & 1) gates.push(one(q, SDG));
     gates.push(one(q, H));
   }
-  return { ...c, gates };
+  return { ...c, gates, layers: undefined };
 }
 
 /** Expected product of the read ±1 values of the qubits in `support`, with `f(q, bit)` the expected read value. */
@@ -424,7 +459,12 @@ function estimator(run: NoisyRun, c: NoisyCircuit, t0: number): ValueAndVariance
     let details: Record<string, unknown> | null = null;
     let rawValue: number;
     let pecGammaOf = 0;
-    if (method === 'zne') {
+    if (method === 'dd') {
+      rawValue = parity(probs(circuit, basis), support, plain);
+      const dd = withDynamicalDecoupling(circuit, run.noise);
+      value = parity(probs(dd.circuit, `${basis}@dd`), support, plain);
+      details = decouplingDetails(dd);
+    } else if (method === 'zne') {
       const ys = ZNE_SCALE_FACTORS.map((s) =>
         parity(s === 1 ? probs(circuit, basis) : probs(foldGates(circuit, s), `${basis}@${s}`), support, plain),
       );
@@ -505,7 +545,9 @@ function estimator(run: NoisyRun, c: NoisyCircuit, t0: number): ValueAndVariance
         coefficient,
         // Exact: the noisy state's expectation (readout error included) without sampling noise;
         // not with trajectories or with sampled calibration shots.
-        exact: run.method === 'density-matrix' && (method === undefined || method === 'zne' || method === 'pec'),
+        exact:
+          run.method === 'density-matrix' &&
+          (method === undefined || method === 'zne' || method === 'pec' || method === 'dd'),
         shots,
         timeTakenMs: 0,
       },
@@ -539,7 +581,7 @@ function estimator(run: NoisyRun, c: NoisyCircuit, t0: number): ValueAndVariance
 function expectedCircuits(req: NoisySimulationRequest): number {
   const method = req.errorMitigation;
   const extra = method === 'readout_mitigation' ? 2 : method === 'twirled_readout_error_extinction' ? 1 : 0;
-  const per = method === 'zne' ? ZNE_SCALE_FACTORS.length : method === 'pec' ? 2 : 1;
+  const per = method === 'zne' ? ZNE_SCALE_FACTORS.length : method === 'pec' || method === 'dd' ? 2 : 1;
   if (req.type !== 'ESTIMATOR') return per + extra;
   const bases = new Set(
     (req.observables ?? []).map((o) => {
@@ -593,6 +635,10 @@ export function simulateNoisy(req: NoisySimulationRequest, opts: SimulateOptions
     throw new SimulationInputError(
       `errorMitigation ${req.errorMitigation} gives ${gives}: use ${MITIGATION_JOB_TYPES[req.errorMitigation].join(' or ')}, not ${req.type}`,
     );
+  }
+  if (req.errorMitigation === 'dd') {
+    const problem = decouplingProblem(noise);
+    if (problem) throw new SimulationInputError(`errorMitigation dd is refused: ${problem}`);
   }
   if (req.circuit.numQubits > req.maxQubits) {
     throw new SimulationInputError(
