@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { DEFAULT_NOISE_MODEL } from '../src/quantum';
+import { DEFAULT_NOISE_MODEL, NOISE_PRESETS } from '../src/quantum';
 import { startTestApp, type TestApp } from './helpers/app';
 import { Http, waitUntil } from './helpers/http';
 
@@ -111,8 +111,77 @@ describe('noisy-simulator and error mitigation', () => {
     };
     await refused({ deviceId: ideal, type: 'SAMPLER', errorMitigation: 'zne' }, 'ideal simulator');
     await refused({ deviceId: noisy, type: 'SAMPLER', errorMitigation: 'pec' }, 'use type ESTIMATOR');
-    await refused({ deviceId: noisy, type: 'SAMPLER', errorMitigation: 'dd' }, 'does not apply errorMitigation dd');
+    await refused({ deviceId: noisy, type: 'SAMPLER', errorMitigation: 'dd' }, 'its noise model has no idle noise');
     await refused({ deviceId: noisy, type: 'RUNNER', errorMitigation: 'zne' }, 'use type SAMPLER or ESTIMATOR');
+  });
+
+  it('applies dynamical decoupling on a device with idle detuning: a waiting Bell pair keeps <XX> closer to 1', async () => {
+    // A Bell pair, then q0 does 60 gates (H H pairs) while q1 waits 60 layers.
+    const bell = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\n' + 'h q[0];\n'.repeat(60);
+    const dep = await alice.post('/api/deployments', {
+      name: 'bell-wait',
+      programs: [{ quantumCircuit: bell, assemblerLanguage: 'QASM2' }],
+    });
+    expect(dep.status).toBe(201);
+    const local = (await alice.get('/api/devices?provider=LOCAL')).body.items as { id: string; name: string }[];
+    const superconducting = local.find((d) => d.name === 'noisy-superconducting')!.id;
+    expect((await alice.get(`/api/devices/${superconducting}`)).body.noiseModel.idle).toEqual(
+      NOISE_PRESETS.superconducting.idle,
+    );
+    const observables = [{ pauli: 'XX' }];
+    const on = { deploymentId: dep.body.id, deviceId: superconducting, type: 'ESTIMATOR', observables };
+    const plain = (await run(on)).results[0];
+    const job = await run({ ...on, errorMitigation: 'dd' });
+    expect(job.errorMitigation).toBe('dd');
+    const [result] = job.results;
+    expect(result.resultType).toBe('VALUE_AND_VARIANCE');
+    expect(result.meta.errorMitigation).toMatchObject({
+      method: 'dd',
+      applied: true,
+      sequence: 'X-X',
+      windows: 1,
+      extraGates: 2,
+    });
+    expect(result.meta.errorMitigation.raw.value).toBeCloseTo(plain.data.value, 10);
+    const rawError = Math.abs(plain.data.value - 1);
+    expect(rawError).toBeGreaterThan(0.2);
+    expect(Math.abs(result.data.value - 1)).toBeLessThan(rawError / 2);
+  });
+
+  it('accepts idle noise in a changed model (dd then applies), validated with its field names', async () => {
+    const bad = await admin.patch(`/api/devices/${noisy}`, {
+      noiseModel: { ...DEFAULT_NOISE_MODEL, idle: { detuning: 5, amplitudeDamping: 0, phaseDamping: 0 } },
+    });
+    expect({ status: bad.status, field: bad.body.field }).toEqual({ status: 422, field: 'noiseModel.idle.detuning' });
+    const partial = await admin.patch(`/api/devices/${noisy}`, {
+      noiseModel: { ...DEFAULT_NOISE_MODEL, idle: { detuning: 0.02 } },
+    });
+    expect({ status: partial.status, field: partial.body.field }).toEqual({
+      status: 422,
+      field: 'noiseModel.idle.amplitudeDamping',
+    });
+    const idle = { detuning: 0.02, amplitudeDamping: 0.0005, phaseDamping: 0.0005 };
+    const ok = await admin.patch(`/api/devices/${noisy}`, { noiseModel: { ...DEFAULT_NOISE_MODEL, idle } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.noiseModel.idle).toEqual(idle);
+    const job = await run({ type: 'SAMPLER', shots: 2000, errorMitigation: 'dd' });
+    expect(job.results[0].meta.errorMitigation).toMatchObject({ method: 'dd', applied: true });
+    // Without a detuning, dd is refused again (DD cannot reduce Markovian damping).
+    const markovian = { ...idle, detuning: 0 };
+    expect(
+      (await admin.patch(`/api/devices/${noisy}`, { noiseModel: { ...DEFAULT_NOISE_MODEL, idle: markovian } })).status,
+    ).toBe(200);
+    const res = await alice.post('/api/jobs', {
+      deploymentId,
+      deviceId: noisy,
+      type: 'SAMPLER',
+      shots: 100,
+      errorMitigation: 'dd',
+    });
+    expect({ status: res.status, field: res.body.field }).toEqual({ status: 422, field: 'errorMitigation' });
+    expect(res.body.message).toContain('no coherent detuning');
+    expect((await admin.patch(`/api/devices/${noisy}`, { noiseModel: DEFAULT_NOISE_MODEL })).status).toBe(200);
+    expect((await alice.get(`/api/devices/${noisy}`)).body.noiseModel).toEqual(DEFAULT_NOISE_MODEL);
   });
 
   it('lets admins change the noise model (validated, 422 naming the field); others get 403', async () => {
