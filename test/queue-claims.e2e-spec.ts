@@ -20,7 +20,9 @@ describe('the fetch loop of the jobs queue', () => {
   beforeAll(async () => {
     t = await startTestApp({ runWorkers: true, workerConcurrency: 4, jobHeartbeatSeconds: 10 });
     http = new Http(t.baseUrl);
-    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items[0].id;
+    deviceId = (await http.get('/api/devices?provider=LOCAL')).body.items.find(
+      (d: { name: string }) => d.name === 'statevector-simulator',
+    ).id;
     em = t.get<EntityManager>(EntityManager);
     queue = t.get<PgBossQueue>(PgBossQueue);
   });

@@ -42,7 +42,7 @@ describe('submissions written together', () => {
       providerName: string;
       name: string;
     }[];
-    local = devices.find((d) => d.providerName === 'LOCAL')!.id;
+    local = devices.find((d) => d.providerName === 'LOCAL' && d.name === 'statevector-simulator')!.id;
     aws = devices.find((d) => d.providerName === 'AWS' && d.name === 'local_simulator')!.id;
     const deploy = async (who: Http, language: string, text: string) =>
       (
