@@ -1254,6 +1254,7 @@ function settle(items: ShapedSave[]): void {
 class GroupCommit<I, O> {
   private readonly waiting: { input: I; resolve: (o: O) => void; reject: (err: unknown) => void }[] = [];
   private writing = false;
+  private scheduled = false;
 
   constructor(
     private readonly max: number,
@@ -1263,7 +1264,15 @@ class GroupCommit<I, O> {
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (!this.writing && !this.scheduled) {
+        // One turn of the event loop first: calls made in the same turn (entries fetched together, runs
+        // that ended in one batch) go in one transaction rather than the first alone.
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          if (!this.writing) void this.drain();
+        });
+      }
     });
   }
 

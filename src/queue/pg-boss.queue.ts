@@ -259,6 +259,9 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
     }
     this.fetching = true;
     try {
+      // One turn of the event loop first, so that slots freed in the same turn (runs that ended in
+      // one group commit) are filled by one fetch, and their starts go in one transaction.
+      await new Promise<void>((r) => setImmediate(r));
       do {
         this.fetchAgain = false;
         const free = this.consumer.concurrency - this.claimed.size;
