@@ -62,6 +62,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private working = false;
   /** When the webhook table was last seen empty (0: not known to be empty). */
   private emptySince = 0;
+  /** The look for any webhook in flight while none is known to exist: a burst of events shares it. */
+  private emptyCheck: Promise<boolean> | null = null;
+  private anyKnown = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -136,12 +139,26 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private async announce(outboxId: number): Promise<void> {
     const connection = this.em.fork().getConnection();
     if (Date.now() - this.emptySince < NO_WEBHOOKS_TTL_MS) return;
+    if (!this.anyKnown) {
+      // Not known to exist: one look for the whole burst of events (each event its own look would
+      // cost a query an event while there is no webhook at all).
+      this.emptyCheck ??= connection
+        .execute<{ any: boolean }[]>(`select exists (select 1 from "webhook") as "any"`)
+        .then(([{ any }]) => {
+          this.emptySince = any ? 0 : Date.now();
+          this.anyKnown = any;
+          return any;
+        })
+        .finally(() => (this.emptyCheck = null));
+      if (!(await this.emptyCheck)) return;
+    }
     const [{ any, ids }] = await connection.execute<{ any: boolean; ids: string[] }[]>(
       `select exists (select 1 from "webhook") as "any",
               array(select distinct "webhook_id" from "webhook_delivery" where "outbox_id" = ? and "state" = 'pending') as "ids"`,
       [outboxId],
     );
     this.emptySince = any ? 0 : Date.now();
+    this.anyKnown = any;
     for (const id of ids) await this.schedule(id);
     if (ids.length > 0 && this.workerId) this.queue.boss.notifyWorker(this.workerId);
   }
