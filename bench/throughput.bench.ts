@@ -26,6 +26,7 @@ import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -132,7 +133,33 @@ function postgresCpuSeconds(): number {
  * our PostgreSQL (backends that exited during the phase are not counted), and the whole machine
  * (anything else running on it included).
  */
+/**
+ * Statements sent to PostgreSQL by this process (every pg client: MikroORM's pool, the event bus's
+ * listener, and pg-boss's own copy of pg), counted by wrapping pg's Client.prototype.query. Unlike
+ * the rates and CPU times, the count a job does not depend on the rest of the machine.
+ */
+let statements = 0;
+function countStatements(): void {
+  const copies = new Set<{ Client: { prototype: { query: (...args: unknown[]) => unknown } } }>();
+  for (const from of [__filename, require.resolve('pg-boss')]) {
+    try {
+      copies.add(createRequire(from)('pg'));
+    } catch {
+      // that copy is not installed apart
+    }
+  }
+  for (const pg of copies) {
+    const proto = pg.Client.prototype;
+    const query = proto.query;
+    proto.query = function (this: unknown, ...args: unknown[]) {
+      statements++;
+      return query.apply(this, args);
+    };
+  }
+}
+
 function cpuMeter() {
+  const s0 = statements;
   const u0 = process.cpuUsage();
   const m0 = machineJiffies();
   const p0 = postgresCpuSeconds();
@@ -146,7 +173,8 @@ function cpuMeter() {
     const pg = (postgresCpuSeconds() - p0) / wall;
     const machine = ((m.busy - m0.busy) / (m.total - m0.total)) * cpus().length;
     const perJob = ((node + pg + extraCores) * wall * 1000) / JOBS;
-    return `${node.toFixed(2)} / ${pg.toFixed(2)} / ${machine.toFixed(2)} (${perJob.toFixed(1)} ms a job)`;
+    const sent = (statements - s0) / JOBS;
+    return `${node.toFixed(2)} / ${pg.toFixed(2)} / ${machine.toFixed(2)} (${perJob.toFixed(1)} ms a job; ${sent.toFixed(1)} statements a job${extraCores ? ' from this process' : ''})`;
   };
 }
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -283,6 +311,7 @@ async function anatomy(s: Started, n: number, ids: { deploymentId: string; devic
 }
 
 async function main(): Promise<void> {
+  countStatements();
   const startedAt = new Date();
   const startLoad = loadavg()
     .map((x) => x.toFixed(2))
@@ -509,7 +538,7 @@ async function main(): Promise<void> {
         `${JOBS} one-program Bell jobs of ${SHOTS} shots, ${CLIENTS} HTTP clients at a time (in the same process), ` +
         `embedded PostgreSQL (fsync on) on the same machine.`,
       '',
-      '| phase | worker concurrency | jobs/s | latency p50 | latency p99 | failed | CPU cores: this process / our PostgreSQL / whole machine (CPU time of ours a job) |',
+      '| phase | worker concurrency | jobs/s | latency p50 | latency p99 | failed | CPU cores: this process / our PostgreSQL / whole machine (CPU time of ours a job; statements sent a job) |',
       '|---|---|---|---|---|---|---|',
       ...rows,
       ...bossRows,
