@@ -5,14 +5,23 @@
  *   (and on it without readout error, the case of zero-noise extrapolation), the exact ideal value,
  *   the raw noisy estimate and each method's mitigated estimate, their errors and their cost (extra
  *   circuits and shots). Methods with sampled calibration are averaged over SEEDS seeds.
+ * - Dynamical decoupling: circuits where qubits wait (a Bell pair or GHZ-4 whose qubits wait while
+ *   one qubit does many gates) on the noisy-superconducting preset, whose model has idle noise
+ *   (a coherent detuning and damping per idle layer); every method on them, dd's cost in extra gates.
  * - Cost of the noisy engine: density matrix up to 12 qubits, trajectories (200) above.
  */
 import * as os from 'node:os';
 import type { Circuit } from '../src/quantum/circuit/circuit';
-import { DEFAULT_NOISE_MODEL, simulateNoisy, type MitigationMethod, type NoiseModel } from '../src/quantum/noise';
+import {
+  DEFAULT_NOISE_MODEL,
+  NOISE_PRESETS,
+  simulateNoisy,
+  type MitigationMethod,
+  type NoiseModel,
+} from '../src/quantum/noise';
 import { runStatevector, simulate } from '../src/quantum/simulator/simulate';
 import type { QuasiDistResult, SimulationResult, ValueAndVarianceResult } from '../src/quantum/simulator/types';
-import { ghz, randomCircuit } from '../src/quantum/simulator/testing/circuits';
+import { CircuitBuilder, ghz, randomCircuit } from '../src/quantum/simulator/testing/circuits';
 import { fmtMs, median, table, time } from './util';
 
 const SHOTS = 10_000;
@@ -27,18 +36,40 @@ interface EstimatorCase {
   circuit: Circuit;
   pauli: string;
   noise: NoiseModel;
+  methods?: MitigationMethod[];
 }
 interface SamplerCase {
   name: string;
   circuit: Circuit;
   noise: NoiseModel;
+  methods?: MitigationMethod[];
+}
+const SUPERCONDUCTING = NOISE_PRESETS.superconducting;
+
+/**
+ * GHZ on `n` qubits, then qubit n-1 does `wait` gates (H H pairs: the identity) while the others
+ * wait; with `undo`, the GHZ is undone and all qubits measured (ideally all 0).
+ */
+function ghzThenWait(n: number, wait: number, undo = false): Circuit {
+  const b = new CircuitBuilder(n, undo ? n : 0);
+  b.h(0);
+  for (let q = 1; q < n; q++) b.cx(q - 1, q);
+  for (let i = 0; i < wait; i++) b.h(n - 1);
+  if (undo) {
+    for (let q = n - 1; q >= 1; q--) b.cx(q - 1, q);
+    b.h(0);
+    for (let q = 0; q < n; q++) b.measure(q, q);
+  }
+  return b.build();
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const f3 = (x: number) => x.toFixed(3);
 const f4 = (x: number) => x.toFixed(4);
 
-type Mitigation = { raw: unknown; extraCircuits: number; extraShots: number };
+type Mitigation = { raw: unknown; extraCircuits: number; extraShots: number; extraGates?: number };
+const cost = (m: Mitigation) =>
+  `${m.extraCircuits} / ${m.extraShots}${m.extraGates ? ` (+${m.extraGates} gates)` : ''}`;
 const mitigationOf = (r: SimulationResult) => (r.meta as unknown as { errorMitigation: Mitigation }).errorMitigation;
 
 function estimatorRows(c: EstimatorCase): (string | number)[][] {
@@ -64,7 +95,7 @@ function estimatorRows(c: EstimatorCase): (string | number)[][] {
     })[0] as ValueAndVarianceResult;
   const raw = run(undefined, 1).data.value;
   const rows: (string | number)[][] = [[c.name, 'none', f3(exact), f3(raw), f4(Math.abs(raw - exact)), '', '', '', '']];
-  for (const method of ESTIMATOR_METHODS) {
+  for (const method of c.methods ?? ESTIMATOR_METHODS) {
     const values: number[] = [];
     let m: Mitigation | undefined;
     const ms = median(
@@ -85,7 +116,7 @@ function estimatorRows(c: EstimatorCase): (string | number)[][] {
       f4(Math.abs(raw - exact)),
       f3(mean(values)),
       `${f4(error)} (${((100 * error) / Math.abs(raw - exact)).toFixed(0)} %)`,
-      `${m!.extraCircuits} / ${m!.extraShots}`,
+      cost(m!),
       fmtMs(ms / SEEDS.length),
     ]);
   }
@@ -113,7 +144,7 @@ function samplerRows(c: SamplerCase): (string | number)[][] {
   const rawDist = run(undefined, 1).data;
   const rawTvd = tvd(rawDist, exact);
   const rows: (string | number)[][] = [[c.name, 'none', f4(rawTvd), '', '', '']];
-  for (const method of METHODS) {
+  for (const method of c.methods ?? METHODS) {
     const tvds: number[] = [];
     let m: Mitigation | undefined;
     const ms = median(
@@ -131,7 +162,7 @@ function samplerRows(c: SamplerCase): (string | number)[][] {
       method,
       f4(rawTvd),
       `${f4(t)} (${((100 * t) / rawTvd).toFixed(0)} %)`,
-      `${m!.extraCircuits} / ${m!.extraShots}`,
+      cost(m!),
       fmtMs(ms / SEEDS.length),
     ]);
   }
@@ -152,8 +183,9 @@ function exactDistribution(circuit: Circuit): Record<string, number> {
 function engineRows(): (string | number)[][] {
   const rows: (string | number)[][] = [];
   for (const n of [6, 8, 10, 12, 13, 14, 16]) {
-    for (const family of ['ghz', 'random'] as const) {
+    for (const family of ['ghz', 'random', 'random-idle'] as const) {
       const circuit = family === 'ghz' ? ghz(n) : randomCircuit(n, 4 * n, 7, { maxControls: 1, measure: true });
+      const model = family === 'random-idle' ? SUPERCONDUCTING : DEFAULT_NOISE_MODEL;
       const run = () =>
         simulateNoisy({
           circuit,
@@ -161,7 +193,7 @@ function engineRows(): (string | number)[][] {
           seed: 1,
           type: 'SAMPLER',
           maxQubits: 30,
-          noise: DEFAULT_NOISE_MODEL,
+          noise: model,
           densityMaxQubits: 12,
         });
       let meta: Record<string, unknown> = {};
@@ -175,7 +207,7 @@ function engineRows(): (string | number)[][] {
       );
       const noise = meta.noise as { simulation: string; trajectories?: number };
       rows.push([
-        `${family}-${n}`,
+        family === 'random-idle' ? `random-${n}, superconducting (idle noise)` : `${family}-${n}`,
         circuit.ops.filter((o) => o.kind === 'gate' || o.kind === 'swap').length,
         noise.simulation + (noise.trajectories ? ` (${noise.trajectories})` : ''),
         fmtMs(ms),
@@ -203,6 +235,27 @@ function main(): void {
       pauli: 'ZIZIZZ',
       noise: DEFAULT_NOISE_MODEL,
     },
+    {
+      name: 'Bell, q1 waits 60 layers <XX>, superconducting',
+      circuit: ghzThenWait(2, 60),
+      pauli: 'XX',
+      noise: SUPERCONDUCTING,
+      methods: [...ESTIMATOR_METHODS, 'dd'],
+    },
+    {
+      name: 'GHZ-4, 3 qubits wait 40 layers <XXXX>, superconducting',
+      circuit: ghzThenWait(4, 40),
+      pauli: 'XXXX',
+      noise: SUPERCONDUCTING,
+      methods: [...ESTIMATOR_METHODS, 'dd'],
+    },
+    {
+      name: 'GHZ-6 <XXXXXX> (short waits), superconducting',
+      circuit: ghz(6, false),
+      pauli: 'XXXXXX',
+      noise: SUPERCONDUCTING,
+      methods: ['dd'],
+    },
   ];
   console.log('## Expectation values (ESTIMATOR)\n');
   console.log(
@@ -228,6 +281,12 @@ function main(): void {
       circuit: randomCircuit(4, 16, 8, { maxControls: 1, measure: true }),
       noise: DEFAULT_NOISE_MODEL,
     },
+    {
+      name: 'GHZ-4, wait 40 layers, undone (ideally 0000), superconducting',
+      circuit: ghzThenWait(4, 40, true),
+      noise: SUPERCONDUCTING,
+      methods: [...METHODS, 'dd'],
+    },
   ];
   console.log('\n## Distributions (SAMPLER): total variation distance to the exact distribution\n');
   console.log(
@@ -236,7 +295,9 @@ function main(): void {
       samplers.flatMap(samplerRows),
     ),
   );
-  console.log('\n## The noisy engine: SAMPLER, 1000 shots, default model\n');
+  console.log(
+    '\n## The noisy engine: SAMPLER, 1000 shots, default model (and the superconducting preset, with idle noise)\n',
+  );
   console.log(table(['circuit', 'gates', 'simulation (trajectories)', 'time'], engineRows()));
 }
 
