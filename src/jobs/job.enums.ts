@@ -8,7 +8,7 @@ export type JobType = (typeof JOB_TYPES)[number];
 /**
  * qunicorn-core's error mitigation methods, plus `none`, `debiasing` (IonQ's symmetrization and
  * aggregation, applied on IonQ's side) and `twirled_readout_error_extinction` (TREX, applied by the
- * noisy local device with `readout_mitigation`, `zne` and `pec`: docs/noise.md). A method a device does not
+ * noisy local device with `readout_mitigation`, `zne`, `pec` and `dd`: docs/noise.md). A method a device does not
  * apply is refused at submission.
  */
 export const ERROR_MITIGATIONS = [

@@ -98,7 +98,8 @@ export class CreateJobDto {
   @ApiPropertyOptional({
     enum: ERROR_MITIGATIONS,
     default: 'none',
-    description: "qunicorn-core's methods; no device applies one yet, so anything but 'none' is refused (422)",
+    description:
+      "Where the device applies it, else 422 naming errorMitigation: IonQ 'debiasing'; the noisy local devices readout_mitigation, twirled_readout_error_extinction, zne (SAMPLER, ESTIMATOR), pec (ESTIMATOR), dd (SAMPLER, ESTIMATOR; where the model has an idle detuning) (docs/noise.md)",
   })
   @IsOptional()
   @IsIn(ERROR_MITIGATIONS)
