@@ -1,4 +1,4 @@
-import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM, TableNotFoundException } from '@mikro-orm/postgresql';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { DynamicModule, Global, Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
@@ -53,7 +53,14 @@ export class DatabaseModule implements OnModuleInit {
   }
 }
 
+/**
+ * Applies the pending migrations, under an advisory lock. A start with nothing to apply (every
+ * migration of the list recorded in the migrations table) costs one query on the ORM's pool: the
+ * lock's connection and MikroORM's migrator (which checks and creates its table, then reads it)
+ * are skipped. Migrations are only ever added, so a list found complete needs no lock.
+ */
 export async function migrate(orm: MikroORM, url: string, logger?: Logger): Promise<void> {
+  if (await allApplied(orm)) return;
   const lock = new pg.Client({ connectionString: url, application_name: 'qunest-migrate' });
   await lock.connect();
   try {
@@ -64,4 +71,21 @@ export async function migrate(orm: MikroORM, url: string, logger?: Logger): Prom
     await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     await lock.end();
   }
+}
+
+/** Whether every migration of the configured list is recorded as applied (false when the table is missing). */
+async function allApplied(orm: MikroORM): Promise<boolean> {
+  const { migrationsList = [], tableName = 'mikro_orm_migrations' } = orm.config.get('migrations');
+  let applied: Set<string>;
+  try {
+    const rows = await orm.em
+      .getConnection()
+      .execute<{ name: string }[]>(`select name from "${tableName.replace(/"/g, '""')}"`);
+    applied = new Set(rows.map((r) => r.name));
+  } catch (err) {
+    // A new database, which the migrator sets up (undefined_table; the raw query's error is not mapped).
+    if (err instanceof TableNotFoundException || (err as { code?: string }).code === '42P01') return false;
+    throw err;
+  }
+  return migrationsList.every((m) => applied.has(m.name.replace(/\.[jt]s$/, '')));
 }
