@@ -1,10 +1,12 @@
+// First: the compile cache covers every module loaded after it.
+import { flushCompileCache } from './common/compile-cache';
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './app.module';
-import { closeOnSignals, loadConfigOrExit, resolveDatabase, announce } from './bootstrap';
+import { closeOnSignals, loadConfigOrExit, resolveDatabase, announce } from './startup';
 import type { AppConfig } from './config/app-config';
 import { embeddedUrl } from './database/embedded-postgres';
 
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     await embedded?.stop();
   });
   await app.init();
+  flushCompileCache();
   announce(config, `Qunest worker ready (pid ${process.pid}, ${config.workerConcurrency} jobs at a time)`);
 }
 

