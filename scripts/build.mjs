@@ -8,10 +8,9 @@
  * It does not type-check: `npm run typecheck` (tsc) and `npm run lint` do, and CI runs both.
  *
  * A start with nothing changed costs a walk of the tree (tens of milliseconds) instead of a tsc run
- * (4 s and more).
+ * (4 s and more); swc itself (a native module of tens of MB) is loaded only when a file changed.
  */
-import { transformFile } from '@swc/core';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,7 +67,8 @@ function staleOutputs(expected) {
   return stale;
 }
 
-async function main() {
+/** Compiles what changed since the last build (see above); exits the process with 1 when a file does not compile. */
+export async function build() {
   const t0 = performance.now();
   const all = sources();
   const expected = new Set(all.map(outputOf));
@@ -76,7 +76,9 @@ async function main() {
     const out = outputOf(src);
     return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs;
   });
-  if (changed.length > 20) console.error(`building dist/: compiling ${changed.length} of ${all.length} files with swc…`);
+  if (changed.length > 20)
+    console.error(`building dist/: compiling ${changed.length} of ${all.length} files with swc…`);
+  const { transformFile } = changed.length > 0 ? await import('@swc/core') : {};
   const failures = [];
   // A few at a time: swc runs each transform on its own thread pool.
   const queue = [...changed];
@@ -111,4 +113,5 @@ async function main() {
   }
 }
 
-await main();
+// `node scripts/build.mjs` (npm run build); scripts/start.mjs imports build() instead.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await build();
