@@ -5,8 +5,9 @@ import * as nodeModule from 'node:module';
  * turned on when this module is imported: an entry point imports it first. A start loads about
  * 1,500 files (Nest, MikroORM, pg-boss, class-validator, …); with the cache, their code is read
  * compiled from `<tmpdir>/node-compile-cache` (Node's default, or NODE_COMPILE_CACHE) instead of
- * being parsed and compiled again: about a fifth less CPU to load them (docs/benchmarks.md "Start
- * to healthy"). The cache is keyed by each file's content and Node's version, so a changed file is
+ * being compiled again. Loading the modules alone took a fifth less CPU with it (4 pairs of runs);
+ * in a whole start its gain was within the noise of a loaded machine (docs/benchmarks.md "Start to
+ * healthy"). The cache is keyed by each file's content and Node's version, so a changed file is
  * compiled anew; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
  */
 const api = nodeModule as {
