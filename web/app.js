@@ -771,6 +771,12 @@ function selectLine(textarea, line) {
 
 // ---------------------------------------------------------------- jobs
 
+/** The order of the job form's devices: LOCAL's ideal simulators, LOCAL's noisy ones, then the rest. */
+function deviceRank(d) {
+  if (d.providerName !== 'LOCAL') return 2;
+  return d.noiseModel ? 1 : 0;
+}
+
 function renderJobForm() {
   const form = $('#job-form');
   const filter = $('#jobs-deployment-filter');
@@ -805,9 +811,10 @@ function renderJobForm() {
   );
   fillSelect(
     form.deviceId,
-    // The LOCAL provider's devices first: the default choice runs every language the engine reads.
+    // The LOCAL provider's devices first, its ideal simulator before the noisy ones: the default
+    // choice runs every language the engine reads, without noise.
     [...state.devices.values()]
-      .sort((a, b) => Number(b.providerName === 'LOCAL') - Number(a.providerName === 'LOCAL'))
+      .sort((a, b) => deviceRank(a) - deviceRank(b))
       .map((d) => [
         d.id,
         `${d.providerName} / ${d.name} (${d.numQubits} q)${d.status === 'online' ? '' : ' — offline'}`,
