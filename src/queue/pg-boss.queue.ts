@@ -62,7 +62,8 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
   private consumer?: QueueConsumer;
   /** Claims of entries of the jobs queue held by this process, by claimKey. */
   private readonly claimed = new Map<string, Claimed>();
-  private fetching = false;
+  /** The fetch in flight (one at a time), which stopConsuming waits for. */
+  private filling: Promise<void> | null = null;
   /** A wake (or a freed slot) arrived while a fetch was in flight: fetch again after it. */
   private fetchAgain = false;
   private pollTimer?: NodeJS.Timeout;
@@ -251,43 +252,47 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
    * docs/decisions/0004-fair-scheduling.md), and starts each. Runs one fetch at a time; a call made
    * meanwhile makes it fetch again once it is done.
    */
-  private async fill(): Promise<void> {
-    if (!this.consuming || !this.consumer) return;
-    if (this.fetching) {
+  private fill(): Promise<void> {
+    if (!this.consuming || !this.consumer) return Promise.resolve();
+    if (this.filling) {
       this.fetchAgain = true;
-      return;
+      return this.filling;
     }
-    this.fetching = true;
-    try {
-      // One turn of the event loop first, so that slots freed in the same turn (runs that ended in
-      // one group commit) are filled by one fetch, and their starts go in one transaction.
-      await new Promise<void>((r) => setImmediate(r));
-      do {
-        this.fetchAgain = false;
-        const free = this.consumer.concurrency - this.claimed.size;
-        if (free <= 0) break;
-        const maxPerGroup = this.consumer.maxRunningPerGroup;
-        let jobs: BossJob<QueuedJobData>[];
-        try {
-          jobs = await this.boss.fetch<QueuedJobData>(JOBS_QUEUE, {
-            batchSize: free,
-            ...(maxPerGroup && { groupConcurrency: maxPerGroup }),
-          } as Parameters<PgBoss['fetch']>[1]);
-        } catch (err) {
-          this.logger.warn(`could not fetch from the jobs queue: ${String(err)}`);
-          break;
-        }
-        for (const job of jobs) this.run(job);
-        // As many as asked: there may be more (filled when a slot frees). Fewer: the queue is empty
-        // for us now; a wake or the poll fetches again.
-      } while (this.fetchAgain && this.consuming);
-    } finally {
-      this.fetching = false;
-    }
+    this.filling = this.fetchAndRun().finally(() => (this.filling = null));
+    return this.filling;
+  }
+
+  private async fetchAndRun(): Promise<void> {
+    // One turn of the event loop first, so that slots freed in the same turn (runs that ended in one
+    // group commit) are filled by one fetch, and their starts go in one transaction.
+    await new Promise<void>((r) => setImmediate(r));
+    do {
+      this.fetchAgain = false;
+      const consumer = this.consumer;
+      if (!this.consuming || !consumer) break;
+      const free = consumer.concurrency - this.claimed.size;
+      if (free <= 0) break;
+      const maxPerGroup = consumer.maxRunningPerGroup;
+      let jobs: BossJob<QueuedJobData>[];
+      try {
+        jobs = await this.boss.fetch<QueuedJobData>(JOBS_QUEUE, {
+          batchSize: free,
+          ...(maxPerGroup && { groupConcurrency: maxPerGroup }),
+        } as Parameters<PgBoss['fetch']>[1]);
+      } catch (err) {
+        this.logger.warn(`could not fetch from the jobs queue: ${String(err)}`);
+        break;
+      }
+      // Claimed: they run even when a stop began during the fetch (stopConsuming waits for this
+      // fetch, then for them; the worker hands a run back if the shutdown's grace runs out).
+      for (const job of jobs) this.run(job, consumer);
+      // As many as asked: there may be more (filled when a slot frees). Fewer: the queue is empty
+      // for us now; a wake or the poll fetches again.
+    } while (this.fetchAgain && this.consuming);
   }
 
   /** Runs one claimed entry: returning completes it (batched), throwing fails it (a retry, or the dead letter queue). */
-  private run(job: BossJob<QueuedJobData>): void {
+  private run(job: BossJob<QueuedJobData>, consumer: QueueConsumer): void {
     const claim = new AbortController();
     // A new claim of an entry this process still holds proves the old claim gone (the entry was
     // failed, e.g. for a missed heartbeat, and handed out again): the old run stops.
@@ -303,7 +308,7 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
           this.logger.warn(`queue entry ${job.id} has no jobId; dropped`);
         } else {
           entry.signal = claim.signal;
-          await this.consumer!.run(entry);
+          await consumer.run(entry);
         }
         // Completed here unless the run's last write did it in its own transaction (saveResults). A
         // claim lost meanwhile is not completed: the attempt fence leaves the entry to its new holder.
@@ -361,6 +366,8 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
     if (!this.consuming) return;
     this.consuming = false;
     clearInterval(this.pollTimer);
+    // A fetch in flight may still claim entries: they run too (see fetchAndRun), so wait for it.
+    await this.filling;
     // Claims stay refreshed until their runs end.
     if (this.claimed.size > 0) {
       let resolve!: () => void;
