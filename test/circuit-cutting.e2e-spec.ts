@@ -134,6 +134,26 @@ describe('circuit cutting (cutToWidth)', () => {
     for (const w of counts.meta.cut.fragmentWidths) expect(w).toBeLessThanOrEqual(4);
   });
 
+  it('reruns a cut job as a cut job (its cut planned again, on the original programs): FINISHED with the same meta.cut', async () => {
+    const deploymentId = await deploy(GHZ8);
+    const first = await run({ deploymentId, shots: 500, seed: 3, cutToWidth: 4 });
+    const again = await http.post(`/api/jobs/${first.id}/rerun`, { shots: 600 });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ cutToWidth: 4, shots: 600 });
+    const job = await waitUntil(
+      async () => {
+        const j = (await http.get(`/api/jobs/${again.body.id}`)).body;
+        return TERMINAL.has(j.state) ? j : undefined;
+      },
+      'the rerun to end',
+      60_000,
+    );
+    expect(job.state).toBe('FINISHED');
+    const counts = job.results.find((r: any) => r.resultType === 'COUNTS');
+    expect(counts.data['0x0'] + counts.data['0xff']).toBe(600);
+    expect(counts.meta.cut).toMatchObject({ needed: true, width: 4, cuts: 2, fragments: 3, subexperiments: 19 });
+  });
+
   it('a 10-qubit circuit cut to width 5: its distribution within TVD 0.05 of the uncut job (20000 shots each)', async () => {
     const deploymentId = await deploy(blocks10());
     const [cut, uncut] = await Promise.all([

@@ -73,6 +73,19 @@ function settingsOf(dto: CreateJobDto): JobSettings {
   };
 }
 
+/** The observables a cut is planned for: an ESTIMATOR's, else none. */
+function cutObservables(settings: Pick<JobSettings, 'type' | 'observables'>): string[] | undefined {
+  return settings.type === 'ESTIMATOR' ? settings.observables?.map((o) => o.pauli) : undefined;
+}
+
+/** What a planned cut depends on: the width, the observables and the program rows (immutable: decision 0006). */
+function cutKey(
+  settings: Pick<JobSettings, 'cutToWidth' | 'type' | 'observables'>,
+  programs: QuantumProgram[],
+): string {
+  return JSON.stringify([settings.cutToWidth, cutObservables(settings) ?? null, programs.map((p) => p.id)]);
+}
+
 const MAX_LOCK_RETRIES = 8;
 
 /** First key of the advisory locks that serialize the fair-share check of one owner (the second is the owner's hash). */
@@ -326,6 +339,13 @@ export class JobsService implements OnModuleInit {
       if ('error' in created) throw created.error;
       return created.job;
     }
+    const settings = settingsOf(dto);
+    // A cut is planned before the transaction (its engine thread must not hold a connection and the
+    // deployment's lock); the transaction plans again only if the programs changed meanwhile.
+    const planned =
+      settings.cutToWidth === null
+        ? undefined
+        : await this.planCutAhead(settings, (await this.deployments.get(user, dto.deploymentId)).programs.getItems());
     return this.em.transactional(async (em) => {
       const first = claim ? await claimIdempotencyKey(em, claim) : null;
       if (first !== null) return this.get(user, first, false, em);
@@ -336,7 +356,17 @@ export class JobsService implements OnModuleInit {
         ? await this.devices.getDevice(dto.deviceId, em)
         : await this.devices.findByName(dto.providerName!, dto.deviceName!, em);
       const programs = { revision: deployment.revision, programs: deployment.programs.getItems() };
-      const job = await this.submit(em, deployment, programs, device, user.userId, settingsOf(dto), dto.token);
+      const job = await this.submit(
+        em,
+        deployment,
+        programs,
+        device,
+        user.userId,
+        settings,
+        dto.token,
+        undefined,
+        planned,
+      );
       if (claim) await completeIdempotencyKey(em, claim, job.id);
       return job;
     });
@@ -419,6 +449,19 @@ export class JobsService implements OnModuleInit {
   }
 
   /**
+   * Plans the cut of a job about to be submitted, outside any transaction (refusing it with 422 as
+   * submit would); answers the key submit recognizes, so that it does not plan the same programs again.
+   */
+  private async planCutAhead(
+    settings: Pick<JobSettings, 'cutToWidth' | 'type' | 'observables'>,
+    programs: QuantumProgram[],
+  ): Promise<string | undefined> {
+    if (settings.cutToWidth === null || programs.length === 0) return undefined;
+    await this.deployments.planCuts(programs, settings.cutToWidth, cutObservables(settings));
+    return cutKey(settings, programs);
+  }
+
+  /**
    * The one way a job comes to be (create and rerun): checked, inserted READY with its queue entry
    * and (sealed) provider token, all written by the one flush of the caller's transaction. The ids of
    * the job and of its queue entry are made here, so nothing needs a second write.
@@ -432,6 +475,8 @@ export class JobsService implements OnModuleInit {
     settings: JobSettings,
     token?: string,
     enqueueLater?: (entry: Parameters<JobQueue['enqueueMany']>[0][number]) => void,
+    /** The key of a cut planned before the transaction (planCutAhead): not planned again if it still applies. */
+    plannedCut?: string,
   ): Promise<Job> {
     // Every check comes before the first em.create: the group commit of submissions relies on a
     // refused submission having written nothing.
@@ -461,8 +506,9 @@ export class JobsService implements OnModuleInit {
           { field: 'cutToWidth' },
         );
       }
-      const observables = settings.type === 'ESTIMATOR' ? settings.observables?.map((o) => o.pauli) : undefined;
-      await this.deployments.planCuts(run.programs, settings.cutToWidth, observables);
+      if (plannedCut !== cutKey(settings, run.programs)) {
+        await this.deployments.planCuts(run.programs, settings.cutToWidth, cutObservables(settings));
+      }
     }
     if (!device.isLocal) {
       const problem = this.remote.admissionProblem(device.provider.name, {
@@ -616,6 +662,17 @@ export class JobsService implements OnModuleInit {
       throw new Unprocessable(`shots must not be greater than ${this.config.maxShots}`, { field: 'shots' });
     }
     if (!original.deployment) throw new Conflict(`job ${id} cannot be run again: its deployment was deleted`);
+    // Its cut planned before the transaction, on the original's programs (immutable rows), as in create.
+    const planned = original.cutToWidth
+      ? await this.planCutAhead(
+          {
+            cutToWidth: original.cutToWidth,
+            type: original.type,
+            observables: original.observables ?? null,
+          },
+          await this.programsOf(original.id, this.em.fork()),
+        )
+      : undefined;
     return this.em.transactional(async (em) => {
       const deployment = await this.deployments.get(user, original.deployment!.id, em, { lock: 'share' });
       // The original's programs, locked (FOR SHARE) so that a concurrent delete of the original job
@@ -636,7 +693,17 @@ export class JobsService implements OnModuleInit {
         observables: original.observables ?? null,
         tags: [...(original.tags ?? [])],
       };
-      return this.submit(em, deployment, run, device, original.executedBy ?? user.userId, settings);
+      return this.submit(
+        em,
+        deployment,
+        run,
+        device,
+        original.executedBy ?? user.userId,
+        settings,
+        undefined,
+        undefined,
+        planned,
+      );
     });
   }
 
