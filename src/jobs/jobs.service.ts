@@ -1314,7 +1314,8 @@ function settle(items: ShapedSave[]): void {
 }
 
 /**
- * Group commit: a call made while no batch is being written goes at once (alone, no added latency);
+ * Group commit: a call made while no batch is being written goes after one turn of the event loop
+ * (with the calls of that turn, else alone);
  * calls made meanwhile wait for it and are then written together, up to `max` at a time. Each call
  * gets its own answer (or the batch's error).
  */
