@@ -42,6 +42,10 @@ describe('noisy-simulator and error mitigation', () => {
     deploymentId = dep.body.id;
   });
   afterAll(() => t?.close());
+  // A test that changes the shared device's model and fails before it puts it back leaves no trace.
+  afterEach(async () => {
+    expect((await admin.patch(`/api/devices/${noisy}`, { noiseModel: DEFAULT_NOISE_MODEL })).status).toBe(200);
+  });
 
   async function run(body: Record<string, unknown>): Promise<any> {
     const res = await alice.post('/api/jobs', { deploymentId, deviceId: noisy, shots: 20000, seed: 5, ...body });

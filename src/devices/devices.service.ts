@@ -48,9 +48,7 @@ export class DevicesService {
           for (const d of described.devices) {
             const device = provider.devices.find((x) => x.name === d.name);
             const providerDeviceId = d.providerDeviceId ?? null;
-            const noiseModel = d.noiseModel
-              ? { ...d.noiseModel, readoutError: { ...d.noiseModel.readoutError } }
-              : null;
+            const noiseModel = d.noiseModel ? structuredClone(d.noiseModel) : null;
             if (!device) em.create(Device, { ...d, providerDeviceId, noiseModel, provider, status: 'online' });
             else {
               if (device.numQubits !== d.numQubits) device.numQubits = d.numQubits;
