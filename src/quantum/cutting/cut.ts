@@ -3,7 +3,7 @@ import { H, SDG } from '../circuit/gates';
 import { SimulationAbortedError, SimulationInputError } from '../simulator/errors';
 import { clbitSources, hasMeasurement } from '../simulator/program';
 import { Rng, randomSeed, sortedUniforms } from '../simulator/random';
-import { formatOutcomes, MAX_SHOTS, parsePauli, simulate } from '../simulator/simulate';
+import { checkRunSettings, formatOutcomes, parsePauli, simulate } from '../simulator/simulate';
 import type { SimulateOptions, SimulationRequest, SimulationResult } from '../simulator/types';
 import { CutError, planCuts, summarize, type CutPlan, type CutSummary, type PlanOptions } from './plan';
 import { recombine, runFragments } from './recombine';
@@ -154,18 +154,6 @@ function sample(distribution: Map<number, number>, numClbits: number, shots: num
   return counts;
 }
 
-function checkRequest(req: Omit<SimulationRequest, 'maxQubits'>): void {
-  if (!['RUNNER', 'SAMPLER', 'ESTIMATOR'].includes(req.type)) {
-    throw new SimulationInputError(`type must be RUNNER, SAMPLER or ESTIMATOR, not ${String(req.type)}`);
-  }
-  if (!Number.isInteger(req.shots) || req.shots < 1 || req.shots > MAX_SHOTS) {
-    throw new SimulationInputError(`shots must be an integer from 1 to ${MAX_SHOTS}, not ${String(req.shots)}`);
-  }
-  if (req.seed !== undefined && (!Number.isInteger(req.seed) || req.seed < 0 || req.seed >= 2 ** 32)) {
-    throw new SimulationInputError(`seed must be an integer from 0 to 2^32-1, not ${String(req.seed)}`);
-  }
-}
-
 /**
  * A simulation request run through circuit cutting: the results have the shapes `simulate` gives,
  * with `meta.cut` (CutMeta). A circuit no wider than `cut.width` is simulated uncut (`needed:
@@ -176,7 +164,7 @@ function checkRequest(req: Omit<SimulationRequest, 'maxQubits'>): void {
  */
 export function simulateCut(req: SimulationRequest, cut: CutOptions, opts: SimulateOptions = {}): SimulationResult[] {
   const t0 = performance.now();
-  checkRequest(req);
+  checkRunSettings(req);
   const { circuit } = req;
   if (!Number.isInteger(cut.width) || cut.width < 1)
     throw new CutError(`the width must be an integer >= 1; got ${cut.width}`, 'bad-width');

@@ -2,7 +2,7 @@ import type { Matrix2 } from '../circuit/circuit';
 import { H, SDG } from '../circuit/gates';
 import { SimulationInputError } from '../simulator/errors';
 import { randomSeed, Rng, sortedUniforms } from '../simulator/random';
-import { formatOutcomes, MAX_SHOTS, parsePauli } from '../simulator/simulate';
+import { checkRunSettings, formatOutcomes, parsePauli } from '../simulator/simulate';
 import type {
   QuasiDistResult,
   SimulateOptions,
@@ -616,15 +616,7 @@ export function simulateNoisy(req: NoisySimulationRequest, opts: SimulateOptions
     if (err instanceof NoiseModelError) throw new SimulationInputError(err.message);
     throw err;
   }
-  if (!['RUNNER', 'SAMPLER', 'ESTIMATOR'].includes(req.type)) {
-    throw new SimulationInputError(`type must be RUNNER, SAMPLER or ESTIMATOR, not ${String(req.type)}`);
-  }
-  if (!Number.isInteger(req.shots) || req.shots < 1 || req.shots > MAX_SHOTS) {
-    throw new SimulationInputError(`shots must be an integer from 1 to ${MAX_SHOTS}, not ${String(req.shots)}`);
-  }
-  if (req.seed !== undefined && (!Number.isInteger(req.seed) || req.seed < 0 || req.seed >= 2 ** 32)) {
-    throw new SimulationInputError(`seed must be an integer from 0 to 2^32-1, not ${String(req.seed)}`);
-  }
+  checkRunSettings(req);
   if (req.errorMitigation !== undefined && !(MITIGATION_METHODS as readonly string[]).includes(req.errorMitigation)) {
     throw new SimulationInputError(
       `errorMitigation ${String(req.errorMitigation)} is not applied by the engine (it applies ${MITIGATION_METHODS.join(', ')})`,

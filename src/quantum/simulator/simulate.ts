@@ -74,8 +74,11 @@ function outcomeKey(clbits: Uint8Array): number | string {
   return v;
 }
 
-function validate(req: SimulationRequest): void {
-  if (req === null || typeof req !== 'object') throw new SimulationInputError('request must be an object');
+/**
+ * The checks every way of running a request shares (this simulator, the noisy engine, cutting):
+ * type, shots and seed. Throws SimulationInputError.
+ */
+export function checkRunSettings(req: Pick<SimulationRequest, 'type' | 'shots' | 'seed'>): void {
   if (!['RUNNER', 'SAMPLER', 'ESTIMATOR'].includes(req.type)) {
     throw new SimulationInputError(`type must be RUNNER, SAMPLER or ESTIMATOR, not ${String(req.type)}`);
   }
@@ -85,6 +88,11 @@ function validate(req: SimulationRequest): void {
   if (req.seed !== undefined && (!Number.isInteger(req.seed) || req.seed < 0 || req.seed >= 2 ** 32)) {
     throw new SimulationInputError(`seed must be an integer from 0 to 2^32-1, not ${String(req.seed)}`);
   }
+}
+
+function validate(req: SimulationRequest): void {
+  if (req === null || typeof req !== 'object') throw new SimulationInputError('request must be an object');
+  checkRunSettings(req);
   if (!Number.isInteger(req.maxQubits) || req.maxQubits < 0) {
     throw new SimulationInputError(`maxQubits must be a non-negative integer, not ${String(req.maxQubits)}`);
   }
