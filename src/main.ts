@@ -19,12 +19,21 @@ async function main(): Promise<void> {
   require('reflect-metadata');
   const { createApp } = require('./bootstrap') as typeof import('./bootstrap');
   const embedded = await database;
-  const app = await createApp(config);
-  closeOnSignals(config, async () => {
-    await app.close();
-    await embedded?.stop();
-  });
-  await app.listen(config.port, config.host);
+  let app: Awaited<ReturnType<typeof createApp>> | undefined;
+  try {
+    app = await createApp(config);
+    const started = app;
+    closeOnSignals(config, async () => {
+      await started.close();
+      await embedded?.stop();
+    });
+    await app.listen(config.port, config.host);
+  } catch (err) {
+    // A failed start (the port taken, say) does not leave its PostgreSQL for the next start to recover.
+    await app?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw err;
+  }
   flushCompileCache();
   announce(config, `Qunest listening on http://localhost:${config.port} (API /api, OpenAPI /api/docs, admin UI /)`);
 }
