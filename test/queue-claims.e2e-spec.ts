@@ -50,6 +50,19 @@ describe('the fetch loop of the jobs queue', () => {
       120_000,
     );
 
+  /** A job of several seconds, once a worker has started it. */
+  const longJobRunning = async () => {
+    const id = await submit(await deploy(longQasm3(20, 200), 'QASM3'));
+    return waitUntil(
+      async () => {
+        const job = await em.fork().findOneOrFail(Job, id);
+        return job.state === 'RUNNING' ? job : undefined;
+      },
+      'the long job to run',
+      60_000,
+    );
+  };
+
   it('ends each entry with its job: completed, once, in the commit of the results', async () => {
     const dep = await deploy(BELL_QASM2);
     const ids = await Promise.all(Array.from({ length: 12 }, () => submit(dep)));
@@ -63,15 +76,8 @@ describe('the fetch loop of the jobs queue', () => {
   });
 
   it('aborts a run whose claim is gone (failed elsewhere, as for a missed heartbeat), and the retry runs the job to the end once', async () => {
-    const id = await submit(await deploy(longQasm3(20, 200), 'QASM3'));
-    const running = await waitUntil(
-      async () => {
-        const job = await em.fork().findOneOrFail(Job, id);
-        return job.state === 'RUNNING' ? job : undefined;
-      },
-      'the long job to run',
-      60_000,
-    );
+    const running = await longJobRunning();
+    const id = running.id;
     const [claimed] = await queue.boss.findJobs(JOBS_QUEUE, { id: running.queueJobId! });
     expect(claimed).toMatchObject({ state: 'active', retryCount: 0 });
     // pg-boss's supervisor fails an entry whose heartbeat is overdue; here from outside, at once.
@@ -87,15 +93,8 @@ describe('the fetch loop of the jobs queue', () => {
   });
 
   it('stops a run whose claim another process took (its heartbeat finds the claim gone), before the entry comes back here', async () => {
-    const id = await submit(await deploy(longQasm3(20, 200), 'QASM3'));
-    const running = await waitUntil(
-      async () => {
-        const job = await em.fork().findOneOrFail(Job, id);
-        return job.state === 'RUNNING' ? job : undefined;
-      },
-      'the long job to run',
-      60_000,
-    );
+    const running = await longJobRunning();
+    const id = running.id;
     const entryId = running.queueJobId!;
     // Failed elsewhere, and its retry held back, so this process does not claim it again meanwhile:
     // only the heartbeat can tell the run that its claim is gone.

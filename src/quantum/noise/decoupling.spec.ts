@@ -18,14 +18,9 @@ import {
   type NoiseModel,
   type NoisySimulationRequest,
 } from './index';
+import { NOISELESS_MODEL } from './model';
 
-const NOISELESS: NoiseModel = {
-  oneQubitDepolarizing: 0,
-  twoQubitDepolarizing: 0,
-  amplitudeDamping: 0,
-  phaseDamping: 0,
-  readoutError: { p01: 0, p10: 0 },
-};
+const NOISELESS: NoiseModel = NOISELESS_MODEL;
 const idleOnly = (detuning: number, amplitudeDamping = 0, phaseDamping = 0): NoiseModel => ({
   ...NOISELESS,
   idle: { detuning, amplitudeDamping, phaseDamping },

@@ -51,6 +51,15 @@ export const DEFAULT_NOISE_MODEL: NoiseModel = Object.freeze({
   readoutError: Object.freeze({ p01: 0.02, p10: 0.04 }),
 }) as NoiseModel;
 
+/** A model without any noise: the noisy engine then answers what the ideal simulator does (specs compare them). */
+export const NOISELESS_MODEL: NoiseModel = Object.freeze({
+  oneQubitDepolarizing: 0,
+  twoQubitDepolarizing: 0,
+  amplitudeDamping: 0,
+  phaseDamping: 0,
+  readoutError: Object.freeze({ p01: 0, p10: 0 }),
+}) as NoiseModel;
+
 /**
  * Device-like presets, of the order of published figures (not a copy of any one device's
  * calibration): `superconducting` after the median errors IBM publishes for its Heron-class

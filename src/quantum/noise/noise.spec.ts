@@ -19,14 +19,9 @@ import {
   type NoiseModel,
   type NoisySimulationRequest,
 } from './index';
+import { NOISELESS_MODEL } from './model';
 
-const NOISELESS: NoiseModel = {
-  oneQubitDepolarizing: 0,
-  twoQubitDepolarizing: 0,
-  amplitudeDamping: 0,
-  phaseDamping: 0,
-  readoutError: { p01: 0, p10: 0 },
-};
+const NOISELESS: NoiseModel = NOISELESS_MODEL;
 const model = (m: Partial<Omit<NoiseModel, 'readoutError'>> & { p01?: number; p10?: number }): NoiseModel => ({
   ...NOISELESS,
   ...m,
