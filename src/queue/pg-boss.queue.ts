@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PgBoss, fromKysely, type Db, type Job as BossJob } from 'pg-boss';
+import { GroupCommit } from '../common/group-commit';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import {
@@ -70,9 +71,11 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
   private heartbeatTimer?: NodeJS.Timeout;
   /** Resolves when the last claimed entry has been settled (stopConsuming waits on it). */
   private idle?: { promise: Promise<void>; resolve: () => void };
-  private readonly completions = new Batcher<BossJob<QueuedJobData>>((jobs) =>
-    this.boss.complete(JOBS_QUEUE, jobs.map(attemptOf)).then(() => undefined),
-  );
+  /** Completions of entries whose runs ended without completing them, several in one statement. */
+  private readonly completions = new GroupCommit<BossJob<QueuedJobData>, void>(COMPLETIONS_MAX, async (jobs) => {
+    await this.boss.complete(JOBS_QUEUE, jobs.map(attemptOf));
+    return jobs.map(() => undefined);
+  });
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     super();
@@ -401,6 +404,9 @@ export class PgBossQueue extends JobQueue implements OnModuleInit, OnApplication
   }
 }
 
+/** Most entries one statement completes. */
+const COMPLETIONS_MAX = 64;
+
 /** How often an idle process looks at the jobs queue (a wake fetches at once; this catches what no wake announced). */
 const JOBS_POLL_MS = 2000;
 
@@ -410,46 +416,6 @@ const claimKey = (job: BossJob<QueuedJobData>) => `${job.id}/${job.retryCount}`;
 /** An entry as settled: fenced to the attempt this process claimed, so no later claim is touched. */
 function attemptOf(job: BossJob<QueuedJobData>): { id: string; retryCount: number } {
   return { id: job.id, retryCount: job.retryCount };
-}
-
-/**
- * Writes items in batches: one given while no write is in flight goes at once; those given meanwhile
- * are written together when it is done. Each caller learns whether its batch was written.
- */
-class Batcher<T> {
-  private waiting: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private writing: Promise<void> | null = null;
-
-  constructor(private readonly write: (items: T[]) => Promise<void>) {}
-
-  submit(item: T): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
-      this.writing ??= this.drain();
-    });
-  }
-
-  /** Resolves when nothing is waiting or being written. */
-  async flushed(): Promise<void> {
-    while (this.writing) await this.writing;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting;
-        this.waiting = [];
-        try {
-          await this.write(batch.map((b) => b.item));
-          for (const b of batch) b.resolve();
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
-      }
-    } finally {
-      this.writing = null;
-    }
-  }
 }
 
 function toEntry(job: BossJob<QueuedJobData>, kind: 'run' | 'follow' = 'run'): QueueEntry | null {
