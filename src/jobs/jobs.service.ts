@@ -74,6 +74,19 @@ function settingsOf(dto: CreateJobDto): JobSettings {
   };
 }
 
+/**
+ * The rows of a group commit's jobs, locked FOR UPDATE in id order (so that two batches cannot
+ * deadlock, and a concurrent writer waits for the commit), by id.
+ */
+async function lockJobs(em: EntityManager, ids: string[]): Promise<Map<string, Job>> {
+  const jobs = await em.find(
+    Job,
+    { id: { $in: ids } },
+    { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+  );
+  return new Map(jobs.map((j) => [j.id, j]));
+}
+
 /** The observables a cut is planned for: an ESTIMATOR's, else none. */
 function cutObservables(settings: Pick<JobSettings, 'type' | 'observables'>): string[] | undefined {
   return settings.type === 'ESTIMATOR' ? settings.observables?.map((o) => o.pauli) : undefined;
@@ -755,12 +768,10 @@ export class JobsService implements OnModuleInit {
     let started: Job[];
     try {
       [verdicts, started] = await this.em.fork().transactional(async (em) => {
-        const jobs = await em.find(
-          Job,
-          { id: { $in: items.map((i) => i.jobId) } },
-          { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+        const byId = await lockJobs(
+          em,
+          items.map((i) => i.jobId),
         );
-        const byId = new Map(jobs.map((j) => [j.id, j]));
         const out: Job[] = [];
         const verdicts = items.map((item): ShareStart | 'started' | null => {
           const job = byId.get(item.jobId);
@@ -967,12 +978,10 @@ export class JobsService implements OnModuleInit {
     let outcomes: (MutationOutcome | null)[];
     try {
       outcomes = await this.em.fork().transactional(async (em) => {
-        const jobs = await em.find(
-          Job,
-          { id: { $in: items.map((i) => i.jobId) } },
-          { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+        const byId = await lockJobs(
+          em,
+          items.map((i) => i.jobId),
         );
-        const byId = new Map(jobs.map((j) => [j.id, j]));
         const ended: string[] = [];
         const outcomes = items.map((item): MutationOutcome | null => {
           const job = byId.get(item.jobId);

@@ -1,9 +1,9 @@
 import type { Circuit, Op } from '../circuit/circuit';
 import { H, SDG } from '../circuit/gates';
-import { SimulationAbortedError, SimulationInputError } from '../simulator/errors';
+import { SimulationAbortedError } from '../simulator/errors';
 import { clbitSources, hasMeasurement } from '../simulator/program';
 import { Rng, randomSeed, sortedUniforms } from '../simulator/random';
-import { checkRunSettings, formatOutcomes, parsePauli, simulate } from '../simulator/simulate';
+import { checkRunSettings, formatOutcomes, parseObservables, simulate } from '../simulator/simulate';
 import type { SimulateOptions, SimulationRequest, SimulationResult } from '../simulator/types';
 import { CutError, planCuts, summarize, type CutPlan, type CutSummary, type PlanOptions } from './plan';
 import { recombine, runFragments } from './recombine';
@@ -186,17 +186,7 @@ export function simulateCut(req: SimulationRequest, cut: CutOptions, opts: Simul
   const elapsed = () => round3(performance.now() - t0);
 
   if (req.type === 'ESTIMATOR') {
-    const observables = req.observables;
-    if (!Array.isArray(observables) || observables.length === 0) {
-      throw new SimulationInputError('ESTIMATOR needs at least one observable');
-    }
-    const parsed = observables.map((o) => {
-      const coefficient = o.coefficient ?? 1;
-      if (!Number.isFinite(coefficient))
-        throw new SimulationInputError(`coefficient of ${o.pauli} must be a finite number`);
-      parsePauli(o.pauli, circuit.numQubits); // validates
-      return { pauli: String(o.pauli).toUpperCase(), coefficient };
-    });
+    const parsed = parseObservables(req.observables, circuit.numQubits);
     return parsed.map(({ pauli, coefficient }, i) => {
       const measured = observableCircuit(circuit, pauli);
       let ev = 1;

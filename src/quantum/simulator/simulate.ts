@@ -476,6 +476,25 @@ export interface FormattedOutcomes {
 }
 
 /**
+ * An ESTIMATOR's observables, checked (at least one, finite coefficients, Pauli strings of the
+ * circuit's width) and parsed. Throws SimulationInputError.
+ */
+export function parseObservables(
+  observables: Observable[] | undefined,
+  numQubits: number,
+): { pauli: string; coefficient: number; masks: PauliMasks }[] {
+  if (!Array.isArray(observables) || observables.length === 0) {
+    throw new SimulationInputError('ESTIMATOR needs at least one observable');
+  }
+  return observables.map((o) => {
+    const coefficient = o.coefficient ?? 1;
+    if (!Number.isFinite(coefficient))
+      throw new SimulationInputError(`coefficient of ${o.pauli} must be a finite number`);
+    return { pauli: String(o.pauli).toUpperCase(), coefficient, masks: parsePauli(o.pauli, numQubits) };
+  });
+}
+
+/**
  * The results of measured shots in the formats this service stores, whoever measured them (this
  * simulator, or a quantum cloud whose answer a provider adapter read): RUNNER gives COUNTS and
  * PROBABILITIES keyed by the hex value of each classical register, the last-declared first and
@@ -609,16 +628,7 @@ function estimate(
   elapsed: () => number,
 ): ValueAndVarianceResult[] {
   const { circuit } = req;
-  const observables: Observable[] | undefined = req.observables;
-  if (!Array.isArray(observables) || observables.length === 0) {
-    throw new SimulationInputError('ESTIMATOR needs at least one observable');
-  }
-  const parsed = observables.map((o) => {
-    const coefficient = o.coefficient ?? 1;
-    if (!Number.isFinite(coefficient))
-      throw new SimulationInputError(`coefficient of ${o.pauli} must be a finite number`);
-    return { pauli: String(o.pauli).toUpperCase(), coefficient, masks: parsePauli(o.pauli, circuit.numQubits) };
-  });
+  const parsed = parseObservables(req.observables, circuit.numQubits);
   if (!measurementsAreTerminal(circuit.ops)) {
     throw new SimulationInputError(
       'ESTIMATOR needs a circuit without mid-circuit measurement, reset or conditionals (its expectation values are taken on the final state)',
